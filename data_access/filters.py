@@ -1,0 +1,88 @@
+"""Filters: the frozen, validated choice of what the user is looking at.
+
+Every query takes one. The period is a closed range of days [start, end]; `as_of` is the
+moment at which "open" and "overdue" are judged (now for a period that reaches today,
+else the end of the period's last day).
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+from data_access import glossary
+
+PERIODS = {
+    "this_week": "本周",
+    "last_week": "上周",
+    "last_30_days": "近30天",
+    "this_month": "本月",
+    "this_year": "今年以来",
+}
+
+
+def period_range(period: str, today: date) -> tuple[date, date]:
+    """The first and last day of a named period, seen from `today`."""
+    monday = today - timedelta(days=today.weekday())
+    if period == "this_week":
+        return monday, today
+    if period == "last_week":
+        return monday - timedelta(days=7), monday - timedelta(days=1)
+    if period == "last_30_days":
+        return today - timedelta(days=29), today
+    if period == "this_month":
+        return today.replace(day=1), today
+    if period == "this_year":
+        return today.replace(month=1, day=1), today
+    raise ValueError(f"未知的时间范围: {period!r}（可选: {', '.join(PERIODS)}）")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user chose. Optional fields left as None mean "all"."""
+
+    start: date
+    end: date
+    as_of: datetime
+    town_code: str | None = None
+    category: str | None = None
+    source: str | None = None
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError(f"时间范围无效: 结束日 {self.end} 早于开始日 {self.start}")
+        if self.category is not None and self.category not in glossary.CATEGORIES:
+            raise ValueError(f"未知的问题类别: {self.category!r}")
+        if self.source is not None and self.source not in glossary.SOURCES:
+            raise ValueError(f"未知的来源渠道: {self.source!r}")
+
+    @classmethod
+    def for_period(cls, period: str, now: datetime, **kw) -> "Filters":
+        start, end = period_range(period, now.date())
+        return cls.between(start, end, now, **kw)
+
+    @classmethod
+    def between(cls, start: date, end: date, now: datetime, **kw) -> "Filters":
+        """Filters for [start, end], judging open items at `now` or at the end of `end`."""
+        as_of = min(now, datetime.combine(end + timedelta(days=1), time()))
+        return cls(start=start, end=end, as_of=as_of, **kw)
+
+    @property
+    def start_at(self) -> datetime:
+        return datetime.combine(self.start, time())
+
+    @property
+    def end_before(self) -> datetime:
+        """The first moment after the period (exclusive upper bound)."""
+        return datetime.combine(self.end + timedelta(days=1), time())
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def with_town(self, town_code: str | None) -> "Filters":
+        return replace(self, town_code=town_code)
+
+    def shifted_weeks(self, weeks: int) -> "Filters":
+        """The same filters moved by whole weeks (negative: into the past)."""
+        step = timedelta(days=7 * weeks)
+        return replace(self, start=self.start + step, end=self.end + step,
+                       as_of=self.as_of + step)

@@ -1,0 +1,36 @@
+"""Place queries: towns, grid cells and the district's meta facts."""
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from data_access.result import fetch
+from data_access.schema import grid_cells, meta, towns
+
+
+def list_towns(conn: Connection) -> pd.DataFrame:
+    """Towns in official code order. Columns: town_code, town, kind, mountain, population,
+    lat, lon."""
+    return fetch(conn, select(towns.c.code, towns.c.name, towns.c.kind, towns.c.mountain,
+                              towns.c.population, towns.c.lat, towns.c.lon)
+                 .order_by(towns.c.code),
+                 {"town_code": "str", "town": "str", "kind": "str", "mountain": "bool",
+                  "population": "int", "lat": "float", "lon": "float"})
+
+
+def count_grid_cells(conn: Connection, *, town_code: str | None = None) -> int:
+    query = select(func.count()).select_from(grid_cells)
+    if town_code:
+        query = query.where(grid_cells.c.town_code == town_code)
+    return conn.execute(query).scalar()
+
+
+def get_campaign_start(conn: Connection) -> date | None:
+    """The first day of the campaign period (cockpit_meta 'campaign_start'), if recorded."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == "campaign_start")).scalar()
+    return date.fromisoformat(value) if value else None
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()

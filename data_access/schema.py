@@ -1,0 +1,300 @@
+"""The data contract: every table and column of the cockpit database, with its meaning.
+
+One place declares the shared database. Codes stored in columns (levels, stages,
+categories, …) are English identifiers; `glossary.py` maps each one to the Chinese
+word the UI shows. Geometry is GeoJSON text in WGS-84 so SQLite and PostgreSQL read it
+alike. Times are naive local time (Asia/Shanghai).
+"""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+SCHEMA_VERSION = 1
+
+
+def _col(name, type_, comment, *args, **kw):
+    return Column(name, type_, *args, comment=comment, **kw)
+
+
+meta = Table(
+    "cockpit_meta", metadata,
+    _col("key", String(40), "setting name, e.g. schema_version, built_at", primary_key=True),
+    _col("value", String(200), "its value as text", nullable=False),
+    comment="facts about the database itself; the app checks schema_version",
+)
+
+towns = Table(
+    "towns", metadata,
+    _col("code", String(12), "official 12-digit NBS code (统计用区划代码)", primary_key=True),
+    _col("name", String(20), "镇/乡/街道 name, e.g. 章水镇", nullable=False, unique=True),
+    _col("kind", String(10), "subdistrict | town | township (街道/镇/乡)", nullable=False),
+    _col("lat", Float, "centre latitude, WGS-84", nullable=False),
+    _col("lon", Float, "centre longitude, WGS-84", nullable=False),
+    _col("mountain", Boolean, "lies (partly) in the 四明山 mountain area", nullable=False),
+    _col("population", Integer, "resident population", nullable=False),
+    _col("boundary", Text, "GeoJSON Polygon/MultiPolygon geometry, WGS-84"),
+    comment="the district's 17 township-level units",
+)
+
+grid_cells = Table(
+    "grid_cells", metadata,
+    _col("code", String(16), "grid cell code: town code9 + '-' + number", primary_key=True),
+    _col("name", String(40), "display name, e.g. 章水镇第012网格", nullable=False),
+    _col("town_code", String(12), "town the cell lies in", ForeignKey("towns.code"), nullable=False),
+    _col("population", Integer, "residents in the cell", nullable=False),
+    _col("households", Integer, "households in the cell (包片联户)", nullable=False),
+    _col("officer_id", String(12), "responsible grid officer", ForeignKey("officers.id")),
+    _col("lat", Float, "label point latitude, WGS-84", nullable=False),
+    _col("lon", Float, "label point longitude, WGS-84", nullable=False),
+    _col("boundary", Text, "GeoJSON Polygon/MultiPolygon geometry, WGS-84"),
+    comment="网格: the finest unit of grassroots management (1,409 in the seed)",
+)
+
+officers = Table(
+    "officers", metadata,
+    _col("id", String(12), "officer id", primary_key=True),
+    _col("name", String(20), "officer name", nullable=False),
+    _col("level", String(20), "district_leader | district_cadre | dept_midlevel | town_cadre",
+         nullable=False),
+    _col("department", String(40), "department or 镇街 office the officer belongs to", nullable=False),
+    _col("town_code", String(12), "town for town cadres; NULL for district-level officers",
+         ForeignKey("towns.code")),
+    comment="officers of the four-level contact mechanism (四级联系服务机制)",
+)
+
+targets = Table(
+    "targets", metadata,
+    _col("id", String(12), "target id", primary_key=True),
+    _col("name", String(60), "enterprise, village/community or key group name", nullable=False),
+    _col("kind", String(20), "enterprise | village | community | key_group", nullable=False),
+    _col("above_scale", Boolean, "enterprise is 规上企业 (above designated size)", nullable=False),
+    _col("town_code", String(12), "town of the target", ForeignKey("towns.code"), nullable=False),
+    _col("grid_cell_code", String(16), "grid cell of the target", ForeignKey("grid_cells.code")),
+    _col("lat", Float, "latitude, WGS-84"),
+    _col("lon", Float, "longitude, WGS-84"),
+    comment="service targets that officers are assigned to visit",
+)
+
+assignments = Table(
+    "assignments", metadata,
+    _col("officer_id", String(12), "officer", ForeignKey("officers.id"), primary_key=True),
+    _col("target_id", String(12), "target", ForeignKey("targets.id"), primary_key=True),
+    _col("role", String(20), "informer | coordinator | promoter (信息员/协调员/宣传员)", nullable=False),
+    comment="which officer contacts which target",
+)
+
+visits = Table(
+    "visits", metadata,
+    _col("id", String(14), "visit id", primary_key=True),
+    _col("officer_id", String(12), "visiting officer", ForeignKey("officers.id"), nullable=False),
+    _col("target_id", String(12), "visited target", ForeignKey("targets.id"), nullable=False),
+    _col("visited_at", DateTime, "time of the visit", nullable=False),
+    _col("diary_type", String(20), "enterprise | resident | grassroots (企情/民情/基层日记)",
+         nullable=False),
+    _col("took_situation", Boolean, "三带走: took away the situation", nullable=False),
+    _col("took_difficulties", Boolean, "三带走: took away the difficulties", nullable=False),
+    _col("took_suggestions", Boolean, "三带走: took away the suggestions", nullable=False),
+    _col("left_phone", Boolean, "三留下: left a contact phone", nullable=False),
+    _col("left_help_intent", Boolean, "三留下: left an intent to help", nullable=False),
+    _col("left_responsibility", Boolean, "三留下: left a named responsibility", nullable=False),
+    _col("problems_raised", Integer, "problems the target raised in this visit", nullable=False),
+    comment="走访: officers' visits, written up as diaries",
+)
+
+tickets = Table(
+    "tickets", metadata,
+    _col("id", String(14), "ticket id", primary_key=True),
+    _col("title", String(120), "short description of the problem", nullable=False),
+    _col("source", String(20),
+         "visit | hotline_81890 | direct_line | open_space | red_helper | site_secretary | grid",
+         nullable=False),
+    _col("category", String(30), "enterprise_development | grassroots_governance | livelihood",
+         nullable=False),
+    _col("town_code", String(12), "town where the problem lies", ForeignKey("towns.code"),
+         nullable=False),
+    _col("grid_cell_code", String(16), "grid cell where the problem lies",
+         ForeignKey("grid_cells.code")),
+    _col("lat", Float, "location latitude, WGS-84"),
+    _col("lon", Float, "location longitude, WGS-84"),
+    _col("department", String(40), "responsible department", nullable=False),
+    _col("task_force", String(20), "tech | finance | project | policy | talent (工作专班), or NULL"),
+    _col("visit_id", String(14), "visit the ticket came from, for source = visit",
+         ForeignKey("visits.id")),
+    _col("reporter_name", String(20), "name of the person who reported (mask in the UI)"),
+    _col("reporter_phone", String(20), "phone of the reporter (mask in the UI)"),
+    _col("reported_at", DateTime, "when the problem was reported (可报)", nullable=False),
+    _col("due_at", DateTime, "deadline for resolution", nullable=False),
+    _col("satisfaction", Integer, "evaluation score 1-5 by the served party (可评), NULL if none"),
+    comment="问题: problems collected in the closed loop 可报、可办、可查、可督、可评",
+)
+
+ticket_events = Table(
+    "ticket_events", metadata,
+    _col("id", Integer, "event id", primary_key=True, autoincrement=True),
+    _col("ticket_id", String(14), "ticket", ForeignKey("tickets.id"), nullable=False, index=True),
+    _col("stage", String(20),
+         "reported | accepted | assigned | supervised | resolved | evaluated | reopened",
+         nullable=False),
+    _col("at", DateTime, "when the ticket reached the stage", nullable=False),
+    _col("actor", String(40), "department or person acting"),
+    comment="问题流转: 派单 → 接单 → 协调交办 → 对账销号, one row per stage reached",
+)
+
+clinic_points = Table(
+    "clinic_points", metadata,
+    _col("code", String(12), "clinic point code", primary_key=True),
+    _col("name", String(40), "point name, e.g. 里梅村服务点", nullable=False),
+    _col("town_code", String(12), "mountain town", ForeignKey("towns.code"), nullable=False),
+    _col("grid_cell_code", String(16), "grid cell of the point", ForeignKey("grid_cells.code")),
+    _col("villages", String(120), "villages the point serves, separated by 、", nullable=False),
+    _col("schedule", String(40), "when the mobile team stops, e.g. 每月第2周周三", nullable=False),
+    _col("lat", Float, "latitude, WGS-84", nullable=False),
+    _col("lon", Float, "longitude, WGS-84", nullable=False),
+    comment="高山巡回卫生健康服务点 (18 in the seed)",
+)
+
+clinic_services = Table(
+    "clinic_services", metadata,
+    _col("id", Integer, "record id", primary_key=True, autoincrement=True),
+    _col("point_code", String(12), "clinic point", ForeignKey("clinic_points.code"),
+         nullable=False, index=True),
+    _col("served_on", Date, "day of the team's stop", nullable=False),
+    _col("person_visits", Integer, "person-visits served that day (人次)", nullable=False),
+    comment="one stop of the mobile medical team at a point",
+)
+
+agent_services = Table(
+    "agent_services", metadata,
+    _col("id", Integer, "record id", primary_key=True, autoincrement=True),
+    _col("town_code", String(12), "mountain town", ForeignKey("towns.code"), nullable=False),
+    _col("village", String(20), "village of the resident served", nullable=False),
+    _col("item", String(20), "social_security | family_planning | civil_relief | petition",
+         nullable=False),
+    _col("served_on", Date, "day the agent handled it", nullable=False),
+    _col("cases", Integer, "cases handled", nullable=False),
+    comment="高山首席代办员 / 山区便民服务队: matters handled without coming down the mountain",
+)
+
+compounds = Table(
+    "compounds", metadata,
+    _col("code", String(12), "compound code", primary_key=True),
+    _col("name", String(40), "compound name", nullable=False),
+    _col("town_code", String(12), "town", ForeignKey("towns.code"), nullable=False),
+    _col("grid_cell_code", String(16), "grid cell", ForeignKey("grid_cells.code")),
+    _col("built_year", Integer, "year built (all before 2000)", nullable=False),
+    _col("households", Integer, "households", nullable=False),
+    _col("renovation_stage", String(20), "not_started | planned | in_progress | completed",
+         nullable=False),
+    _col("property_upgrade_done", Boolean, "物业提价提质 completed", nullable=False),
+    _col("property_upgrade_on", Date, "day the property-service upgrade completed"),
+    _col("lifts_installed", Integer, "lifts added (加装电梯)", nullable=False),
+    _col("lat", Float, "latitude, WGS-84", nullable=False),
+    _col("lon", Float, "longitude, WGS-84", nullable=False),
+    comment="老小区: residential compounds built before 2000 (98 in the seed)",
+)
+
+enforcement_items = Table(
+    "enforcement_items", metadata,
+    _col("code", String(12), "item code", primary_key=True),
+    _col("category", String(20), "one of the 5 categories of 执法进小区", nullable=False),
+    _col("name", String(60), "the enforcement item", nullable=False),
+    _col("department", String(20), "住建 | 综合执法 | 公安 | 市场监管", nullable=False),
+    comment="执法进小区 list: 5 categories, 37 items",
+)
+
+hotline_daily = Table(
+    "hotline_daily", metadata,
+    _col("day", Date, "day", primary_key=True),
+    _col("town_code", String(12), "town of the callers", ForeignKey("towns.code"), primary_key=True),
+    _col("service_type", String(20), "help | household | repair | consult | elderly",
+         primary_key=True),
+    _col("services", Integer, "services delivered", nullable=False),
+    comment="81890 service platform volume by day, town and type",
+)
+
+open_space_sessions = Table(
+    "open_space_sessions", metadata,
+    _col("id", String(12), "session id", primary_key=True),
+    _col("held_on", Date, "day of the session", nullable=False),
+    _col("town_code", String(12), "town", ForeignKey("towns.code"), nullable=False),
+    _col("community", String(30), "community hosting it", nullable=False),
+    _col("theme", String(20), "parking | waste_sorting | dogs | micro_landscape | other",
+         nullable=False),
+    _col("residents", Integer, "resident participants", nullable=False),
+    _col("committee_members", Integer, "业委会 participants", nullable=False),
+    _col("firms", Integer, "辖区企业 and 物业 participants", nullable=False),
+    _col("party_members", Integer, "党员 participants", nullable=False),
+    _col("problems_raised", Integer, "problems raised", nullable=False),
+    _col("problems_solved", Integer, "problems solved", nullable=False),
+    comment="开放空间 sessions (110 in the seed, 760+ problems solved)",
+)
+
+red_helpers = Table(
+    "red_helpers", metadata,
+    _col("id", String(12), "helper id", primary_key=True),
+    _col("name", String(20), "helper name", nullable=False),
+    _col("firm", String(60), "private firm the helper serves", nullable=False),
+    _col("town_code", String(12), "town of the firm", ForeignKey("towns.code"), nullable=False),
+    comment="红色帮办员: party-member helpers in private firms (335 in the seed)",
+)
+
+red_helper_cases = Table(
+    "red_helper_cases", metadata,
+    _col("id", Integer, "record id", primary_key=True, autoincrement=True),
+    _col("helper_id", String(12), "helper", ForeignKey("red_helpers.id"), nullable=False,
+         index=True),
+    _col("service_kind", String(20), "party_building | policy | market | talent | management",
+         nullable=False),
+    _col("solved_on", Date, "day solved", nullable=False),
+    _col("problems_solved", Integer, "problems solved", nullable=False),
+    comment="problems solved by red helpers (1,500+ in the seed)",
+)
+
+site_projects = Table(
+    "site_projects", metadata,
+    _col("code", String(12), "project code", primary_key=True),
+    _col("name", String(60), "project name", nullable=False),
+    _col("kind", String(20), "key_project | compound_renovation", nullable=False),
+    _col("town_code", String(12), "town", ForeignKey("towns.code"), nullable=False),
+    _col("secretary", String(20), "工地书记 posted to the project", nullable=False),
+    _col("lat", Float, "latitude, WGS-84", nullable=False),
+    _col("lon", Float, "longitude, WGS-84", nullable=False),
+    comment="工地书记 projects (148 in the seed)",
+)
+
+site_issues = Table(
+    "site_issues", metadata,
+    _col("id", Integer, "record id", primary_key=True, autoincrement=True),
+    _col("project_code", String(12), "project", ForeignKey("site_projects.code"), nullable=False),
+    _col("kind", String(20), "approval | construction_dispute | lift | other", nullable=False),
+    _col("raised_on", Date, "day raised", nullable=False),
+    _col("resolved_on", Date, "day resolved, NULL while open"),
+    comment="problems coordinated by site secretaries (100+ in the seed)",
+)
+
+supervision_items = Table(
+    "supervision_items", metadata,
+    _col("code", String(12), "item code", primary_key=True),
+    _col("title", String(80), "what is supervised", nullable=False),
+    _col("focus", String(20), "business_environment | public_concern | grassroots_bottleneck",
+         nullable=False),
+    _col("owner", String(40), "responsible department", nullable=False),
+    _col("deadline", Date, "deadline", nullable=False),
+    _col("status", String(20), "not_started | in_progress | completed", nullable=False),
+    _col("completed_on", Date, "day completed"),
+    comment="监督问效 items (47 in the seed)",
+)
+
+ALL_TABLES = list(metadata.sorted_tables)

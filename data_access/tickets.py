@@ -1,0 +1,138 @@
+"""Ticket queries: the closed loop 可报、可办、可查、可督、可评.
+
+Definitions (one place; the pages print them):
+- collected (收集问题): tickets reported in the period.
+- resolved (已解决): of those, tickets resolved at `as_of`: their last 办结 event comes after
+  their last 重办 (reopen) event. Only events before `as_of` count.
+- resolution_rate (化解率) = resolved / collected. The seed's 87.4%.
+- overdue (超期未办结): tickets reported before `as_of`, not resolved at `as_of`, past due.
+  A stock at the end of the period, not a flow within it.
+- satisfaction_rate (满意率) = evaluations in the period scoring 4 or 5 / evaluations in the
+  period.
+"""
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, or_, select
+
+from data_access.filters import Filters
+from data_access.result import fetch, ratio
+from data_access.schema import ticket_events, tickets
+
+SATISFIED_MIN_SCORE = 4
+
+
+def scope(f: Filters, *, reported_in_period: bool = True) -> list:
+    """WHERE clauses on `tickets` for the filters' town, category, source (and period)."""
+    clauses = []
+    if reported_in_period:
+        clauses += [tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before]
+    else:
+        clauses.append(tickets.c.reported_at < f.as_of)
+    if f.town_code:
+        clauses.append(tickets.c.town_code == f.town_code)
+    if f.category:
+        clauses.append(tickets.c.category == f.category)
+    if f.source:
+        clauses.append(tickets.c.source == f.source)
+    return clauses
+
+
+def state(f: Filters):
+    """Subquery: one row per ticket with the last time of each stage known at `as_of`."""
+    ev = ticket_events.c
+
+    def last(stage):
+        return func.max(case((ev.stage == stage, ev.at))).label(f"{stage}_at")
+
+    return (
+        select(ev.ticket_id, last("accepted"), last("assigned"), last("resolved"),
+               last("reopened"), last("evaluated"),
+               func.sum(case((ev.stage == "supervised", 1), else_=0)).label("supervisions"))
+        .where(ev.at < f.as_of)
+        .group_by(ev.ticket_id)
+        .subquery("state")
+    )
+
+
+def is_resolved(st):
+    """SQL truth of 'resolved at as_of' on a `state` subquery."""
+    return and_(st.c.resolved_at.is_not(None),
+                or_(st.c.reopened_at.is_(None), st.c.reopened_at < st.c.resolved_at))
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def fetch_headline(conn: Connection, f: Filters) -> dict:
+    """The ticket figures of the overview for the filters.
+
+    Keys: collected, resolved, resolution_rate (0–1), overdue, evaluations,
+    satisfaction_rate (0–1).
+    """
+    st = state(f)
+    cohort = conn.execute(
+        select(func.count(), _count_if(is_resolved(st)))
+        .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id))
+        .where(*scope(f))
+    ).one()
+    overdue = conn.execute(
+        select(func.count())
+        .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id))
+        .where(*scope(f, reported_in_period=False), tickets.c.due_at < f.as_of,
+               or_(st.c.ticket_id.is_(None), ~is_resolved(st)))
+    ).scalar()
+    ev = ticket_events.c
+    evaluations = conn.execute(
+        select(func.count(), _count_if(tickets.c.satisfaction >= SATISFIED_MIN_SCORE))
+        .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
+        .where(ev.stage == "evaluated", ev.at >= f.start_at, ev.at < f.end_before,
+               ev.at < f.as_of, *scope(f, reported_in_period=False))
+    ).one()
+    collected, resolved = cohort[0], int(cohort[1] or 0)
+    return {
+        "collected": collected,
+        "resolved": resolved,
+        "resolution_rate": ratio(resolved, collected),
+        "overdue": overdue,
+        "evaluations": evaluations[0],
+        "satisfaction_rate": ratio(evaluations[1] or 0, evaluations[0]),
+    }
+
+
+def fetch_daily_flow(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Tickets reported and tickets resolved per day of the period.
+
+    Columns: day (datetime64), reported (int), resolved (int). Days without either are absent.
+    A ticket counts as resolved on the day of its last 办结 event, if it stayed resolved.
+    """
+    st = state(f)
+    reported = fetch(conn, select(func.date(tickets.c.reported_at).label("day"), func.count())
+                     .where(*scope(f)).group_by("day"), {"day": "date", "reported": "int"})
+    resolved_day = func.date(st.c.resolved_at).label("day")
+    resolved = fetch(conn, select(resolved_day, func.count())
+                     .select_from(tickets.join(st, st.c.ticket_id == tickets.c.id))
+                     .where(*scope(f, reported_in_period=False), is_resolved(st),
+                            st.c.resolved_at >= f.start_at, st.c.resolved_at < f.end_before)
+                     .group_by(resolved_day), {"day": "date", "resolved": "int"})
+    out = reported.merge(resolved, on="day", how="outer").fillna(0)
+    return out.astype({"reported": "int64", "resolved": "int64"}).sort_values("day",
+                                                                               ignore_index=True)
+
+
+def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Ticket figures per town for the period.
+
+    Columns: town_code (str), collected (int), resolved (int), overdue (int).
+    Towns without tickets are absent.
+    """
+    st = state(f)
+    joined = tickets.outerjoin(st, st.c.ticket_id == tickets.c.id)
+    in_period = and_(tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before)
+    open_late = and_(tickets.c.due_at < f.as_of,
+                     or_(st.c.ticket_id.is_(None), ~is_resolved(st)))
+    return fetch(conn, select(tickets.c.town_code, _count_if(in_period),
+                              _count_if(and_(in_period, is_resolved(st))), _count_if(open_late))
+                 .select_from(joined).where(*scope(f, reported_in_period=False))
+                 .group_by(tickets.c.town_code).order_by(tickets.c.town_code),
+                 {"town_code": "str", "collected": "int", "resolved": "int", "overdue": "int"})

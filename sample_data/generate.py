@@ -1,0 +1,632 @@
+"""Build the sample database: deterministic (fixed seed), reproducing the seed's figures.
+
+    python -m sample_data.generate [--url URL] [--today YYYY-MM-DD]
+
+Without --url it writes sample_data/cockpit.db. Dates run from 1 January of the
+campaign year to `today`, so "this week" and "last week" always have data. The figures
+that the seed text gives are hit exactly (SEED_FIGURES); the rest is plausible: more
+tickets in the dense 街道, clinic work in the mountain towns, a few officers lagging.
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date, datetime, time as dtime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, insert
+
+from data_access import glossary as g
+from data_access import schema as s
+from data_access.db import SAMPLE_DB, sample_url, writable_engine
+from sample_data import geometry, reference as ref
+
+SEED = 20191014  # the day the seed text was published
+
+# The seed's figures: the tests read them back through data_access.
+SEED_FIGURES = {
+    "grid_cells": 1409,
+    "clinic_points": 18,
+    "clinic_person_visits": 7562,  # "7500余人次"
+    "compounds": 98,
+    "compounds_upgraded": 22,
+    "enforcement_categories": 5,
+    "enforcement_items": 37,
+    "tickets_collected": 1337,
+    "tickets_resolved": 1169,
+    "hotline_services": 412_386,  # "超过40万次"
+    "open_space_sessions": 110,
+    "open_space_solved": 768,  # "760余个"
+    "red_helpers": 335,
+    "red_helper_solved": 1536,  # "1500余个"
+    "site_projects": 148,
+    "site_issues": 112,  # "百余个"
+    "supervision_items": 47,
+}
+
+TICKETS_BY_SOURCE = {
+    "visit": 520, "hotline_81890": 260, "direct_line": 200, "grid": 120,
+    "open_space": 90, "red_helper": 87, "site_secretary": 60,
+}
+DUE_DAYS = {"enterprise_development": 15, "grassroots_governance": 20, "livelihood": 10}
+TITLES = {
+    "enterprise_development": ["用工招聘困难", "厂房扩建审批", "融资贷款需求", "人才公寓申请",
+                               "技改项目补助", "用电增容", "物流通道拥堵", "高新企业认定"],
+    "grassroots_governance": ["停车位划分", "垃圾分类点位调整", "养犬扰民", "群租房安全",
+                              "违章搭建", "消防通道占用", "楼道杂物堆放", "小区监控缺失"],
+    "livelihood": ["老旧电梯维修", "路灯不亮", "道路积水", "公交线路调整", "菜场环境差",
+                   "门冬胰岛素配药难", "适老化改造", "健身设施损坏"],
+}
+
+
+def _pick_weighted(rng, items, weights):
+    return rng.choices(items, weights=weights, k=1)[0]
+
+
+def _person(rng):
+    return rng.choice(ref.SURNAMES) + "".join(rng.choices(ref.GIVEN, k=rng.choice([1, 2])))
+
+
+def _place(rng):
+    return "".join(rng.choices(ref.PLACE_SYLLABLES, k=2))
+
+
+def _spread(rng, total: int, n: int, jitter: float = 0.6) -> list[int]:
+    """n positive integers summing exactly to total, with some variety."""
+    raw = [1 + rng.random() * jitter * 2 for _ in range(n)]
+    scale = (total - n) / sum(raw)
+    out = [1 + int(x * scale) for x in raw]
+    for i in range(total - sum(out)):
+        out[i % n] += 1
+    return out
+
+
+class SampleBuilder:
+    """Holds the generated rows table by table; `write` puts them into a database."""
+
+    def __init__(self, now: datetime):
+        self.rng = random.Random(SEED)
+        self.today = now.date()
+        self.start = date(self.today.year, 1, 1)
+        self.now = now.replace(microsecond=0)
+        self.rows: dict[str, list[dict]] = defaultdict(list)
+        self.cell_pixels: dict[str, geometry.Region] = {}
+
+    # --- time -------------------------------------------------------------
+    def random_day(self, start: date | None = None) -> date:
+        start = start or self.start
+        return start + timedelta(days=self.rng.randrange((self.today - start).days + 1))
+
+    def random_moment(self, day: date) -> datetime:
+        """A working-hours moment of `day`, never later than the data's end."""
+        moment = datetime.combine(day, dtime(8)) + timedelta(minutes=self.rng.randrange(600))
+        return min(moment, self.now)
+
+    def point_in(self, cell_code: str) -> tuple[float, float]:
+        region = self.cell_pixels[cell_code]
+        k = self.rng.randrange(len(region))
+        return geometry.pixel_centre(int(region.cols[k]), int(region.rows[k]),
+                                     self.rng.uniform(0.1, 0.9), self.rng.uniform(0.1, 0.9))
+
+    # --- places -----------------------------------------------------------
+    def build_places(self):
+        towns = ref.load_towns()
+        self.towns = {t["code"]: t for t in towns}
+        regions = geometry.partition_towns(towns)
+        weights = [t["population"] * (1.6 if t["mountain"] else 1.0) for t in towns]
+        counts = _largest_remainder(weights, SEED_FIGURES["grid_cells"])
+        self.cells_by_town = defaultdict(list)
+        for t, n in zip(towns, counts):
+            region = regions[t["code"]]
+            self.rows["towns"].append({
+                "code": t["code"], "name": t["name"], "kind": t["kind"], "lat": t["lat"],
+                "lon": t["lon"], "mountain": t["mountain"], "population": t["population"],
+                "boundary": json.dumps(geometry.outline(region), separators=(",", ":")),
+            })
+            parts = geometry.bisect(region, n)
+            pops = _largest_remainder([p.weights.sum() for p in parts], t["population"])
+            for k, (part, pop) in enumerate(zip(parts, pops), start=1):
+                code = f"{t['code9']}-{k:03d}"
+                lat, lon = geometry.label_point(part)
+                self.cell_pixels[code] = part
+                self.cells_by_town[t["code"]].append(code)
+                self.rows["grid_cells"].append({
+                    "code": code, "name": f"{t['name']}第{k:03d}网格", "town_code": t["code"],
+                    "population": pop, "households": max(1, round(pop / 2.6)),
+                    "officer_id": None, "lat": lat, "lon": lon,
+                    "boundary": json.dumps(geometry.outline(part), separators=(",", ":")),
+                })
+        self.cell_pop = {c["code"]: c["population"] for c in self.rows["grid_cells"]}
+
+    def random_cell(self, town_code: str | None = None) -> str:
+        if town_code is None:
+            town_code = _pick_weighted(self.rng, list(self.towns),
+                                       [t["population"] for t in self.towns.values()])
+        cells = self.cells_by_town[town_code]
+        return _pick_weighted(self.rng, cells, [self.cell_pop[c] for c in cells])
+
+    # --- people and targets -----------------------------------------------
+    def build_targets(self):
+        rng = self.rng
+        n = 0
+
+        def add(name, kind, town_code, above_scale=False):
+            nonlocal n
+            n += 1
+            cell = self.random_cell(town_code)
+            lat, lon = self.point_in(cell)
+            row = {"id": f"T{n:05d}", "name": name, "kind": kind, "above_scale": above_scale,
+                   "town_code": town_code, "grid_cell_code": cell, "lat": lat, "lon": lon}
+            self.rows["targets"].append(row)
+            return row
+
+        town_codes = list(self.towns)
+        zhangshui = iter(ref.ZHANGSHUI_VILLAGES)
+        for t in self.towns.values():
+            for _ in range(t["communities"]):
+                add(f"{_place(rng)}社区", "community", t["code"])
+            for _ in range(t["villages"]):
+                name = next(zhangshui, None) if t["code9"] == "330203106" else None
+                add(f"{name or _place(rng)}村", "village", t["code"])
+        for vc in list(self.rows["targets"]):
+            add(f"{vc['name']}{rng.choice(ref.KEY_GROUPS)}", "key_group", vc["town_code"])
+        # firms sit where work is: plain towns and industrial 街道 more than the old centre
+        firm_weights = [1 if t["kind"] == "subdistrict" and t["area_km2"] < 5 else
+                        (1 if t["mountain"] else 4) for t in self.towns.values()]
+        for k in range(1500):
+            town = _pick_weighted(rng, town_codes, firm_weights)
+            name = f"宁波{rng.choice(ref.FIRM_WORDS)}{rng.choice(ref.FIRM_TRADES)}有限公司"
+            add(name.replace("有限公司", f"{k % 7 + 1 if k >= 300 else ''}有限公司"),
+                "enterprise", town, above_scale=k < 850)
+
+    def build_officers(self):
+        rng = self.rng
+        officers = self.rows["officers"]
+
+        def add(level, department, town_code=None):
+            row = {"id": f"O{len(officers) + 1:04d}", "name": _person(rng), "level": level,
+                   "department": department, "town_code": town_code}
+            officers.append(row)
+            return row
+
+        district = [add("district_leader", "区领导班子") for _ in range(16)]
+        district += [add("district_cadre", rng.choice(ref.DEPARTMENTS)) for _ in range(120)]
+        district += [add("dept_midlevel", rng.choice(ref.DEPARTMENTS)) for _ in range(220)]
+        self.town_officers = defaultdict(list)
+        for t in self.towns.values():
+            cells = self.cells_by_town[t["code"]]
+            for _ in range(max(2, round(len(cells) / 2.5))):
+                self.town_officers[t["code"]].append(add("town_cadre", f"{t['name']}办事处"
+                                                         if t["kind"] == "subdistrict" else
+                                                         f"{t['name']}人民政府", t["code"]))
+        cell_row = {c["code"]: c for c in self.rows["grid_cells"]}
+        for town_code, cells in self.cells_by_town.items():
+            staff = self.town_officers[town_code]
+            for k, code in enumerate(cells):
+                cell_row[code]["officer_id"] = staff[k % len(staff)]["id"]
+        # laggards: a few officers of each level visit far less than asked
+        self.diligence = {o["id"]: (rng.uniform(0.12, 0.35) if rng.random() < 0.08 else
+                                    rng.uniform(0.75, 1.0)) for o in officers}
+        self._assign(district)
+
+    def _assign(self, district_officers):
+        rng = self.rng
+        pairs = set()
+        roles = list(g.ROLES)
+        firms = [t for t in self.rows["targets"] if t["kind"] == "enterprise"]
+        above = [t for t in firms if t["above_scale"]]
+        others = [t for t in firms if not t["above_scale"]]
+        quota = {"district_leader": 6, "district_cadre": 5, "dept_midlevel": 3}
+        slots = [o for o in district_officers for _ in range(quota[o["level"]])]
+        rng.shuffle(slots)
+        queue = above + rng.sample(others, len(slots) - len(above))  # every 规上企业 first
+        for officer, target in zip(slots, queue):
+            pairs.add((officer["id"], target["id"]))
+        assigned_firms = {t for _, t in pairs}
+        for t in self.rows["targets"]:
+            staff = self.town_officers[t["town_code"]]
+            if t["kind"] in ("village", "community", "key_group") or t["id"] not in assigned_firms:
+                pairs.add((rng.choice(staff)["id"], t["id"]))
+                if t["kind"] in ("village", "community") and rng.random() < 0.3:
+                    pairs.add((rng.choice(staff)["id"], t["id"]))
+        self.rows["assignments"] = [
+            {"officer_id": o, "target_id": t, "role": rng.choice(roles)} for o, t in sorted(pairs)
+        ]
+
+    # --- visits -----------------------------------------------------------
+    def build_visits(self):
+        rng = self.rng
+        level = {o["id"]: o["level"] for o in self.rows["officers"]}
+        kind = {t["id"]: t["kind"] for t in self.rows["targets"]}
+        every = {"district_leader": 40, "district_cadre": 30, "dept_midlevel": 30,
+                 "town_cadre": 21}
+        diary = {"enterprise": "enterprise", "village": "grassroots", "community": "grassroots",
+                 "key_group": "resident"}
+        all_targets = [t["id"] for t in self.rows["targets"]]
+        span = (self.today - self.start).days
+        visits = self.rows["visits"]
+        for a in self.rows["assignments"]:
+            officer, target = a["officer_id"], a["target_id"]
+            gap = every[level[officer]] / self.diligence[officer]
+            day = rng.uniform(0, gap)
+            while day <= span:
+                stray = rng.random() < 0.02  # now and then a visit to someone unassigned
+                visited = rng.choice(all_targets) if stray else target
+                self._visit(officer, visited, diary[kind[visited]],
+                            self.start + timedelta(days=int(day)))
+                day += rng.uniform(0.5, 1.5) * gap
+        visits.sort(key=lambda v: v["visited_at"])
+        for k, v in enumerate(visits, start=1):
+            v["id"] = f"V{k:06d}"
+
+    def _visit(self, officer, target, diary_type, day):
+        rng = self.rng
+        complete = rng.random() < 0.55 + 0.4 * self.diligence[officer]
+        record = {f: (complete or rng.random() < 0.6) for f in g.VISIT_RECORD_FIELDS}
+        self.rows["visits"].append({
+            "id": None, "officer_id": officer, "target_id": target,
+            "visited_at": self.random_moment(day), "diary_type": diary_type, **record,
+            "problems_raised": rng.choices([0, 1, 2, 3], weights=[80, 14, 5, 1])[0],
+        })
+
+    # --- tickets ----------------------------------------------------------
+    def build_tickets(self):
+        rng = self.rng
+        target = {t["id"]: t for t in self.rows["targets"]}
+        with_problems = [v for v in self.rows["visits"] if v["problems_raised"]]
+        drafts = []
+        for source, n in TICKETS_BY_SOURCE.items():
+            for visit in (rng.sample(with_problems, n) if source == "visit" else [None] * n):
+                drafts.append(self._draft_ticket(source, visit, target))
+        drafts.sort(key=lambda d: d["reported_at"])
+        # Each ticket needs its own time to resolve; those furthest past it are resolved,
+        # exactly SEED_FIGURES["tickets_resolved"] of them. The rest: new or hard ones.
+        ages = [(self.now - d["reported_at"]).total_seconds() / 86400 for d in drafts]
+        needs = [max(0.3, rng.lognormvariate(math.log(9), 0.9)) for _ in drafts]
+        ranked = sorted(range(len(drafts)), key=lambda i: -ages[i] / needs[i])
+        resolved = set(ranked[: SEED_FIGURES["tickets_resolved"]])
+        # stretch every ticket's time by the same factor, so resolutions run up to today
+        stretch = ages[ranked[len(resolved) - 1]] / needs[ranked[len(resolved) - 1]]
+        for k, d in enumerate(drafts):
+            d["id"] = f"W{self.start.year}{k + 1:05d}"
+            took = min(needs[k] * stretch, ages[k] * 0.98) if k in resolved else None
+            self._ticket_events(d, took)
+            self.rows["tickets"].append(d)
+
+    def _draft_ticket(self, source, visit, target):
+        rng = self.rng
+        if visit:
+            t = target[visit["target_id"]]
+            town, cell = t["town_code"], t["grid_cell_code"]
+            category = ("enterprise_development" if t["kind"] == "enterprise"
+                        else rng.choice(["grassroots_governance", "livelihood"]))
+            reported = min(visit["visited_at"] + timedelta(minutes=rng.randint(120, 1800)),
+                           self.now)
+        else:
+            if source in ("direct_line", "red_helper"):
+                category = "enterprise_development"
+            elif source == "site_secretary":
+                category = rng.choice(["enterprise_development", "livelihood"])
+            else:
+                category = rng.choice(["grassroots_governance", "livelihood", "livelihood"])
+            cell = self.random_cell()
+            town = cell_town(cell, self.towns)
+            # the campaign gathered pace over the year
+            day = self.start + timedelta(days=int((self.today - self.start).days
+                                                  * rng.random() ** 0.8))
+            reported = self.random_moment(day)
+        lat, lon = self.point_in(cell)
+        return {
+            "id": None, "title": rng.choice(TITLES[category]), "source": source,
+            "category": category, "town_code": town, "grid_cell_code": cell,
+            "lat": lat, "lon": lon, "department": rng.choice(ref.DEPARTMENTS),
+            "task_force": (rng.choice(list(g.TASK_FORCES))
+                           if category == "enterprise_development" and rng.random() < 0.25
+                           else None),
+            "visit_id": visit["id"] if visit else None,
+            "reporter_name": _person(rng), "reporter_phone": f"13{rng.randrange(10**9):09d}",
+            "reported_at": reported,
+            "due_at": reported + timedelta(days=DUE_DAYS[category]), "satisfaction": None,
+        }
+
+    def _ticket_events(self, t, took_days: float | None):
+        """The stage events of ticket t; resolved after `took_days`, or still open if None."""
+        rng = self.rng
+        events = self.rows["ticket_events"]
+
+        def add(stage, at, actor=None):
+            events.append({"ticket_id": t["id"], "stage": stage, "at": at.replace(microsecond=0),
+                           "actor": actor or t["department"]})
+
+        reported, now = t["reported_at"], self.now
+        add("reported", reported, g.SOURCES[t["source"]])
+        accepted = reported + timedelta(hours=rng.uniform(1, 40))
+        if accepted >= now:
+            return
+        add("accepted", accepted)
+        assigned = accepted + timedelta(hours=rng.uniform(2, 60))
+        if assigned < now:
+            add("assigned", assigned)
+        if took_days is None:
+            if t["due_at"] < now and rng.random() < 0.7:
+                add("supervised", t["due_at"] + timedelta(days=rng.uniform(0.5, 3)), "区督查室")
+            return
+        limit = reported + (now - reported) * 0.95
+        done = max(reported + timedelta(days=took_days), assigned + timedelta(hours=1))
+        done = min(done, limit)
+        if done > t["due_at"] and rng.random() < 0.6:
+            add("supervised", t["due_at"] + timedelta(days=rng.uniform(0.5, 2)), "区督查室")
+        if rng.random() < 0.04 and done + timedelta(days=3) < limit:
+            add("resolved", done)
+            add("reopened", done + timedelta(days=rng.uniform(1, 2)), t["reporter_name"])
+            done = min(done + timedelta(days=rng.uniform(2, 8)), limit)
+        add("resolved", done)
+        evaluated = done + timedelta(days=rng.uniform(0.5, 5))
+        if evaluated < now and rng.random() < 0.88:
+            t["satisfaction"] = rng.choices([5, 4, 3, 2, 1], weights=[60, 28, 7, 3, 2])[0]
+            add("evaluated", evaluated, t["reporter_name"])
+
+    # --- programmes -------------------------------------------------------
+    def build_programmes(self):
+        self._clinics()
+        self._compounds()
+        self._hotline()
+        self._open_space()
+        self._red_helpers()
+        self._site_secretaries()
+        self._supervision()
+
+    def _clinics(self):
+        rng = self.rng
+        villages_by_town = defaultdict(list)
+        for t in self.rows["targets"]:
+            if t["kind"] == "village":
+                villages_by_town[t["town_code"]].append(t)
+        points = []
+        for code9, n in ref.CLINIC_POINTS_PER_TOWN.items():
+            town = next(t for t in self.towns.values() if t["code9"] == code9)
+            hill = sorted(villages_by_town[town["code"]], key=lambda v: v["lon"])[: n * 2]
+            for k in range(n):
+                home, other = hill[2 * k], hill[2 * k + 1]
+                code = f"C{len(points) + 1:02d}"
+                points.append(code)
+                self.rows["clinic_points"].append({
+                    "code": code, "name": f"{home['name']}服务点", "town_code": town["code"],
+                    "grid_cell_code": home["grid_cell_code"],
+                    "villages": f"{home['name']}、{other['name']}",
+                    "schedule": f"每月第{k % 4 + 1}周周{'一二三四五'[k % 5]}",
+                    "lat": home["lat"], "lon": home["lon"],
+                })
+                for name in (home["name"], other["name"]):
+                    for _ in range(rng.randint(15, 30)):
+                        self.rows["agent_services"].append({
+                            "town_code": town["code"], "village": name,
+                            "item": _pick_weighted(rng, list(g.AGENT_ITEMS), [4, 1, 3, 1]),
+                            "served_on": self.random_day(), "cases": rng.randint(1, 4),
+                        })
+        stops = []
+        for code in points:
+            day = self.start + timedelta(days=rng.randrange(14))
+            while day <= self.today:
+                stops.append({"point_code": code, "served_on": day})
+                day += timedelta(days=rng.randint(12, 18))
+        for stop, n in zip(stops, _spread(rng, SEED_FIGURES["clinic_person_visits"], len(stops))):
+            stop["person_visits"] = n
+        self.rows["clinic_services"] = stops
+
+    def _compounds(self):
+        rng = self.rng
+        old_core = [t["code"] for t in self.towns.values() if t["kind"] == "subdistrict"]
+        upgraded = set(rng.sample(range(SEED_FIGURES["compounds"]),
+                                  SEED_FIGURES["compounds_upgraded"]))
+        for k in range(SEED_FIGURES["compounds"]):
+            town = rng.choice(old_core)
+            cell = self.random_cell(town)
+            lat, lon = self.point_in(cell)
+            stage = _pick_weighted(rng, list(g.RENOVATION_STAGES), [25, 20, 25, 30])
+            self.rows["compounds"].append({
+                "code": f"X{k + 1:03d}", "name": f"{_place(rng)}{rng.choice(ref.COMPOUND_WORDS)}",
+                "town_code": town, "grid_cell_code": cell,
+                "built_year": rng.randint(1978, 1999), "households": rng.randint(120, 1500),
+                "renovation_stage": stage, "property_upgrade_done": k in upgraded,
+                "property_upgrade_on": self.random_day() if k in upgraded else None,
+                "lifts_installed": rng.choice([0, 0, 1, 2, 3]) if stage != "not_started" else 0,
+                "lat": lat, "lon": lon,
+            })
+        categories = [("违法建设", "住建", 8), ("公共秩序", "综合执法", 8), ("治安消防", "公安", 7),
+                      ("市场经营", "市场监管", 7), ("物业服务", "住建", 7)]
+        items = ["违章搭建", "占用绿地", "破坏承重结构", "屋顶加层", "阳台外扩", "擅自开墙",
+                 "地下室违规改造", "外立面私改", "占道经营", "乱堆放", "乱张贴", "噪声扰民",
+                 "油烟污染", "犬只扰民", "高空抛物", "楼道堆物", "群租房", "电动车楼道充电",
+                 "消防通道占用", "门禁失效", "可疑人员排查", "监控盲区", "出租房登记", "无证经营",
+                 "价格欺诈", "过期食品", "计量作弊", "虚假广告", "电梯维保", "二次供水",
+                 "物业收费公示", "维修资金使用", "保洁不到位", "绿化养护", "停车收费", "垃圾清运",
+                 "公共部位改造"]
+        pos = 0
+        for category, department, n in categories:
+            for name in items[pos: pos + n]:
+                pos += 1
+                self.rows["enforcement_items"].append({
+                    "code": f"E{pos:02d}", "category": category, "name": name,
+                    "department": department,
+                })
+
+    def _hotline(self):
+        rng = self.rng
+        types = list(g.HOTLINE_TYPES)
+        rows = []
+        day = self.start
+        while day <= self.today:
+            busy = 0.75 if day.weekday() >= 5 else 1.0
+            for t in self.towns.values():
+                for kind, share in zip(types, [0.30, 0.20, 0.25, 0.15, 0.10]):
+                    mean = t["population"] / 1_041_285 * 1300 * share * busy
+                    rows.append({"day": day, "town_code": t["code"], "service_type": kind,
+                                 "services": max(0, round(rng.gauss(mean, mean * 0.25)))})
+            day += timedelta(days=1)
+        # scale so that the year's total is the seed's "超过40万次" figure exactly
+        target = SEED_FIGURES["hotline_services"]
+        factor = target / sum(r["services"] for r in rows)
+        for r in rows:
+            r["services"] = int(r["services"] * factor)
+        for r in rows[: target - sum(r["services"] for r in rows)]:
+            r["services"] += 1
+        self.rows["hotline_daily"] = rows
+
+    def _open_space(self):
+        rng = self.rng
+        communities = [t for t in self.rows["targets"] if t["kind"] == "community"]
+        n = SEED_FIGURES["open_space_sessions"]
+        solved = _spread(rng, SEED_FIGURES["open_space_solved"], n)
+        for k in range(n):
+            host = rng.choice(communities)
+            self.rows["open_space_sessions"].append({
+                "id": f"S{k + 1:03d}", "held_on": self.random_day(), "town_code": host["town_code"],
+                "community": host["name"],
+                "theme": _pick_weighted(rng, list(g.OPEN_SPACE_THEMES), [30, 25, 15, 20, 10]),
+                "residents": rng.randint(15, 60), "committee_members": rng.randint(2, 8),
+                "firms": rng.randint(1, 6), "party_members": rng.randint(3, 15),
+                "problems_raised": solved[k] + rng.choice([0, 0, 1, 2]),
+                "problems_solved": solved[k],
+            })
+
+    def _red_helpers(self):
+        rng = self.rng
+        firms = [t for t in self.rows["targets"] if t["kind"] == "enterprise"]
+        helpers = []
+        for k, firm in enumerate(rng.sample(firms, SEED_FIGURES["red_helpers"]), start=1):
+            helpers.append({"id": f"R{k:03d}", "name": _person(rng), "firm": firm["name"],
+                            "town_code": firm["town_code"]})
+        self.rows["red_helpers"] = helpers
+        cases = []
+        for h in helpers:
+            for _ in range(rng.randint(1, 3)):
+                cases.append({"helper_id": h["id"],
+                              "service_kind": rng.choice(list(g.RED_HELPER_KINDS)),
+                              "solved_on": self.random_day()})
+        for c, n in zip(cases, _spread(rng, SEED_FIGURES["red_helper_solved"], len(cases))):
+            c["problems_solved"] = n
+        self.rows["red_helper_cases"] = cases
+
+    def _site_secretaries(self):
+        rng = self.rng
+        for k in range(SEED_FIGURES["site_projects"]):
+            kind = "compound_renovation" if k % 3 == 0 else "key_project"
+            town = rng.choice(list(self.towns))
+            lat, lon = self.point_in(self.random_cell(town))
+            name = (f"{_place(rng)}小区改造工程" if kind == "compound_renovation"
+                    else f"{_place(rng)}{rng.choice(['产业园', '安置房', '道路', '学校', '综合体'])}项目")
+            self.rows["site_projects"].append({
+                "code": f"P{k + 1:03d}", "name": name, "kind": kind, "town_code": town,
+                "secretary": _person(rng), "lat": lat, "lon": lon,
+            })
+        projects = [p["code"] for p in self.rows["site_projects"]]
+        for _ in range(SEED_FIGURES["site_issues"]):
+            raised = self.random_day()
+            done = raised + timedelta(days=rng.randint(3, 60))
+            self.rows["site_issues"].append({
+                "project_code": rng.choice(projects),
+                "kind": _pick_weighted(rng, list(g.SITE_ISSUE_KINDS), [35, 30, 25, 10]),
+                "raised_on": raised, "resolved_on": done if done <= self.today else None,
+            })
+
+    def _supervision(self):
+        rng = self.rng
+        focus = list(g.SUPERVISION_FOCUS)
+        for k in range(SEED_FIGURES["supervision_items"]):
+            deadline = self.start + timedelta(days=rng.randint(60, 420))
+            status = _pick_weighted(rng, list(g.SUPERVISION_STATUS), [10, 45, 45])
+            self.rows["supervision_items"].append({
+                "code": f"J{k + 1:02d}",
+                "title": f"{rng.choice(sum(TITLES.values(), []))}专项监督",
+                "focus": focus[k % 3], "owner": rng.choice(ref.DEPARTMENTS),
+                "deadline": deadline, "status": status,
+                "completed_on": (min(deadline, self.today) - timedelta(days=rng.randint(0, 30))
+                                 if status == "completed" else None),
+            })
+
+    def build(self) -> "SampleBuilder":
+        self.build_places()
+        self.build_targets()
+        self.build_officers()
+        self.build_visits()
+        self.build_tickets()
+        self.build_programmes()
+        self.rows["cockpit_meta"] = [
+            {"key": "schema_version", "value": str(s.SCHEMA_VERSION)},
+            {"key": "campaign_start", "value": self.start.isoformat()},
+            {"key": "built_at", "value": self.now.isoformat()},
+            {"key": "geometry", "value": "schematic"},
+        ]
+        return self
+
+    def write(self, engine: Engine) -> None:
+        """Create the schema and insert every row in one transaction."""
+        with engine.begin() as conn:
+            s.metadata.create_all(conn)
+            for table in s.ALL_TABLES:
+                rows = self.rows.get(table.name)
+                if rows:
+                    conn.execute(insert(table), rows)
+
+
+def cell_town(cell_code: str, towns: dict) -> str:
+    code9 = cell_code.split("-")[0]
+    return next(code for code, t in towns.items() if t["code9"] == code9)
+
+
+def _largest_remainder(weights, total: int) -> list[int]:
+    """Integers proportional to weights that sum exactly to total."""
+    weights = [float(w) for w in weights]
+    exact = [w * total / sum(weights) for w in weights]
+    out = [math.floor(x) for x in exact]
+    order = sorted(range(len(out)), key=lambda i: out[i] - exact[i])
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+def data_moment(today: date | None = None) -> datetime:
+    """The moment the sample data ends: now, or 18:00 of a given day."""
+    return datetime.now() if today is None else datetime.combine(today, dtime(18))
+
+
+def build_sqlite(path: Path = SAMPLE_DB, today: date | None = None) -> Path:
+    """Write the sample database to `path` atomically: a temporary file, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".db", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o644)
+    try:
+        engine = writable_engine(sample_url(Path(tmp)))
+        SampleBuilder(data_moment(today)).build().write(engine)
+        engine.dispose()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="生成驾驶舱示例数据库（固定随机种子）")
+    parser.add_argument("--url", help="目标数据库地址；省略时写入 sample_data/cockpit.db")
+    parser.add_argument("--today", type=date.fromisoformat, help="数据截止日，默认今天")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    if args.url:
+        SampleBuilder(data_moment(args.today)).build().write(writable_engine(args.url))
+        where = args.url
+    else:
+        where = build_sqlite(today=args.today)
+    print(f"示例数据库已生成: {where}（{time.perf_counter() - started:.1f} 秒）", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
