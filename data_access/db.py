@@ -69,11 +69,12 @@ def read_only_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        # keep options the URL brings (e.g. a search_path), add read-only sessions
+        options = f"{parsed.query.get('options', '')} -c default_transaction_read_only=on"
         return create_engine(
-            parsed,
+            parsed.difference_update_query(["options"]),
             pool_pre_ping=True,
-            connect_args={"options": "-c default_transaction_read_only=on",
-                          "connect_timeout": 5},
+            connect_args={"options": options.strip(), "connect_timeout": 5},
         )
     raise CockpitDatabaseError(f"不支持的数据库类型: {backend}（支持 sqlite 与 postgresql）")
 

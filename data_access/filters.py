@@ -7,8 +7,17 @@ else the end of the period's last day).
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from data_access import glossary
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_now() -> datetime:
+    """Now in Asia/Shanghai, as the naive local time the database stores."""
+    return datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+
 
 PERIODS = {
     "this_week": "本周",

@@ -177,3 +177,16 @@ def label(mapping: dict[str, str], code: str | None) -> str:
     if code is None:
         return "—"
     return mapping.get(code, code)
+
+# What each headline figure means: shown as help on the tiles, kept true to the queries.
+KPI_DEFINITIONS = {
+    "collected": "本期上报的问题数（可报）",
+    "resolved": "本期上报的问题中，截至期末已办结且未被重办的问题数",
+    "resolution_rate": "化解率 = 已解决 ÷ 收集问题",
+    "overdue": "截至期末未办结且已超过办理时限的问题（存量，不限上报时间）",
+    "satisfaction_rate": "满意率 = 本期评价中 4–5 分的评价数 ÷ 本期评价数（可评）",
+    "visits": "本期干部走访次数（企情/民情/基层日记）",
+    "coverage_rate": "走访覆盖率 = 本期已走访的联系关系 ÷ 全部联系关系（干部—联系对象）",
+    "clinic_visits": "本期高山巡回卫生健康服务点服务人次",
+    "hotline_services": "本期81890服务平台服务量",
+}

@@ -23,11 +23,9 @@ SATISFIED_MIN_SCORE = 4
 
 def scope(f: Filters, *, reported_in_period: bool = True) -> list:
     """WHERE clauses on `tickets` for the filters' town, category, source (and period)."""
-    clauses = []
+    clauses = [tickets.c.reported_at < f.as_of]
     if reported_in_period:
         clauses += [tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before]
-    else:
-        clauses.append(tickets.c.reported_at < f.as_of)
     if f.town_code:
         clauses.append(tickets.c.town_code == f.town_code)
     if f.category:
@@ -136,3 +134,18 @@ def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
                  .select_from(joined).where(*scope(f, reported_in_period=False))
                  .group_by(tickets.c.town_code).order_by(tickets.c.town_code),
                  {"town_code": "str", "collected": "int", "resolved": "int", "overdue": "int"})
+
+
+def fetch_weekly_flow(conn: Connection, f: Filters) -> pd.DataFrame:
+    """fetch_daily_flow summed into weeks starting on Monday.
+
+    Columns: week (datetime64, the Monday), reported (int), resolved (int); every week of
+    the period is present, empty ones with 0.
+    """
+    daily = fetch_daily_flow(conn, f)
+    first = pd.Timestamp(f.start) - pd.Timedelta(days=f.start.weekday())
+    weeks = pd.date_range(first, pd.Timestamp(f.end), freq="W-MON").astype("datetime64[s]")
+    daily["week"] = (daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D"))
+    sums = daily.groupby("week")[["reported", "resolved"]].sum()
+    out = sums.reindex(weeks, fill_value=0).rename_axis("week").reset_index()
+    return out.astype({"reported": "int64", "resolved": "int64"})

@@ -8,7 +8,7 @@ Definitions:
 - target coverage: a target counts as covered when any of its assigned officers visited it.
 """
 
-from sqlalchemy import Connection, and_, case, distinct, exists, func, select
+from sqlalchemy import Connection, and_, case, exists, func, select
 
 from data_access.filters import Filters
 from data_access.result import fetch, ratio
@@ -67,7 +67,7 @@ def count_uncovered_targets(conn: Connection, *, kinds: tuple[str, ...],
     clauses = [targets.c.kind.in_(kinds)]
     if above_scale_only:
         clauses.append(targets.c.above_scale.is_(True))
-    assigned = select(distinct(assignments.c.target_id)).scalar_subquery()
+    assigned = select(assignments.c.target_id).distinct().scalar_subquery()
     return conn.execute(
         select(func.count()).where(*clauses, ~targets.c.id.in_(assigned))
     ).scalar()

@@ -17,7 +17,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 
 from sqlalchemy import Engine, insert
@@ -25,7 +26,9 @@ from sqlalchemy import Engine, insert
 from data_access import glossary as g
 from data_access import schema as s
 from data_access.db import SAMPLE_DB, sample_url, writable_engine
-from sample_data import geometry, reference as ref
+from data_access.filters import local_now
+from sample_data import geometry
+from sample_data import reference as ref
 
 SEED = 20191014  # the day the seed text was published
 
@@ -95,6 +98,7 @@ class SampleBuilder:
         self.today = now.date()
         self.start = date(self.today.year, 1, 1)
         self.now = now.replace(microsecond=0)
+        self.latest = self.now - timedelta(minutes=1)  # every record is strictly before now
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.cell_pixels: dict[str, geometry.Region] = {}
 
@@ -106,7 +110,7 @@ class SampleBuilder:
     def random_moment(self, day: date) -> datetime:
         """A working-hours moment of `day`, never later than the data's end."""
         moment = datetime.combine(day, dtime(8)) + timedelta(minutes=self.rng.randrange(600))
-        return min(moment, self.now)
+        return min(moment, self.latest)
 
     def point_in(self, cell_code: str) -> tuple[float, float]:
         region = self.cell_pixels[cell_code]
@@ -307,7 +311,7 @@ class SampleBuilder:
             category = ("enterprise_development" if t["kind"] == "enterprise"
                         else rng.choice(["grassroots_governance", "livelihood"]))
             reported = min(visit["visited_at"] + timedelta(minutes=rng.randint(120, 1800)),
-                           self.now)
+                           self.latest)
         else:
             if source in ("direct_line", "red_helper"):
                 category = "enterprise_development"
@@ -594,7 +598,7 @@ def _largest_remainder(weights, total: int) -> list[int]:
 
 def data_moment(today: date | None = None) -> datetime:
     """The moment the sample data ends: now, or 18:00 of a given day."""
-    return datetime.now() if today is None else datetime.combine(today, dtime(18))
+    return local_now() if today is None else datetime.combine(today, dtime(18))
 
 
 def build_sqlite(path: Path = SAMPLE_DB, today: date | None = None) -> Path:

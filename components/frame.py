@@ -1,0 +1,143 @@
+"""The shared frame: the one call every page makes first.
+
+It sets the page configuration and the wall-screen styling, opens the database (building
+the sample on a fresh machine, or saying clearly why the configured one cannot serve),
+draws the navigation and the filter bar whose state lives in the URL, and returns the
+page's Filters. `?wall=1` is wall mode: no navigation or widgets, pages rotate by
+themselves and data refreshes.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+import streamlit as st
+import streamlit.components.v1 as html_components
+
+from components import cached
+from components import format as fmt
+from data_access import db, places
+from data_access.filters import PERIODS, Filters, period_range
+
+APP_TITLE = "海曙区“三服务”领导驾驶舱"
+CAMPAIGN = "campaign"
+PERIOD_OPTIONS = {CAMPAIGN: "活动以来", **PERIODS}
+ALL_TOWNS = "海曙区（全区）"
+WALL_ROTATE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Page:
+    script: str
+    label: str
+    icon: str
+    url_path: str  # what Streamlit serves it under: "" for the home page
+
+
+# The navigation, in screen order. A page is listed here once it works.
+PAGES = [
+    Page("app.py", "总览", ":material/dashboard:", ""),
+]
+
+CSS = """
+<style>
+/* Wall screens: a 3840-wide screen shows the 1920 layout at twice the size. */
+@media (min-width: 2880px) { html { zoom: 2; } }
+.block-container { padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%; }
+header[data-testid="stHeader"] { height: 0; }
+[data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 700; }
+[data-testid="stMetricLabel"] p { font-size: 1.05rem; }
+h1 { font-size: 2.1rem !important; }
+.cockpit-note { color: #8FA3BF; font-size: 0.95rem; }
+</style>
+"""
+
+
+def _filters_from_state(period: str, campaign_start: date | None,
+                        town_code: str | None) -> Filters:
+    now = fmt.now_local()
+    if period == CAMPAIGN:
+        start = campaign_start or now.date().replace(month=1, day=1)
+        start, end = min(start, now.date()), now.date()
+    else:
+        start, end = period_range(period, now.date())
+    return Filters.between(start, end, now, town_code=town_code)
+
+
+def _open_database() -> None:
+    """Make sure the configured database can serve; otherwise one clear message, then stop."""
+    try:
+        url = cached.database_url()
+        if not db.SAMPLE_DB.exists() and db.is_default_sample(url):
+            with st.status("首次启动：正在生成示例数据库（约数秒）…", expanded=True) as status:
+                cached.ensure_sample_database(url)
+                status.update(label="示例数据库已生成", state="complete", expanded=False)
+        cached.engine()
+    except db.CockpitDatabaseError as exc:
+        st.error(f"**驾驶舱无法打开数据库。**\n\n{exc}\n\n"
+                 f"数据库地址由环境变量 `{db.ENV_VAR}` 或 `.streamlit/secrets.toml` 的 "
+                 "`[connections.cockpit] url` 配置，详见 README。", icon=":material/error:")
+        st.stop()
+
+
+def _navigation(current: str) -> None:
+    keep = {k: v for k, v in st.query_params.to_dict().items() if k in ("period", "town")}
+    cols = st.columns(len(PAGES) + 1, gap="small")
+    cols[0].markdown(f"### {APP_TITLE}")
+    for col, page in zip(cols[1:], PAGES):
+        col.page_link(page.script, label=page.label, icon=page.icon, query_params=keep,
+                      disabled=page.script == current)
+
+
+def _wall_rotation(current: str) -> None:
+    """In wall mode, open the next page after WALL_ROTATE_SECONDS (which also refreshes)."""
+    scripts = [p.script for p in PAGES]
+    nxt = PAGES[(scripts.index(current) + 1) % len(PAGES)] if current in scripts else PAGES[0]
+    search = urlencode(st.query_params.to_dict() | {"wall": "1"})
+    html_components.html(
+        f"<script>setTimeout(() => {{ window.parent.location.href ="
+        f" window.parent.location.origin + '/{nxt.url_path}?{search}'; }},"
+        f" {WALL_ROTATE_SECONDS * 1000});</script>", height=0)
+
+
+def filters(script: str, title: str) -> Filters:
+    """Draw the frame for the page in file `script` (relative to the app root); return its
+    Filters."""
+    st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=":material/monitoring:",
+                       layout="wide", initial_sidebar_state="collapsed")
+    st.markdown(CSS, unsafe_allow_html=True)
+    _open_database()
+    wall = st.query_params.get("wall") == "1"
+    if wall:
+        st.markdown(f"### {APP_TITLE} · {title}")
+    else:
+        _navigation(script)
+    campaign_start = cached.call(places.get_campaign_start)
+    names = town_names()
+    by_name = {name: code for code, name in names.items()}
+    town_options = [ALL_TOWNS, *by_name]
+    if st.query_params.get("town") not in (None, *town_options):
+        st.warning(f"链接中的镇(乡)街道“{st.query_params['town']}”不存在，已显示全区。")
+    # The URL carries the labels the user sees: ?period=本周&town=章水镇
+    periods = {label: code for code, label in PERIOD_OPTIONS.items()}
+    if wall:  # no widgets on the wall: the URL alone says what to show
+        period = st.query_params.get("period", PERIOD_OPTIONS[CAMPAIGN])
+        town = st.query_params.get("town", ALL_TOWNS)
+        info = st
+    else:
+        left, right, info = st.columns([1, 1, 3], vertical_alignment="bottom")
+        period = left.selectbox("时间范围", list(periods), key="period", bind="query-params")
+        town = right.selectbox("镇(乡)街道", town_options, key="town", bind="query-params")
+    f = _filters_from_state(periods.get(period, CAMPAIGN), campaign_start, by_name.get(town))
+    where = names.get(f.town_code, "全区")
+    info.markdown(f"<span class='cockpit-note'>{where} · {fmt.day(f.start)} 至 {fmt.day(f.end)}"
+                  f" · 数据截至 {fmt.moment(f.as_of)}</span>", unsafe_allow_html=True)
+    if wall:
+        _wall_rotation(script)
+    return f
+
+
+def town_names() -> dict[str, str]:
+    """Town code → name, for pages that label towns."""
+    towns = cached.call(places.list_towns)
+    return dict(zip(towns["town_code"], towns["town"]))

@@ -1,0 +1,85 @@
+"""Every page runs inside the shared frame in AppTest, on the sample database."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.frame import PAGES
+from data_access import db
+
+ROOT = "../"  # AppTest resolves paths relative to this file
+
+
+@pytest.fixture
+def app_db(sample_file, monkeypatch):
+    monkeypatch.setenv(db.ENV_VAR, sample_file)
+    return sample_file
+
+
+def run(script: str, **query) -> AppTest:
+    at = AppTest.from_file(ROOT + script, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(e.value for e in (*at.markdown, *at.caption, *at.subheader) if e.value)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.script)
+def test_page_runs_for_the_district_and_for_a_town(app_db, page):
+    for query in ({}, {"town": "章水镇", "period": "本月"}):
+        at = run(page.script, **query)
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+        assert "海曙区“三服务”领导驾驶舱" in texts(at)
+
+
+def test_overview_shows_the_seed_headline(app_db):
+    at = run("app.py")
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["收集问题"] == "1,337"
+    assert tiles["已解决"] == "1,169"
+    assert tiles["化解率"] == "87.4%"
+    assert tiles["巡回医疗人次"].replace(",", "").isdigit()
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_overview_follows_the_town_in_the_url(app_db):
+    at = run("app.py", town="章水镇")
+    assert at.selectbox(key="town").value == "章水镇"
+    assert "章水镇" in texts(at)
+    assert int(at.metric[0].value.replace(",", "")) < 1337
+
+
+def test_unknown_town_in_the_url_warns_and_shows_the_district(app_db):
+    at = run("app.py", town="火星镇")
+    assert any("不存在" in w.value for w in at.warning)
+    assert at.metric[0].value == "1,337"
+
+
+def test_wall_mode_hides_the_widgets(app_db):
+    at = run("app.py", wall="1")
+    assert not at.selectbox
+    assert not at.exception
+
+
+def test_unreachable_database_shows_one_clear_message(monkeypatch):
+    monkeypatch.setenv(db.ENV_VAR, "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    at = run("app.py")
+    assert not at.exception
+    assert len(at.error) == 1
+    assert "无法连接数据库" in at.error[0].value
+    assert not at.metric
+
+
+def test_file_that_is_not_a_cockpit_database_shows_one_clear_message(monkeypatch, tmp_path):
+    path = tmp_path / "x.db"
+    path.write_bytes(b"")
+    import sqlite3
+
+    sqlite3.connect(path).execute("create table t (x)").connection.commit()
+    monkeypatch.setenv(db.ENV_VAR, db.sample_url(path))
+    at = run("app.py")
+    assert not at.exception
+    assert "不是驾驶舱数据库" in at.error[0].value

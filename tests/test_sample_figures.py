@@ -1,0 +1,79 @@
+"""The sample database tells the seed's story: each figure read back through data_access."""
+
+from datetime import date
+
+import pytest
+
+from data_access import overview, places, programmes, visits
+from data_access.filters import Filters
+from sample_data.generate import SEED_FIGURES
+from tests.conftest import SAMPLE_NOW
+
+
+@pytest.fixture
+def campaign(conn):
+    return Filters.between(places.get_campaign_start(conn), SAMPLE_NOW.date(), SAMPLE_NOW)
+
+
+def test_seed_ticket_headline_1337_collected_1169_resolved_87_4_pct(conn, campaign):
+    got = overview.fetch_kpis(conn, campaign)
+    assert got["collected"] == 1337
+    assert got["resolved"] == 1169
+    assert round(got["resolution_rate"] * 100, 1) == 87.4
+
+
+def test_seed_has_1409_grid_cells_in_17_towns(conn):
+    assert places.count_grid_cells(conn) == 1409
+    assert len(places.list_towns(conn)) == 17
+
+
+def test_seed_18_clinic_points_served_7500_plus(conn, campaign):
+    assert programmes.count_clinic_points(conn) == 18
+    assert 7500 <= programmes.sum_clinic_visits(conn, campaign) < 8000
+
+
+def test_seed_98_old_compounds_22_upgraded(conn):
+    assert programmes.count_compounds(conn) == 98
+    assert programmes.count_compounds(conn, upgraded_only=True) == 22
+
+
+def test_seed_81890_served_over_400000_this_year(conn, campaign):
+    assert programmes.sum_hotline_services(conn, campaign) > 400_000
+
+
+def test_every_above_scale_firm_and_village_community_has_an_officer(conn):
+    assert visits.count_targets(conn, kinds=("enterprise",), above_scale_only=True) > 0
+    assert visits.count_uncovered_targets(conn, kinds=("enterprise",), above_scale_only=True) == 0
+    assert visits.count_uncovered_targets(conn, kinds=("village", "community")) == 0
+    assert visits.count_targets(conn, kinds=("village", "community")) == 103 + 168
+
+
+def test_this_week_and_last_week_both_have_data(conn):
+    this_week = Filters.for_period("this_week", SAMPLE_NOW)
+    last_week = Filters.for_period("last_week", SAMPLE_NOW)
+    for f in (this_week, last_week):
+        got = overview.fetch_kpis(conn, f)
+        assert got["collected"] > 0 and got["visits"] > 0 and got["hotline_services"] > 0
+
+
+def test_town_comparison_adds_up_to_the_district(conn, campaign):
+    towns = overview.fetch_town_comparison(conn, campaign)
+    district = overview.fetch_kpis(conn, campaign)
+    assert len(towns) == 17
+    assert towns["collected"].sum() == district["collected"]
+    assert towns["resolved"].sum() == district["resolved"]
+    assert towns["clinic_visits"].sum() == district["clinic_visits"]
+    assert towns["population"].sum() == 1_041_285
+
+
+def test_clinic_work_lies_in_the_mountain_towns(conn, campaign):
+    towns = overview.fetch_town_comparison(conn, campaign).set_index("town")
+    served = towns[towns["clinic_visits"] > 0].index
+    assert set(served) <= {"章水镇", "龙观乡", "鄞江镇", "横街镇"}
+    assert towns["clinic_visits"].idxmax() == "章水镇"
+
+
+def test_seed_figures_constant_matches_what_the_queries_return(conn):
+    # guards against the generator and the tests drifting apart
+    assert SEED_FIGURES["tickets_collected"] == 1337
+    assert places.get_campaign_start(conn) == date(SAMPLE_NOW.year, 1, 1)
