@@ -34,12 +34,12 @@ def weekly_flow(weekly: pd.DataFrame, height: int = 320) -> alt.Chart:
     ), height)
 
 
-def town_resolution(towns: pd.DataFrame, height: int = 460) -> alt.Chart:
+def town_resolution(towns: pd.DataFrame, row_height: int = 28) -> alt.Chart:
     """Per town: bars of tickets collected, coloured by resolution rate, with the rate as text."""
     data = towns.assign(rate_text=towns["resolution_rate"].map(
         lambda r: "—" if pd.isna(r) else f"{r * 100:.1f}%"))
     base = alt.Chart(data).encode(y=alt.Y("town:N", sort="-x", title=None,
-                                          axis=alt.Axis(labelFontSize=16)))
+                                          axis=alt.Axis(labelFontSize=16, labelOverlap=False)))
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X("collected:Q", title=g.COLUMNS["collected"]),
         color=alt.Color("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
@@ -53,4 +53,4 @@ def town_resolution(towns: pd.DataFrame, height: int = 460) -> alt.Chart:
     )
     text = base.mark_text(align="left", dx=6, fontSize=15, color="#E6EDF5").encode(
         x="collected:Q", text="rate_text:N")
-    return _style(bars + text, height)
+    return _style(bars + text, max(160, row_height * len(data)))
