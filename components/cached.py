@@ -34,7 +34,7 @@ def ensure_sample_database(url: str) -> bool:
 
     with _build_lock:
         if not db.SAMPLE_DB.exists():
-            build_sqlite()
+            build_sqlite(db.SAMPLE_DB)
     return True
 
 

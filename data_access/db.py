@@ -26,8 +26,10 @@ class CockpitDatabaseError(RuntimeError):
     """The configured database cannot serve the cockpit; the message says why, in Chinese."""
 
 
-def configured_url(environ=os.environ, secrets_path: Path = SECRETS) -> str:
+def configured_url(environ=None, secrets_path: Path | None = None) -> str:
     """The database URL the configuration names (see the module docstring for the order)."""
+    environ = os.environ if environ is None else environ
+    secrets_path = secrets_path or SECRETS
     if environ.get(ENV_VAR):
         return environ[ENV_VAR]
     if secrets_path.exists():
@@ -41,8 +43,9 @@ def configured_url(environ=os.environ, secrets_path: Path = SECRETS) -> str:
     return sample_url()
 
 
-def sample_url(path: Path = SAMPLE_DB) -> str:
-    return f"sqlite:///{path}"
+def sample_url(path: Path | None = None) -> str:
+    """The SQLite URL of `path`, by default the sample database."""
+    return f"sqlite:///{path or SAMPLE_DB}"
 
 
 def is_default_sample(url: str) -> bool:

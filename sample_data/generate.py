@@ -601,8 +601,9 @@ def data_moment(today: date | None = None) -> datetime:
     return local_now() if today is None else datetime.combine(today, dtime(18))
 
 
-def build_sqlite(path: Path = SAMPLE_DB, today: date | None = None) -> Path:
+def build_sqlite(path: Path | None = None, today: date | None = None) -> Path:
     """Write the sample database to `path` atomically: a temporary file, then a rename."""
+    path = path or SAMPLE_DB
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".db", dir=path.parent)
     os.close(fd)

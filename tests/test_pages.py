@@ -83,3 +83,14 @@ def test_file_that_is_not_a_cockpit_database_shows_one_clear_message(monkeypatch
     at = run("app.py")
     assert not at.exception
     assert "不是驾驶舱数据库" in at.error[0].value
+
+
+def test_fresh_machine_builds_the_sample_database_on_first_start(monkeypatch, tmp_path):
+    monkeypatch.delenv(db.ENV_VAR, raising=False)
+    monkeypatch.setattr(db, "SECRETS", tmp_path / "no-secrets.toml")
+    monkeypatch.setattr(db, "SAMPLE_DB", tmp_path / "sample" / "cockpit.db")
+    at = run("app.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert db.SAMPLE_DB.exists()
+    assert any("示例数据库" in s.label for s in at.status)
+    assert {m.label: m.value for m in at.metric}["收集问题"] == "1,337"
