@@ -18,20 +18,28 @@ def _style(chart: alt.Chart, height: int = 320) -> alt.Chart:
             .configure_view(strokeWidth=0))
 
 
-def weekly_flow(weekly: pd.DataFrame, height: int = 320) -> alt.Chart:
-    """Grouped bars of tickets reported and resolved per week (input: week, reported, resolved)."""
+WEEK_AXIS = alt.X("yearmonthdate(week):O", title=None,
+                  axis=alt.Axis(format="%m-%d", labelAngle=0))
+WEEK_TIP = alt.Tooltip("yearmonthdate(week):T", title="周起始", format="%Y-%m-%d")
+
+
+def _weekly_bars(weekly: pd.DataFrame) -> alt.Chart:
     names = {"reported": g.COLUMNS["collected"], "resolved": "办结"}
     long = weekly.melt("week", ["reported", "resolved"], var_name="what", value_name="n")
     long["what"] = long["what"].map(names.get)
-    return _style(alt.Chart(long).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
-        x=alt.X("yearmonthdate(week):O", title=None, axis=alt.Axis(format="%m-%d", labelAngle=0)),
+    return alt.Chart(long).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
+        x=WEEK_AXIS,
         xOffset=alt.XOffset("what:N", sort=list(names.values())),
         y=alt.Y("n:Q", title="问题数"),
         color=alt.Color("what:N", title=None, sort=list(names.values()),
                         scale=alt.Scale(range=[BLUE, GREEN])),
-        tooltip=[alt.Tooltip("yearmonthdate(week):T", title="周起始", format="%Y-%m-%d"),
-                 alt.Tooltip("what:N", title="指标"), alt.Tooltip("n:Q", title="数量")],
-    ), height)
+        tooltip=[WEEK_TIP, alt.Tooltip("what:N", title="指标"), alt.Tooltip("n:Q", title="数量")],
+    )
+
+
+def weekly_flow(weekly: pd.DataFrame, height: int = 320) -> alt.Chart:
+    """Grouped bars of tickets reported and resolved per week (input: week, reported, resolved)."""
+    return _style(_weekly_bars(weekly), height)
 
 
 def town_resolution(towns: pd.DataFrame, row_height: int = 28) -> alt.Chart:
@@ -54,3 +62,79 @@ def town_resolution(towns: pd.DataFrame, row_height: int = 28) -> alt.Chart:
     text = base.mark_text(align="left", dx=6, fontSize=15, color="#E6EDF5").encode(
         x="collected:Q", text="rate_text:N")
     return _style(bars + text, max(160, row_height * len(data)))
+
+
+def funnel(stages: pd.DataFrame) -> alt.Chart:
+    """The closed loop as horizontal bars in loop order, with count and conversion
+    (input: stage, tickets, conversion_rate)."""
+    order = [g.STAGES[s] for s in stages["stage"]]
+    data = stages.assign(
+        label=[g.STAGES[s] for s in stages["stage"]],
+        text=[f"{n:,}  ({'—' if pd.isna(r) else f'{r * 100:.1f}%'})"
+              for n, r in zip(stages["tickets"], stages["conversion_rate"])])
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None,
+                                          axis=alt.Axis(labelFontSize=18)))
+    bars = base.mark_bar(cornerRadiusEnd=4, color=BLUE).encode(
+        x=alt.X("tickets:Q", title="问题数"),
+        tooltip=[alt.Tooltip("label:N", title=g.COLUMNS["stage"]),
+                 alt.Tooltip("tickets:Q", title="问题数", format=","),
+                 alt.Tooltip("conversion_rate:Q", title="环节转化率", format=".1%")])
+    text = base.mark_text(align="left", dx=6, fontSize=17, color="#E6EDF5").encode(
+        x="tickets:Q", text="text:N")
+    return _style(bars + text, 300)
+
+
+PICK = "pick"  # the selection parameter of clickable breakdowns
+
+
+def breakdown(data: pd.DataFrame, labels: dict, row_height: int = 30) -> alt.Chart:
+    """Clickable bars of tickets collected per key, coloured by resolution rate
+    (input: key, collected, resolved, overdue, resolution_rate). A click selects a key."""
+    data = data.assign(label=[labels.get(k, k) if k is not None else "（无）"
+                              for k in data["key"]])
+    pick = alt.selection_point(name=PICK, fields=["key"])
+    chart = alt.Chart(data).mark_bar(cornerRadiusEnd=3).encode(
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=15,
+                                                                labelOverlap=False,
+                                                                labelLimit=160)),
+        x=alt.X("collected:Q", title=g.COLUMNS["collected"]),
+        color=alt.Color("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
+                        scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN]),
+                        legend=None),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
+        tooltip=[alt.Tooltip("label:N", title="分组"),
+                 alt.Tooltip("collected:Q", title=g.COLUMNS["collected"]),
+                 alt.Tooltip("resolved:Q", title=g.COLUMNS["resolved"]),
+                 alt.Tooltip("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
+                             format=".1%"),
+                 alt.Tooltip("overdue:Q", title=g.COLUMNS["overdue"])],
+    ).add_params(pick)
+    return _style(chart, max(120, row_height * len(data)))
+
+
+def aging(buckets: pd.DataFrame) -> alt.Chart:
+    """Open tickets by age, overdue ones in red (input: bucket, tickets, overdue)."""
+    long = pd.DataFrame({
+        "bucket": list(buckets["bucket"]) * 2,
+        "what": ["未超期"] * len(buckets) + ["已超期"] * len(buckets),
+        "n": list(buckets["tickets"] - buckets["overdue"]) + list(buckets["overdue"]),
+    })
+    return _style(alt.Chart(long).mark_bar().encode(
+        x=alt.X("bucket:N", sort=list(buckets["bucket"]), title="已上报时长",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("n:Q", title="在办问题", stack=True),
+        color=alt.Color("what:N", title=None, sort=["未超期", "已超期"],
+                        scale=alt.Scale(range=[BLUE, RED])),
+        tooltip=[alt.Tooltip("bucket:N", title="时长"), alt.Tooltip("what:N", title="状态"),
+                 alt.Tooltip("n:Q", title="问题数")]), 280)
+
+
+def weekly_trend(weekly: pd.DataFrame) -> alt.Chart:
+    """Weekly reported vs resolved bars with the week's resolution rate as a line
+    (input: week, reported, resolved, resolution_rate)."""
+    line = alt.Chart(weekly).mark_line(color=AMBER, point=True, strokeWidth=3).encode(
+        x=WEEK_AXIS,
+        y=alt.Y("resolution_rate:Q", title="当周上报问题化解率", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%", orient="right")),
+        tooltip=[WEEK_TIP, alt.Tooltip("resolution_rate:Q", title="化解率", format=".1%")])
+    return _style(alt.layer(_weekly_bars(weekly), line).resolve_scale(y="independent"), 320)

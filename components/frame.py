@@ -39,6 +39,7 @@ class Page:
 # The navigation, in screen order. A page is listed here once it works.
 PAGES = [
     Page("app.py", "总览", ":material/dashboard:", ""),
+    Page("pages/2_tickets.py", "问题流转", ":material/account_tree:", "tickets"),
 ]
 
 CSS = """

@@ -54,6 +54,8 @@ class Filters:
     town_code: str | None = None
     category: str | None = None
     source: str | None = None
+    department: str | None = None
+    task_force: str | None = None
 
     def __post_init__(self):
         if self.end < self.start:
@@ -62,6 +64,8 @@ class Filters:
             raise ValueError(f"未知的问题类别: {self.category!r}")
         if self.source is not None and self.source not in glossary.SOURCES:
             raise ValueError(f"未知的来源渠道: {self.source!r}")
+        if self.task_force is not None and self.task_force not in glossary.TASK_FORCES:
+            raise ValueError(f"未知的工作专班: {self.task_force!r}")
 
     @classmethod
     def for_period(cls, period: str, now: datetime, **kw) -> "Filters":
@@ -89,6 +93,10 @@ class Filters:
 
     def with_town(self, town_code: str | None) -> "Filters":
         return replace(self, town_code=town_code)
+
+    def narrowed(self, **choices) -> "Filters":
+        """The same filters with more choices (category, source, town_code, …) set."""
+        return replace(self, **{k: v for k, v in choices.items() if v is not None})
 
     def shifted_weeks(self, weeks: int) -> "Filters":
         """The same filters moved by whole weeks (negative: into the past)."""

@@ -32,6 +32,10 @@ def scope(f: Filters, *, reported_in_period: bool = True) -> list:
         clauses.append(tickets.c.category == f.category)
     if f.source:
         clauses.append(tickets.c.source == f.source)
+    if f.department:
+        clauses.append(tickets.c.department == f.department)
+    if f.task_force:
+        clauses.append(tickets.c.task_force == f.task_force)
     return clauses
 
 
@@ -58,6 +62,11 @@ def is_resolved(st):
                 or_(st.c.reopened_at.is_(None), st.c.reopened_at < st.c.resolved_at))
 
 
+def is_open(st):
+    """SQL truth of 'not resolved at as_of' (also for tickets without any event yet)."""
+    return or_(st.c.ticket_id.is_(None), ~is_resolved(st))
+
+
 def _count_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
@@ -78,7 +87,7 @@ def fetch_headline(conn: Connection, f: Filters) -> dict:
         select(func.count())
         .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id))
         .where(*scope(f, reported_in_period=False), tickets.c.due_at < f.as_of,
-               or_(st.c.ticket_id.is_(None), ~is_resolved(st)))
+               is_open(st))
     ).scalar()
     ev = ticket_events.c
     evaluations = conn.execute(
@@ -101,12 +110,16 @@ def fetch_headline(conn: Connection, f: Filters) -> dict:
 def fetch_daily_flow(conn: Connection, f: Filters) -> pd.DataFrame:
     """Tickets reported and tickets resolved per day of the period.
 
-    Columns: day (datetime64), reported (int), resolved (int). Days without either are absent.
+    Columns: day (datetime64), reported (int), resolved (int), reported_resolved (int: of
+    that day's reports, how many are resolved at as_of). Days without either are absent.
     A ticket counts as resolved on the day of its last 办结 event, if it stayed resolved.
     """
     st = state(f)
-    reported = fetch(conn, select(func.date(tickets.c.reported_at).label("day"), func.count())
-                     .where(*scope(f)).group_by("day"), {"day": "date", "reported": "int"})
+    report_day = func.date(tickets.c.reported_at).label("day")
+    reported = fetch(conn, select(report_day, func.count(), _count_if(is_resolved(st)))
+                     .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id))
+                     .where(*scope(f)).group_by(report_day),
+                     {"day": "date", "reported": "int", "reported_resolved": "int"})
     resolved_day = func.date(st.c.resolved_at).label("day")
     resolved = fetch(conn, select(resolved_day, func.count())
                      .select_from(tickets.join(st, st.c.ticket_id == tickets.c.id))
@@ -114,8 +127,8 @@ def fetch_daily_flow(conn: Connection, f: Filters) -> pd.DataFrame:
                             st.c.resolved_at >= f.start_at, st.c.resolved_at < f.end_before)
                      .group_by(resolved_day), {"day": "date", "resolved": "int"})
     out = reported.merge(resolved, on="day", how="outer").fillna(0)
-    return out.astype({"reported": "int64", "resolved": "int64"}).sort_values("day",
-                                                                               ignore_index=True)
+    counts = {"reported": "int64", "resolved": "int64", "reported_resolved": "int64"}
+    return out.astype(counts).sort_values("day", ignore_index=True)
 
 
 def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
@@ -128,7 +141,7 @@ def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
     joined = tickets.outerjoin(st, st.c.ticket_id == tickets.c.id)
     in_period = and_(tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before)
     open_late = and_(tickets.c.due_at < f.as_of,
-                     or_(st.c.ticket_id.is_(None), ~is_resolved(st)))
+                     is_open(st))
     return fetch(conn, select(tickets.c.town_code, _count_if(in_period),
                               _count_if(and_(in_period, is_resolved(st))), _count_if(open_late))
                  .select_from(joined).where(*scope(f, reported_in_period=False))
@@ -139,13 +152,17 @@ def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
 def fetch_weekly_flow(conn: Connection, f: Filters) -> pd.DataFrame:
     """fetch_daily_flow summed into weeks starting on Monday.
 
-    Columns: week (datetime64, the Monday), reported (int), resolved (int); every week of
-    the period is present, empty ones with 0.
+    Columns: week (datetime64, the Monday), reported, resolved, reported_resolved (int),
+    resolution_rate (0–1: reported_resolved / reported, NaN for a week without reports);
+    every week of the period is present, empty ones with 0.
     """
     daily = fetch_daily_flow(conn, f)
     first = pd.Timestamp(f.start) - pd.Timedelta(days=f.start.weekday())
     weeks = pd.date_range(first, pd.Timestamp(f.end), freq="W-MON").astype("datetime64[s]")
     daily["week"] = (daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D"))
-    sums = daily.groupby("week")[["reported", "resolved"]].sum()
+    counts = ["reported", "resolved", "reported_resolved"]
+    sums = daily.groupby("week")[counts].sum()
     out = sums.reindex(weeks, fill_value=0).rename_axis("week").reset_index()
-    return out.astype({"reported": "int64", "resolved": "int64"})
+    out = out.astype(dict.fromkeys(counts, "int64"))
+    out["resolution_rate"] = out["reported_resolved"] / out["reported"].where(out["reported"] > 0)
+    return out

@@ -292,11 +292,14 @@ class SampleBuilder:
         # Each ticket needs its own time to resolve; those furthest past it are resolved,
         # exactly SEED_FIGURES["tickets_resolved"] of them. The rest: new or hard ones.
         ages = [(self.now - d["reported_at"]).total_seconds() / 86400 for d in drafts]
-        needs = [max(0.3, rng.lognormvariate(math.log(9), 0.9)) for _ in drafts]
+        # most problems take days; about one in six is a hard one that takes months
+        needs = [rng.uniform(30, 360) if rng.random() < 0.18 else
+                 max(0.3, rng.lognormvariate(math.log(4), 0.7)) for _ in drafts]
         ranked = sorted(range(len(drafts)), key=lambda i: -ages[i] / needs[i])
         resolved = set(ranked[: SEED_FIGURES["tickets_resolved"]])
         # stretch every ticket's time by the same factor, so resolutions run up to today
         stretch = ages[ranked[len(resolved) - 1]] / needs[ranked[len(resolved) - 1]]
+        self.ticket_stretch = stretch
         for k, d in enumerate(drafts):
             d["id"] = f"W{self.start.year}{k + 1:05d}"
             took = min(needs[k] * stretch, ages[k] * 0.98) if k in resolved else None
@@ -358,8 +361,9 @@ class SampleBuilder:
         if assigned < now:
             add("assigned", assigned)
         if took_days is None:
-            if t["due_at"] < now and rng.random() < 0.7:
-                add("supervised", t["due_at"] + timedelta(days=rng.uniform(0.5, 3)), "区督查室")
+            pressed = t["due_at"] + timedelta(days=rng.uniform(0.5, 3))
+            if pressed < now and rng.random() < 0.7:
+                add("supervised", pressed, "区督查室")
             return
         limit = reported + (now - reported) * 0.95
         done = max(reported + timedelta(days=took_days), assigned + timedelta(hours=1))

@@ -1,5 +1,7 @@
 """Every page runs inside the shared frame in AppTest, on the sample database."""
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,10 +18,27 @@ def app_db(sample_file, monkeypatch):
 
 
 def run(script: str, **query) -> AppTest:
-    at = AppTest.from_file(ROOT + script, default_timeout=60)
+    """Open `script` as a visitor would: the app, then (for other pages) that page."""
+    at = AppTest.from_file(ROOT + "app.py", default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value
+    if script != "app.py":
+        at.switch_page(script)
     return at.run()
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """The rows a Vega-Lite chart element was sent (its first dataset)."""
+    return pa.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
+
+
+def chart_with(at: AppTest, column: str, value) -> pd.DataFrame:
+    """The data of the first chart whose rows have `value` in `column`."""
+    for chart in at.get("vega_lite_chart"):
+        data = chart_data(chart)
+        if column in data and (data[column] == value).any():
+            return data
+    raise AssertionError(f"no chart with {column} = {value!r}")
 
 
 def texts(at: AppTest) -> str:

@@ -1,0 +1,109 @@
+"""问题流转: where tickets stop in the closed loop, who lets them age, and the tickets behind."""
+
+import streamlit as st
+
+from components import cached, charts, frame, tables
+from components import format as fmt
+from data_access import glossary as g
+from data_access import ticket_list, ticket_loop, tickets
+
+f = frame.filters("pages/2_tickets.py", "问题流转")
+towns = frame.town_names()
+
+# Headline: the seed's figures and the loop's rates, for the filtered period.
+rates = cached.call(ticket_loop.fetch_loop_rates, f)
+cols = st.columns(7)
+for col, (label, value, help_) in zip(cols, [
+    ("收集问题", fmt.count(rates["collected"]), "本期上报的问题（可报）"),
+    ("已解决", fmt.count(rates["resolved"]), "截至期末已办结且未被重办"),
+    ("化解率", fmt.pct(rates["resolved"] / rates["collected"] if rates["collected"] else None),
+     "已解决 ÷ 收集问题"),
+    ("办结率", fmt.pct(rates["completion_rate"]), "已解决 ÷ 已受理（可办）"),
+    ("按时办结率", fmt.pct(rates["on_time_rate"]), "时限内办结 ÷ 已解决"),
+    ("满意率", fmt.pct(rates["satisfaction_rate"]), "4–5 分评价 ÷ 已评价（可评）"),
+    ("重办率", fmt.pct(rates["reopen_rate"]), "曾重办 ÷ 曾办结"),
+]):
+    col.metric(label, value, help=help_, border=True)
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("闭环流转：上报 → 受理 → 交办 → 办结 → 评价")
+    st.altair_chart(charts.funnel(cached.call(ticket_loop.fetch_funnel, f)))
+with right:
+    st.subheader("各环节停留时间（中位数）")
+    hours = cached.call(ticket_loop.fetch_stage_hours, f)
+    st.dataframe(hours.assign(stage=hours["stage"].map(g.STAGES.get),
+                              median_hours=hours["median_hours"].map(
+                                  lambda h: "—" if h != h else f"{h / 24:.1f} 天（{h:.0f} 小时）")),
+                 hide_index=True, width="stretch",
+                 column_config={"stage": "环节", "median_hours": "到下一环节的中位时长",
+                                "tickets": "进入下一环节的问题数"})
+
+# Breakdowns: clicking a bar narrows everything below it.
+st.subheader("分类分析（点击条形筛选下方内容）")
+dims = [("category", "问题类别", g.CATEGORIES), ("source", "来源渠道", g.SOURCES),
+        ("town_code", "镇(乡)街道", towns), ("department", "责任部门", {}),
+        ("task_force", "工作专班", g.TASK_FORCES)]
+picked = {}
+for col, (dim, title, labels) in zip(st.columns(len(dims)), dims):
+    col.markdown(f"**{title}**")
+    data = cached.call(ticket_loop.fetch_breakdown, f, dim)
+    state = col.altair_chart(charts.breakdown(data, labels), on_select="rerun", key=f"pick_{dim}")
+    chosen = state.selection.get(charts.PICK) if state else None
+    if chosen and chosen[0].get("key") is not None:
+        picked[dim] = chosen[0]["key"]
+narrow = f.narrowed(**picked)
+if picked:
+    words = [f"{t}：{(lb or {}).get(picked[d], picked[d])}" for d, t, lb in dims if d in picked]
+    st.info("已筛选 " + "，".join(words) + "（再次点击条形或双击空白处取消）", icon=":material/filter_alt:")
+
+# Service level: the stock of open tickets and how old they are.
+st.subheader("时限与督办")
+sla = cached.call(ticket_loop.fetch_sla, narrow)
+for col, (label, key, help_) in zip(st.columns(5), [
+    ("在办问题", "open", "截至期末未办结的问题（不限上报时间）"),
+    ("超期未办结", "overdue", "在办且已过办理时限"),
+    (f"{ticket_loop.SOON_DUE_DAYS}天内到期", "soon_due", "在办、未超期、时限在三天内"),
+    ("督办问题", "supervised", "本期上报、曾被督办的问题（可督）"),
+    ("重办问题", "reopened", "本期上报、曾被重办的问题"),
+]):
+    col.metric(label, fmt.count(sla[key]), help=help_, border=True)
+left, right = st.columns([2, 3], gap="large")
+left.altair_chart(charts.aging(cached.call(ticket_loop.fetch_open_aging, narrow)))
+right.altair_chart(charts.weekly_trend(cached.call(tickets.fetch_weekly_flow, narrow)))
+
+# The tickets behind the numbers.
+st.subheader("问题清单（可查）")
+show = st.segmented_control("显示", list(ticket_list.SHOWS), default="overdue",
+                            format_func=ticket_list.SHOWS.get, key="show", required=True)
+stock = show in ("open", "overdue")
+rows = cached.call(ticket_list.fetch_tickets, narrow, show, in_period=not stock)
+view = tables.ticket_view(rows)
+st.caption(f"共 {len(rows):,} 件" + ("（在办与超期不限上报时间）" if stock else "（本期上报）")
+           + " · 反映人姓名与电话已脱敏 · 选中一行查看流转记录")
+picked_row = st.dataframe(view, hide_index=True, width="stretch", height=380,
+                          on_select="rerun", selection_mode="single-row", key="ticket_table")
+tables.downloads(view, f"问题清单_{ticket_list.SHOWS[show]}_{fmt.day(f.start)}_{fmt.day(f.end)}",
+                 key="tickets")
+selected = picked_row.selection.rows if picked_row else []
+if selected:
+    ticket = rows.iloc[selected[0]]
+    history = cached.call(ticket_list.fetch_history, ticket["id"])
+    st.markdown(f"**{ticket['id']} · {ticket['title']}** · {ticket['town']} {ticket['grid_cell']}")
+    st.dataframe(history.assign(stage=history["stage"].map(lambda s: g.label(g.ALL_EVENTS, s)),
+                                at=history["at"].map(fmt.moment)),
+                 hide_index=True, column_config={"stage": "环节", "actor": "办理方", "at": "时间"})
+
+quality = cached.call(ticket_loop.fetch_data_quality, f)
+if any(quality.values()):
+    st.warning(
+        "数据质量提示：" + "，".join(f"{label} {quality[k]} 条" for k, label in [
+            ("before_report", "早于上报时间的流转记录"), ("skipped_stage", "跳过受理或交办即办结的问题"),
+            ("unknown_stage", "未知环节名称的记录"), ("orphan_events", "找不到对应问题的流转记录")]
+            if quality[k]) + "。这些记录已按规则计入或剔除，不影响页面其余部分。",
+        icon=":material/report:")
+else:
+    st.caption("数据质量：流转记录时间顺序、环节完整性与环节名称均无异常。")
+
+with st.expander("指标口径"):
+    st.markdown(ticket_loop.__doc__)
