@@ -6,6 +6,7 @@ import pandas as pd
 from data_access import glossary as g
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+AXES_HEIGHT = 70  # Streamlit fits the whole chart, axes included, into the height
 BLUE, GREEN, RED, AMBER, GREY = "#4EA8F5", "#3DDC97", "#FF6B6B", "#F2C14E", "#8FA3BF"
 
 
@@ -61,7 +62,7 @@ def town_resolution(towns: pd.DataFrame, row_height: int = 28) -> alt.Chart:
     )
     text = base.mark_text(align="left", dx=6, fontSize=15, color="#E6EDF5").encode(
         x="collected:Q", text="rate_text:N")
-    return _style(bars + text, max(160, row_height * len(data)))
+    return _style(bars + text, AXES_HEIGHT + row_height * len(data))
 
 
 def funnel(stages: pd.DataFrame) -> alt.Chart:
@@ -90,8 +91,7 @@ PICK = "pick"  # the selection parameter of clickable breakdowns
 def breakdown(data: pd.DataFrame, labels: dict, row_height: int = 30) -> alt.Chart:
     """Clickable bars of tickets collected per key, coloured by resolution rate
     (input: key, collected, resolved, overdue, resolution_rate). A click selects a key."""
-    data = data.assign(label=[labels.get(k, k) if k is not None else "（无）"
-                              for k in data["key"]])
+    data = data.assign(label=["（无）" if pd.isna(k) else labels.get(k, k) for k in data["key"]])
     pick = alt.selection_point(name=PICK, fields=["key"])
     chart = alt.Chart(data).mark_bar(cornerRadiusEnd=3).encode(
         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=15,
@@ -109,7 +109,7 @@ def breakdown(data: pd.DataFrame, labels: dict, row_height: int = 30) -> alt.Cha
                              format=".1%"),
                  alt.Tooltip("overdue:Q", title=g.COLUMNS["overdue"])],
     ).add_params(pick)
-    return _style(chart, max(120, row_height * len(data)))
+    return _style(chart, AXES_HEIGHT + row_height * len(data))
 
 
 def aging(buckets: pd.DataFrame) -> alt.Chart:
@@ -138,3 +138,55 @@ def weekly_trend(weekly: pd.DataFrame) -> alt.Chart:
                 axis=alt.Axis(format="%", orient="right")),
         tooltip=[WEEK_TIP, alt.Tooltip("resolution_rate:Q", title="化解率", format=".1%")])
     return _style(alt.layer(_weekly_bars(weekly), line).resolve_scale(y="independent"), 320)
+
+
+def coverage_bars(data: pd.DataFrame, labels: dict, threshold: float,
+                  row_height: int = 30) -> alt.Chart:
+    """Coverage per group with the warning line (input: key, assigned, visited, coverage_rate)."""
+    data = data.assign(label=[labels.get(k, k) for k in data["key"]],
+                       text=[f"{r * 100:.1f}%" for r in data["coverage_rate"]])
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort="x", title=None,
+                                          axis=alt.Axis(labelFontSize=15, labelOverlap=False)))
+    bars = base.mark_bar(cornerRadiusEnd=3).encode(
+        x=alt.X("coverage_rate:Q", title=g.COLUMNS["coverage_rate"],
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        color=alt.condition(alt.datum.coverage_rate < threshold, alt.value(RED), alt.value(GREEN)),
+        tooltip=[alt.Tooltip("label:N", title="分组"),
+                 alt.Tooltip("assigned:Q", title=g.COLUMNS["assigned"]),
+                 alt.Tooltip("visited:Q", title=g.COLUMNS["visited"]),
+                 alt.Tooltip("coverage_rate:Q", title=g.COLUMNS["coverage_rate"], format=".1%")])
+    text = base.mark_text(align="left", dx=4, fontSize=14, color="#E6EDF5").encode(
+        x="coverage_rate:Q", text="text:N")
+    rule = alt.Chart(pd.DataFrame({"t": [threshold]})).mark_rule(
+        color=AMBER, strokeDash=[6, 4], strokeWidth=2).encode(x="t:Q")
+    return _style(bars + text + rule, AXES_HEIGHT + row_height * len(data))
+
+
+def visit_heatmap(cells: pd.DataFrame, officer_order: list[str]) -> alt.Chart:
+    """Officer × week heatmap of visits (input: officer label, week, visits)."""
+    return _style(alt.Chart(cells).mark_rect(stroke="#0B1726", strokeWidth=1).encode(
+        x=WEEK_AXIS,
+        y=alt.Y("officer:N", sort=officer_order, title=None,
+                axis=alt.Axis(labelFontSize=13, labelOverlap=False, labelLimit=220)),
+        color=alt.Color("visits:Q", title="走访次数",
+                        scale=alt.Scale(scheme="blues", domainMin=0)),
+        tooltip=[alt.Tooltip("officer:N", title="干部"), WEEK_TIP,
+                 alt.Tooltip("visits:Q", title="走访次数")],
+    ), AXES_HEIGHT + 22 * len(officer_order))
+
+
+def diary_mix(mix: pd.DataFrame) -> alt.Chart:
+    """Visits per diary type, split by complete 三带走三留下 record
+    (input: diary_type, visits, complete)."""
+    long = pd.DataFrame({
+        "diary": [g.DIARY_TYPES.get(d, d) for d in mix["diary_type"]] * 2,
+        "what": ["记录完整"] * len(mix) + ["记录不全"] * len(mix),
+        "n": list(mix["complete"]) + list(mix["visits"] - mix["complete"]),
+    })
+    return _style(alt.Chart(long).mark_bar().encode(
+        y=alt.Y("diary:N", title=None, axis=alt.Axis(labelFontSize=15)),
+        x=alt.X("n:Q", title="走访次数", stack=True),
+        color=alt.Color("what:N", title="三带走、三留下", sort=["记录完整", "记录不全"],
+                        scale=alt.Scale(range=[GREEN, AMBER])),
+        tooltip=[alt.Tooltip("diary:N", title="日记类型"), alt.Tooltip("what:N", title="记录"),
+                 alt.Tooltip("n:Q", title="走访次数")]), AXES_HEIGHT + 40 * len(mix))

@@ -40,6 +40,7 @@ class Page:
 PAGES = [
     Page("app.py", "总览", ":material/dashboard:", ""),
     Page("pages/2_tickets.py", "问题流转", ":material/account_tree:", "tickets"),
+    Page("pages/3_visits.py", "走访覆盖", ":material/directions_walk:", "visits"),
 ]
 
 CSS = """
@@ -138,6 +139,11 @@ def filters(script: str, title: str) -> Filters:
     if wall:
         _wall_rotation(script)
     return f
+
+
+def has_page(script: str) -> bool:
+    """Whether `script` is a page of the navigation (links only to pages that exist)."""
+    return any(p.script == script for p in PAGES)
 
 
 def town_names() -> dict[str, str]:

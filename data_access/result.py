@@ -43,3 +43,14 @@ def fetch(conn: Connection, query: Select, columns: dict[str, str]) -> pd.DataFr
 def ratio(numerator, denominator) -> float:
     """numerator / denominator, or NaN when there is nothing to divide by."""
     return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def monday_of(days: pd.Series) -> pd.Series:
+    """The Monday of each day's week."""
+    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
+
+
+def weeks_between(start, end) -> pd.DatetimeIndex:
+    """The Mondays of every week that touches [start, end]."""
+    first = pd.Timestamp(start) - pd.Timedelta(days=pd.Timestamp(start).day_of_week)
+    return pd.date_range(first, pd.Timestamp(end), freq="W-MON").astype("datetime64[s]")

@@ -5,7 +5,7 @@ from sqlalchemy import Connection, and_, case, select
 
 from data_access.filters import Filters
 from data_access.result import fetch
-from data_access.schema import grid_cells, ticket_events, tickets, towns
+from data_access.schema import grid_cells, ticket_events, tickets, towns, visits
 from data_access.tickets import is_open, is_resolved, scope, state
 
 # Which tickets a list shows: the user's choice is looked up here.
@@ -34,11 +34,12 @@ def _status(st):
 
 def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
                   in_period: bool = True, grid_cell_code: str | None = None,
-                  limit: int = LIST_LIMIT) -> pd.DataFrame:
+                  officer_id: str | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Tickets matching the filters and `show` (a SHOWS key), newest first.
 
     `in_period=False` lists tickets reported at any time before as_of (for open and
-    overdue stocks). Columns: id, title, category, source, town, grid_cell, department,
+    overdue stocks); `grid_cell_code` keeps one cell's tickets, `officer_id` those raised in
+    that officer's visits. Columns: id, title, category, source, town, grid_cell, department,
     task_force, status (str; task_force may be None), reported_at, due_at (datetime),
     overdue (bool), satisfaction (float, NaN without evaluation), reporter_name,
     reporter_phone (str, unmasked: mask before showing), lat, lon (float).
@@ -55,6 +56,9 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
     }[show]
     if grid_cell_code:
         conditions.append(tickets.c.grid_cell_code == grid_cell_code)
+    if officer_id:
+        conditions.append(tickets.c.visit_id.in_(
+            select(visits.c.id).where(visits.c.officer_id == officer_id)))
     query = (
         select(tickets.c.id, tickets.c.title, tickets.c.category, tickets.c.source, towns.c.name,
                grid_cells.c.name, tickets.c.department, tickets.c.task_force, _status(st),

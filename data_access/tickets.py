@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from data_access.filters import Filters
-from data_access.result import fetch, ratio
+from data_access.result import fetch, monday_of, ratio, weeks_between
 from data_access.schema import ticket_events, tickets
 
 SATISFIED_MIN_SCORE = 4
@@ -157,9 +157,8 @@ def fetch_weekly_flow(conn: Connection, f: Filters) -> pd.DataFrame:
     every week of the period is present, empty ones with 0.
     """
     daily = fetch_daily_flow(conn, f)
-    first = pd.Timestamp(f.start) - pd.Timedelta(days=f.start.weekday())
-    weeks = pd.date_range(first, pd.Timestamp(f.end), freq="W-MON").astype("datetime64[s]")
-    daily["week"] = (daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D"))
+    weeks = weeks_between(f.start, f.end)
+    daily["week"] = monday_of(daily["day"])
     counts = ["reported", "resolved", "reported_resolved"]
     sums = daily.groupby("week")[counts].sum()
     out = sums.reindex(weeks, fill_value=0).rename_axis("week").reset_index()

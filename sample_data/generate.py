@@ -185,9 +185,9 @@ class SampleBuilder:
                         (1 if t["mountain"] else 4) for t in self.towns.values()]
         for k in range(1500):
             town = _pick_weighted(rng, town_codes, firm_weights)
-            name = f"宁波{rng.choice(ref.FIRM_WORDS)}{rng.choice(ref.FIRM_TRADES)}有限公司"
-            add(name.replace("有限公司", f"{k % 7 + 1 if k >= 300 else ''}有限公司"),
-                "enterprise", town, above_scale=k < 850)
+            name = (f"宁波{rng.choice(ref.FIRM_WORDS)}{rng.choice(ref.FIRM_TRADES)}"
+                    f"{rng.choice(ref.FIRM_FORMS)}")
+            add(name, "enterprise", town, above_scale=k < 850)
 
     def build_officers(self):
         rng = self.rng

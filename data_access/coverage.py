@@ -1,0 +1,204 @@
+"""Visit coverage in detail: per officer, by level, town and target kind, the gaps, diaries.
+
+Coverage follows visits.py: an assigned (officer, target) pair is covered when that officer
+visited that target in the period. A town filter keeps the targets of that town (and so
+the officers assigned to them).
+"""
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, literal, select
+
+from data_access import glossary as g
+from data_access.filters import Filters
+from data_access.result import fetch, monday_of, weeks_between
+from data_access.schema import assignments, grid_cells, officers, targets, tickets, towns, visits
+from data_access.tickets import is_resolved, state
+from data_access.visits import in_period, pair_visited, town_scope
+
+RECORD_FIELDS = list(g.VISIT_RECORD_FIELDS)
+
+# How targets are grouped for coverage by kind: 规上企业 apart from other firms.
+TARGET_GROUPS = {
+    "above_scale": "规上企业",
+    "enterprise": "其他企业",
+    "village": "行政村",
+    "community": "社区",
+    "key_group": "重点人群",
+}
+target_group = case((and_(targets.c.kind == "enterprise", targets.c.above_scale.is_(True)),
+                     literal("above_scale")), else_=targets.c.kind)
+
+# Dimensions coverage may be grouped by; the user's choice is looked up here.
+COVERAGE_BY = {"level": officers.c.level, "town_code": targets.c.town_code,
+               "target_group": target_group}
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def fetch_coverage_by(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
+    """Assigned pairs and covered pairs grouped by a COVERAGE_BY dimension.
+
+    Columns: key (str), assigned (int), visited (int), coverage_rate (0–1).
+    """
+    key = COVERAGE_BY[by]
+    out = fetch(conn, select(key, func.count(), _count_if(pair_visited(f)))
+                .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
+                             .join(officers, officers.c.id == assignments.c.officer_id))
+                .where(*town_scope(f)).group_by(key),
+                {"key": "str", "assigned": "int", "visited": "int"})
+    out["coverage_rate"] = out["visited"] / out["assigned"]
+    return out.sort_values("key", ignore_index=True)
+
+
+def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
+    """One row per officer with assignments (in the filtered town), lowest coverage first.
+
+    Columns: officer_id, officer, level, department, town (str; town may be None for
+    district-level officers); assigned, visited, visits, problems_raised, tickets,
+    tickets_resolved (int); coverage_rate (0–1); last_visit_at (datetime, NaT if never).
+    """
+    pairs = (select(assignments.c.officer_id, func.count().label("assigned"),
+                    _count_if(pair_visited(f)).label("visited"))
+             .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
+             .where(*town_scope(f)).group_by(assignments.c.officer_id).subquery())
+    made = (select(visits.c.officer_id, func.count().label("visits"),
+                   func.sum(visits.c.problems_raised).label("problems"))
+            .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+            .where(*in_period(f), *town_scope(f)).group_by(visits.c.officer_id).subquery())
+    last = (select(visits.c.officer_id, func.max(visits.c.visited_at).label("last_at"))
+            .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+            .where(visits.c.visited_at < f.as_of, *town_scope(f))
+            .group_by(visits.c.officer_id).subquery())
+    st = state(f)
+    raised = (select(visits.c.officer_id, func.count(tickets.c.id).label("tickets"),
+                     _count_if(is_resolved(st)).label("resolved"))
+              .select_from(tickets.join(visits, visits.c.id == tickets.c.visit_id)
+                           .join(targets, targets.c.id == visits.c.target_id)
+                           .outerjoin(st, st.c.ticket_id == tickets.c.id))
+              .where(*in_period(f), *town_scope(f)).group_by(visits.c.officer_id).subquery())
+    query = (select(officers.c.id, officers.c.name, officers.c.level, officers.c.department,
+                    towns.c.name, pairs.c.assigned, pairs.c.visited, made.c.visits,
+                    made.c.problems, raised.c.tickets, raised.c.resolved, last.c.last_at)
+             .select_from(officers.join(pairs, pairs.c.officer_id == officers.c.id)
+                          .outerjoin(towns, towns.c.code == officers.c.town_code)
+                          .outerjoin(made, made.c.officer_id == officers.c.id)
+                          .outerjoin(last, last.c.officer_id == officers.c.id)
+                          .outerjoin(raised, raised.c.officer_id == officers.c.id)))
+    out = fetch(conn, query, {
+        "officer_id": "str", "officer": "str", "level": "str", "department": "str",
+        "town": "str", "assigned": "int", "visited": "int", "visits": "int",
+        "problems_raised": "int", "tickets": "int", "tickets_resolved": "int",
+        "last_visit_at": "datetime"})
+    out["coverage_rate"] = out["visited"] / out["assigned"]
+    return out.sort_values(["coverage_rate", "officer_id"], ignore_index=True)
+
+
+def fetch_unvisited_targets(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Assigned targets that none of their officers visited in the period.
+
+    Columns: target_id, target, kind (target group code, see TARGET_GROUPS), town,
+    grid_cell, officers (names joined by 、) (str); lat, lon (float). By town, then name.
+    """
+    covered = select(assignments.c.target_id).where(pair_visited(f))
+    query = (select(targets.c.id, targets.c.name, target_group, towns.c.name, grid_cells.c.name,
+                    func.aggregate_strings(officers.c.name, "、"), targets.c.lat, targets.c.lon)
+             .select_from(targets.join(assignments, assignments.c.target_id == targets.c.id)
+                          .join(officers, officers.c.id == assignments.c.officer_id)
+                          .join(towns, towns.c.code == targets.c.town_code)
+                          .outerjoin(grid_cells, grid_cells.c.code == targets.c.grid_cell_code))
+             .where(*town_scope(f), ~targets.c.id.in_(covered))
+             .group_by(targets.c.id, targets.c.name, target_group, towns.c.name,
+                       grid_cells.c.name, targets.c.lat, targets.c.lon, targets.c.town_code)
+             .order_by(targets.c.town_code, targets.c.name))
+    return fetch(conn, query, {"target_id": "str", "target": "str", "kind": "str", "town": "str",
+                               "grid_cell": "str", "officers": "str", "lat": "float",
+                               "lon": "float"})
+
+
+def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str]) -> pd.DataFrame:
+    """Visits per officer and week of the period, for the given officers.
+
+    Columns: officer_id (str), week (datetime64, the Monday), visits (int); every
+    officer × week of the period is present, empty ones with 0. SQL counts per day; the
+    days are summed into weeks here.
+    """
+    day = func.date(visits.c.visited_at).label("day")
+    daily = fetch(conn, select(visits.c.officer_id, day, func.count())
+                  .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+                  .where(*in_period(f), *town_scope(f), visits.c.officer_id.in_(officer_ids))
+                  .group_by(visits.c.officer_id, day),
+                  {"officer_id": "str", "day": "date", "visits": "int"})
+    daily["week"] = monday_of(daily["day"])
+    sums = daily.groupby(["officer_id", "week"])["visits"].sum()
+    grid = pd.MultiIndex.from_product([officer_ids, weeks_between(f.start, f.end)],
+                                      names=["officer_id", "week"])
+    return sums.reindex(grid, fill_value=0).reset_index().astype({"visits": "int64"})
+
+
+def fetch_diary_mix(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Visits of the period by diary type, with how many had a complete 三带走三留下 record.
+
+    Columns: diary_type (str), visits (int), complete (int), complete_rate (0–1).
+    """
+    complete = and_(*(visits.c[name].is_(True) for name in RECORD_FIELDS))
+    out = fetch(conn, select(visits.c.diary_type, func.count(), _count_if(complete))
+                .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+                .where(*in_period(f), *town_scope(f)).group_by(visits.c.diary_type)
+                .order_by(visits.c.diary_type),
+                {"diary_type": "str", "visits": "int", "complete": "int"})
+    out["complete_rate"] = out["complete"] / out["visits"]
+    return out
+
+
+def list_officers(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Officers with assignments (in the filtered town) for a picker.
+
+    Columns: officer_id, officer, level, department (str).
+    """
+    assigned = (select(assignments.c.officer_id)
+                .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
+                .where(*town_scope(f)))
+    return fetch(conn, select(officers.c.id, officers.c.name, officers.c.level,
+                              officers.c.department)
+                 .where(officers.c.id.in_(assigned)).order_by(officers.c.id),
+                 {"officer_id": "str", "officer": "str", "level": "str", "department": "str"})
+
+
+def fetch_officer_targets(conn: Connection, f: Filters, officer_id: str) -> pd.DataFrame:
+    """One officer's assigned targets with their visits in the period.
+
+    Columns: target_id, target, kind (target group), town, role (str); visits (int);
+    last_visit_at (datetime, the officer's last visit before as_of, NaT if never).
+    """
+    mine = and_(visits.c.officer_id == officer_id, visits.c.target_id == targets.c.id)
+    in_p = (select(func.count()).where(mine, *in_period(f)).scalar_subquery())
+    last = (select(func.max(visits.c.visited_at)).where(mine, visits.c.visited_at < f.as_of)
+            .scalar_subquery())
+    return fetch(conn, select(targets.c.id, targets.c.name, target_group, towns.c.name,
+                              assignments.c.role, in_p, last)
+                 .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
+                              .join(towns, towns.c.code == targets.c.town_code))
+                 .where(assignments.c.officer_id == officer_id).order_by(targets.c.id),
+                 {"target_id": "str", "target": "str", "kind": "str", "town": "str",
+                  "role": "str", "visits": "int", "last_visit_at": "datetime"})
+
+
+def fetch_officer_visits(conn: Connection, f: Filters, officer_id: str) -> pd.DataFrame:
+    """One officer's visits in the period, newest first, with the tickets they raised.
+
+    Columns: visit_id, target, diary_type (str); visited_at (datetime); problems_raised,
+    tickets (int); record_complete (bool).
+    """
+    complete = and_(*(visits.c[name].is_(True) for name in RECORD_FIELDS))
+    raised = (select(func.count()).where(tickets.c.visit_id == visits.c.id).scalar_subquery())
+    return fetch(conn, select(visits.c.id, targets.c.name, visits.c.diary_type,
+                              visits.c.visited_at, visits.c.problems_raised, raised,
+                              case((complete, True), else_=False))
+                 .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+                 .where(visits.c.officer_id == officer_id, *in_period(f))
+                 .order_by(visits.c.visited_at.desc()),
+                 {"visit_id": "str", "target": "str", "diary_type": "str",
+                  "visited_at": "datetime", "problems_raised": "int", "tickets": "int",
+                  "record_complete": "bool"})

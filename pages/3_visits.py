@@ -1,0 +1,141 @@
+"""走访覆盖: which officers and levels fall behind, which targets nobody visited, the diaries."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from components import cached, charts, frame, tables
+from components import format as fmt
+from data_access import coverage, ticket_list, visits
+from data_access import glossary as g
+from data_access.filters import Filters
+
+f = frame.filters("pages/3_visits.py", "走访覆盖")
+MIN_HEATMAP_WEEKS = 8
+HEATMAP_ROWS = 30
+towns = frame.town_names()
+
+tiles = st.container()  # filled below, once the warning line is known
+note, setting = st.columns([5, 1], vertical_alignment="center")
+threshold = setting.popover("预警线设置", icon=":material/tune:").slider(
+    "覆盖率预警线", 0, 100, 60, step=5, format="%d%%", key="threshold", bind="query-params") / 100
+note.caption(f"覆盖率预警线 {threshold:.0%} · 红色为低于预警线")
+head = cached.call(visits.fetch_headline, f)
+officers = cached.call(coverage.fetch_officer_coverage, f)
+gaps = cached.call(coverage.fetch_unvisited_targets, f)
+mix = cached.call(coverage.fetch_diary_mix, f)
+lagging = officers[officers["coverage_rate"] < threshold]
+complete_rate = mix["complete"].sum() / mix["visits"].sum() if mix["visits"].sum() else None
+for col, (label, value, help_) in zip(tiles.columns(6), [
+    ("走访次数", fmt.count(head["visits"]), "本期干部走访次数（含联系对象以外的走访）"),
+    ("走访覆盖率", fmt.pct(head["coverage_rate"]), "本期已走访的联系关系 ÷ 全部联系关系"),
+    ("联系关系", fmt.count(head["assigned"]), "干部—联系对象的结对数"),
+    ("未走访对象", fmt.count(len(gaps)), "本期无任何联系干部走访的对象"),
+    ("低于预警线的干部", fmt.count(len(lagging)), f"本期覆盖率低于 {threshold:.0%} 的干部"),
+    ("“三带走三留下”完整率", fmt.pct(complete_rate), "六项记录齐全的走访 ÷ 全部走访"),
+]):
+    col.metric(label, value, help=help_, border=True)
+
+by_level, by_kind, by_town = st.columns([1, 1, 1.3], gap="large")
+by_level.subheader("按联系层级")
+by_level.altair_chart(charts.coverage_bars(
+    cached.call(coverage.fetch_coverage_by, f, "level"), g.LEVELS, threshold))
+by_kind.subheader("按对象类型")
+by_kind.altair_chart(charts.coverage_bars(
+    cached.call(coverage.fetch_coverage_by, f, "target_group"), coverage.TARGET_GROUPS, threshold))
+by_town.subheader("按镇(乡)街道")
+by_town.altair_chart(charts.coverage_bars(
+    cached.call(coverage.fetch_coverage_by, f, "town_code"), towns, threshold, row_height=24))
+
+st.subheader("干部走访情况")
+left, right = st.columns([1, 2])
+level = left.segmented_control("层级", ["all", *g.LEVELS], default="all", key="level",
+                               format_func=lambda c: "全部" if c == "all" else g.LEVELS[c],
+                               required=True)
+search = right.text_input("搜索干部或部门", key="search", placeholder="输入姓名或部门")
+shown = officers if level == "all" else officers[officers["level"] == level]
+if search:
+    shown = shown[shown["officer"].str.contains(search, regex=False)
+                  | shown["department"].str.contains(search, regex=False)]
+view = shown.assign(level=shown["level"].map(g.LEVELS.get), town=shown["town"].fillna("区级"),
+                    last_visit_at=shown["last_visit_at"].map(fmt.moment))
+columns = {"officer": "干部", "level": "层级", "department": "部门", "town": "镇(乡)街道",
+           "assigned": "联系对象", "visited": "已走访对象", "coverage_rate": "覆盖率",
+           "visits": "走访次数", "last_visit_at": "最近走访", "problems_raised": "收集问题",
+           "tickets": "转为工单", "tickets_resolved": "已解决"}
+view = view[list(columns)]
+st.dataframe(
+    view.style.apply(lambda row: ["color: #FF6B6B" if row["coverage_rate"] < threshold else ""]
+                     * len(row), axis=1),
+    hide_index=True, width="stretch", height=360,
+    column_config={k: v for k, v in columns.items() if k != "coverage_rate"} | {
+        "coverage_rate": st.column_config.ProgressColumn("覆盖率", min_value=0, max_value=1,
+                                                         format="percent")})
+st.caption(f"{len(shown):,} 名干部，覆盖率从低到高；红字为低于预警线。点击表头可排序。")
+tables.downloads(view.rename(columns=columns), f"干部走访_{fmt.day(f.start)}_{fmt.day(f.end)}",
+                 key="officers")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader(f"走访热力图 · 覆盖率最低的 {HEATMAP_ROWS} 名干部")
+    span = f if f.days >= 7 * MIN_HEATMAP_WEEKS else Filters.between(
+        f.end - timedelta(weeks=MIN_HEATMAP_WEEKS) + timedelta(days=1), f.end, f.as_of,
+        town_code=f.town_code)
+    rows = shown.head(HEATMAP_ROWS)
+    labels = {r.officer_id: f"{r.officer}（{g.LEVELS[r.level]}）" for r in rows.itertuples()}
+    weekly = cached.call(coverage.fetch_weekly_visits, span, list(labels))
+    if labels:
+        st.altair_chart(charts.visit_heatmap(weekly.assign(officer=weekly["officer_id"].map(labels)),
+                                             list(labels.values())))
+with right:
+    st.subheader("走访日记类型与记录完整性")
+    st.altair_chart(charts.diary_mix(mix))
+
+st.subheader("未走访的联系对象")
+by_town_gap = gaps.groupby("town").size().rename("未走访对象").reset_index()
+left, right = st.columns([1, 3], gap="large")
+left.dataframe(by_town_gap.rename(columns={"town": "镇(乡)街道"}), hide_index=True, width="stretch")
+gap_view = gaps.assign(kind=gaps["kind"].map(coverage.TARGET_GROUPS.get))
+gap_columns = {"target": "联系对象", "kind": "类型", "town": "镇(乡)街道", "grid_cell": "网格",
+               "officers": "联系干部"}
+right.dataframe(gap_view[list(gap_columns)].rename(columns=gap_columns), hide_index=True,
+                width="stretch", height=320)
+if frame.has_page("pages/1_map.py"):
+    right.page_link("pages/1_map.py", label="在地图上查看这些对象", icon=":material/map:",
+                    query_params={k: v for k, v in st.query_params.to_dict().items()
+                                  if k in ("period", "town")} | {"show": "gaps"})
+
+st.subheader("干部个人视图")
+choices = cached.call(coverage.list_officers, f)
+names = {r.officer_id: f"{r.officer} · {g.LEVELS[r.level]} · {r.department}"
+         for r in choices.itertuples()}
+officer_id = st.selectbox("选择干部", list(names), index=None, format_func=names.get,
+                          key="officer", placeholder="输入姓名搜索")
+if officer_id:
+    mine = cached.call(coverage.fetch_officer_targets, f, officer_id)
+    trips = cached.call(coverage.fetch_officer_visits, f, officer_id)
+    raised = cached.call(ticket_list.fetch_tickets, f, "all", in_period=False,
+                         officer_id=officer_id)
+    a, b, c = st.columns(3, gap="large")
+    a.markdown(f"**联系对象**（{len(mine)} 个，本期已走访 {int((mine['visits'] > 0).sum())} 个）")
+    a.dataframe(mine.assign(kind=mine["kind"].map(coverage.TARGET_GROUPS.get),
+                            role=mine["role"].map(g.ROLES.get),
+                            last_visit_at=mine["last_visit_at"].map(fmt.moment))
+                [["target", "kind", "role", "visits", "last_visit_at"]],
+                hide_index=True, width="stretch",
+                column_config={"target": "对象", "kind": "类型", "role": "角色",
+                               "visits": "本期走访", "last_visit_at": "最近走访"})
+    b.markdown(f"**本期走访**（{len(trips)} 次）")
+    b.dataframe(trips.assign(diary_type=trips["diary_type"].map(g.DIARY_TYPES.get),
+                             visited_at=trips["visited_at"].map(fmt.moment),
+                             record_complete=trips["record_complete"].map({True: "完整",
+                                                                           False: "不全"}))
+                [["visited_at", "target", "diary_type", "problems_raised", "tickets",
+                  "record_complete"]],
+                hide_index=True, width="stretch",
+                column_config={"visited_at": "时间", "target": "对象", "diary_type": "日记",
+                               "problems_raised": "问题", "tickets": "工单",
+                               "record_complete": "三带走三留下"})
+    c.markdown(f"**走访中收集的问题**（{len(raised)} 件，累计）")
+    c.dataframe(tables.ticket_view(raised)[["编号", "问题", "当前环节", "上报时间"]],
+                hide_index=True, width="stretch")

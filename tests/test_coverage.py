@@ -1,0 +1,95 @@
+"""Coverage per officer, by group, the gaps and the diaries, on hand-built data."""
+
+from datetime import date, datetime
+
+import pytest
+
+from data_access import coverage
+from data_access.filters import Filters
+
+MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
+
+
+def call(db, fn, *args, **kw):
+    with db.connect() as conn:
+        return fn(conn, *args, **kw)
+
+
+@pytest.fixture
+def town(tiny):
+    """Two officers at two levels; a firm assigned to both; a village; a stray visit."""
+    tiny.add_officer("L1", level="district_leader", town=None).add_officer("C1")
+    tiny.add_officer("idle")  # no assignments: not listed
+    tiny.add_target("F1", above_scale=True).add_target("F2").add_target("V1", kind="village")
+    tiny.assign("L1", "F1").assign("C1", "F1").assign("C1", "V1").assign("C1", "F2")
+    tiny.add_visit("a", "L1", "F1", "2026-03-03 10:00", problems=2)
+    tiny.add_visit("b", "C1", "V1", "2026-03-04 10:00", complete=False, diary="grassroots")
+    tiny.add_visit("c", "C1", "V1", "2026-02-04 10:00", diary="grassroots")  # before March
+    tiny.add_visit("d", "L1", "V1", "2026-03-05 10:00", diary="grassroots")  # not L1's target
+    tiny.add_ticket("K1", visit_id="a", events=[("resolved", "2026-03-08 10:00")])
+    tiny.add_ticket("K2", visit_id="a")
+    return tiny
+
+
+def test_officer_coverage_with_known_answers(town):
+    got = call(town, coverage.fetch_officer_coverage, MARCH).set_index("officer_id")
+    assert sorted(got.index) == ["C1", "L1"]
+    assert got.loc["L1", ["assigned", "visited", "visits"]].tolist() == [1, 1, 2]
+    assert got.at["L1", "coverage_rate"] == 1.0
+    assert (got.at["L1", "tickets"], got.at["L1", "tickets_resolved"]) == (2, 1)
+    assert got.at["L1", "problems_raised"] == 2
+    assert got.loc["C1", ["assigned", "visited", "visits"]].tolist() == [3, 1, 1]
+    assert got.at["C1", "coverage_rate"] == pytest.approx(1 / 3)
+    assert got.at["C1", "last_visit_at"] == datetime(2026, 3, 4, 10)
+    assert got.index[0] == "C1"  # lowest coverage first
+
+
+def test_coverage_by_level_and_by_target_group(town):
+    level = call(town, coverage.fetch_coverage_by, MARCH, "level").set_index("key")
+    assert level.at["district_leader", "coverage_rate"] == 1.0
+    assert level.at["town_cadre", "coverage_rate"] == pytest.approx(1 / 3)
+    kinds = call(town, coverage.fetch_coverage_by, MARCH, "target_group").set_index("key")
+    assert kinds.at["above_scale", "assigned"] == 2  # F1 has two officers
+    assert kinds.at["above_scale", "visited"] == 1
+    assert kinds.at["enterprise", "visited"] == 0
+    with pytest.raises(KeyError):
+        call(town, coverage.fetch_coverage_by, MARCH, "name")
+
+
+def test_unvisited_targets_name_their_officers(town):
+    gaps = call(town, coverage.fetch_unvisited_targets, MARCH)
+    assert gaps["target_id"].tolist() == ["F2"]
+    assert gaps.at[0, "officers"] == "干部C1"
+    assert gaps.at[0, "kind"] == "enterprise"
+
+
+def test_a_target_visited_by_one_of_two_officers_is_not_a_gap(town):
+    gaps = call(town, coverage.fetch_unvisited_targets, MARCH)
+    assert "F1" not in set(gaps["target_id"])
+
+
+def test_diary_mix_counts_complete_records(town):
+    mix = call(town, coverage.fetch_diary_mix, MARCH).set_index("diary_type")
+    assert mix.at["grassroots", "visits"] == 2
+    assert mix.at["grassroots", "complete"] == 1
+    assert mix.at["enterprise", "complete_rate"] == 1.0
+
+
+def test_weekly_visits_fill_every_officer_and_week(town):
+    weekly = call(town, coverage.fetch_weekly_visits, MARCH, ["L1", "C1"])
+    assert len(weekly) == 2 * 6  # March 2026 touches 6 weeks (from Mon 02-23)
+    assert weekly.loc[weekly["officer_id"] == "L1", "visits"].sum() == 2
+
+
+def test_one_officers_targets_and_visits(town):
+    mine = call(town, coverage.fetch_officer_targets, MARCH, "C1").set_index("target_id")
+    assert mine.at["V1", "visits"] == 1 and mine.at["F2", "visits"] == 0
+    trips = call(town, coverage.fetch_officer_visits, MARCH, "L1").set_index("visit_id")
+    assert trips.at["a", "tickets"] == 2
+    assert bool(trips.at["a", "record_complete"]) is True
+
+
+def test_officer_without_assignments_is_not_listed(tiny):
+    tiny.add_officer("O1")
+    assert call(tiny, coverage.fetch_officer_coverage, MARCH).empty
+    assert call(tiny, coverage.list_officers, MARCH).empty

@@ -1,0 +1,55 @@
+"""The 走访覆盖 page for the district and a town, the warning line, one officer's view."""
+
+import pytest
+
+from data_access import db
+from tests.test_pages import chart_with, run
+
+PAGE = "pages/3_visits.py"
+
+
+@pytest.fixture(autouse=True)
+def app_db(sample_file, monkeypatch):
+    monkeypatch.setenv(db.ENV_VAR, sample_file)
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_visits_page_for_the_district_this_month_shows_gaps_and_laggards():
+    at = run(PAGE, period="近30天")
+    assert not at.exception
+    got = metrics(at)
+    assert int(got["未走访对象"].replace(",", "")) > 0
+    assert int(got["低于预警线的干部"].replace(",", "")) > 0
+    levels = chart_with(at, "label", "区领导")
+    assert set(levels["label"]) == {"区领导", "区管干部", "部门中层干部", "镇(乡)街道干部"}
+
+
+def test_visits_page_for_one_town_lists_only_that_towns_gaps():
+    at = run(PAGE, period="近30天", town="章水镇")
+    gaps = next(d.value for d in at.dataframe if "联系干部" in d.value.columns)
+    assert set(gaps["镇(乡)街道"]) <= {"章水镇"}
+
+
+def test_raising_the_warning_line_flags_more_officers():
+    low = run(PAGE, period="近30天", threshold="30")
+    high = run(PAGE, period="近30天", threshold="90")
+    count = lambda at: int(metrics(at)["低于预警线的干部"].replace(",", ""))  # noqa: E731
+    assert count(high) > count(low)
+
+
+def test_choosing_an_officer_shows_their_view(sample_file):
+    from data_access import coverage
+    from data_access.filters import Filters, local_now
+
+    with db.read_only_engine(sample_file).connect() as conn:
+        first = coverage.list_officers(conn, Filters.for_period("last_30_days", local_now()))
+    at = run(PAGE, period="近30天")
+    assert not any("联系对象**" in m.value for m in at.markdown)
+    at.session_state["officer"] = first.at[0, "officer_id"]
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith("**联系对象**") for m in at.markdown)
+    assert any(m.value.startswith("**本期走访**") for m in at.markdown)
