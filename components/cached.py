@@ -52,3 +52,13 @@ def _call(url: str, name: str, _fn, args: tuple, kwargs: dict):
 def call(fn, *args, **kwargs):
     """fn(conn, *args, **kwargs), cached for TTL_SECONDS by fn's name and the arguments."""
     return _call(database_url(), f"{fn.__module__}.{fn.__qualname__}", fn, args, kwargs)
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=256, show_spinner=False)
+def _memo(name: str, _fn, args: tuple):
+    return _fn(*args)
+
+
+def memo(fn, *args):
+    """fn(*args) for a pure drawing step (e.g. building map features), cached like call()."""
+    return _memo(f"{fn.__module__}.{fn.__qualname__}", fn, args)

@@ -25,6 +25,7 @@ CAMPAIGN = "campaign"
 PERIOD_OPTIONS = {CAMPAIGN: "活动以来", **PERIODS}
 ALL_TOWNS = "海曙区（全区）"
 WALL_ROTATE_SECONDS = 60
+PENDING = "_frame_pending"  # filter changes a page asked for, applied on the next run
 FAVICON = str(Path(__file__).with_name("favicon.png"))
 
 
@@ -39,6 +40,7 @@ class Page:
 # The navigation, in screen order. A page is listed here once it works.
 PAGES = [
     Page("app.py", "总览", ":material/dashboard:", ""),
+    Page("pages/1_map.py", "地图", ":material/map:", "map"),
     Page("pages/2_tickets.py", "问题流转", ":material/account_tree:", "tickets"),
     Page("pages/3_visits.py", "走访覆盖", ":material/directions_walk:", "visits"),
 ]
@@ -53,6 +55,8 @@ header[data-testid="stHeader"] { height: 0; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
 h1 { font-size: 2.1rem !important; }
 .cockpit-note { color: #8FA3BF; font-size: 0.95rem; }
+/* the map has no basemap by default: draw it on the cockpit's own dark ground */
+[data-testid="stDeckGlJsonChart"] { background: #0E1D30; border-radius: 0.5rem; }
 </style>
 """
 
@@ -86,7 +90,7 @@ def _open_database() -> None:
 
 def _navigation(current: str) -> None:
     keep = {k: v for k, v in st.query_params.to_dict().items() if k in ("period", "town")}
-    cols = st.columns(len(PAGES) + 1, gap="small")
+    cols = st.columns([2.4] + [1] * len(PAGES), gap="small", vertical_alignment="center")
     cols[0].markdown(f"### {APP_TITLE}")
     for col, page in zip(cols[1:], PAGES):
         col.page_link(page.script, label=page.label, icon=page.icon, query_params=keep,
@@ -118,6 +122,8 @@ def filters(script: str, title: str) -> Filters:
         _navigation(script)
     campaign_start = cached.call(places.get_campaign_start)
     names = town_names()
+    for key, value in st.session_state.pop(PENDING, {}).items():
+        st.session_state[key] = value  # a page asked for it (e.g. a map click); before widgets
     by_name = {name: code for code, name in names.items()}
     town_options = [ALL_TOWNS, *by_name]
     if st.query_params.get("town") not in (None, *town_options):
@@ -139,6 +145,15 @@ def filters(script: str, title: str) -> Filters:
     if wall:
         _wall_rotation(script)
     return f
+
+
+def request_town(town_code: str | None) -> None:
+    """Switch the whole cockpit to a town (None: the district) and rerun, so that the filter
+    bar and the URL follow. For pages whose own widgets choose a town, e.g. the map."""
+    name = town_names().get(town_code, ALL_TOWNS)
+    if st.session_state.get("town", ALL_TOWNS) != name:
+        st.session_state[PENDING] = {"town": name}
+        st.rerun()
 
 
 def has_page(script: str) -> bool:

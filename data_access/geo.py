@@ -1,0 +1,214 @@
+"""Map queries: shapes, per-cell and per-town figures, points, one cell's contents.
+
+Shapes come as GeoJSON text; `parse_shape` turns one into polygons or None (missing,
+malformed, not a polygon, or outside the district), so the map leaves it off and counts it.
+Metrics per cell or town, at `as_of`:
+- open_tickets: not resolved, any report date; overdue_tickets: open and past due.
+- tickets_per_1k: tickets reported in the period per 1,000 residents.
+- coverage_rate: assigned pairs of the area's targets visited in the period / all pairs.
+- satisfaction_rate: evaluations in the period scoring 4–5 / evaluations in the period.
+"""
+
+import json
+import math
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, select
+
+from data_access.filters import Filters
+from data_access.result import fetch
+from data_access.schema import (
+    assignments,
+    clinic_points,
+    clinic_services,
+    compounds,
+    grid_cells,
+    officers,
+    targets,
+    ticket_events,
+    tickets,
+    towns,
+    visits,
+)
+from data_access.tickets import SATISFIED_MIN_SCORE, is_open, scope, state
+from data_access.visits import in_period, pair_visited
+
+# Haishu's extent in WGS-84 (haishu_facts.md §3), with a margin of about 2 km.
+DISTRICT_BBOX = (121.115, 29.705, 121.577, 29.972)  # west, south, east, north
+
+METRICS = {
+    "tickets_per_1k": "每千人问题数",
+    "open_tickets": "在办问题",
+    "overdue_tickets": "超期问题",
+    "coverage_rate": "走访覆盖率",
+    "satisfaction_rate": "满意率",
+}
+HIGHER_IS_BETTER = {"coverage_rate", "satisfaction_rate"}
+
+# What groups the area metrics: cells or towns. Looked up, never pasted into SQL.
+AREAS = {
+    "cell": (grid_cells, grid_cells.c.code, tickets.c.grid_cell_code, targets.c.grid_cell_code),
+    "town": (towns, towns.c.code, tickets.c.town_code, targets.c.town_code),
+}
+
+
+def inside_district(lon: float, lat: float) -> bool:
+    west, south, east, north = DISTRICT_BBOX
+    return west <= lon <= east and south <= lat <= north
+
+
+def parse_shape(text: str | None) -> list | None:
+    """GeoJSON Polygon/MultiPolygon text → list of polygons (each a list of rings of
+    [lon, lat]), or None when it cannot be drawn."""
+    if not text:
+        return None
+    try:
+        geometry = json.loads(text)
+        kind, coords = geometry["type"], geometry["coordinates"]
+        polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else None
+        if not polygons:
+            return None
+        for polygon in polygons:
+            for ring in polygon:
+                if len(ring) < 4:
+                    return None
+                for lon, lat in ring:
+                    if not (math.isfinite(lon) and math.isfinite(lat) and inside_district(lon, lat)):
+                        return None
+        return polygons
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def fetch_shapes(conn: Connection, area: str, town_code: str | None = None) -> pd.DataFrame:
+    """Codes, names and boundary text of the towns (area='town') or grid cells ('cell').
+
+    Columns: code, name, town_code, boundary (str; boundary may be None), lat, lon (float).
+    """
+    table, code = AREAS[area][:2]
+    town_col = table.c.town_code if area == "cell" else table.c.code
+    query = select(code, table.c.name, town_col, table.c.boundary, table.c.lat, table.c.lon)
+    if town_code:
+        query = query.where(town_col == town_code)
+    return fetch(conn, query.order_by(code), {"code": "str", "name": "str", "town_code": "str",
+                                              "boundary": "str", "lat": "float", "lon": "float"})
+
+
+def fetch_area_metrics(conn: Connection, f: Filters, area: str) -> pd.DataFrame:
+    """The METRICS per grid cell or per town (all areas, zeros where nothing happened).
+
+    Columns: code (str); population, open_tickets, overdue_tickets, tickets (int);
+    tickets_per_1k, coverage_rate, satisfaction_rate (float; rates NaN when undefined).
+    """
+    table, code, ticket_area, target_area = AREAS[area]
+    st = state(f)
+    joined = tickets.outerjoin(st, st.c.ticket_id == tickets.c.id)
+    ever = scope(f, reported_in_period=False)
+    in_p = and_(tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before)
+    stock = fetch(conn, select(ticket_area, func.sum(case((is_open(st), 1), else_=0)),
+                               func.sum(case((and_(is_open(st), tickets.c.due_at < f.as_of), 1),
+                                             else_=0)),
+                               func.sum(case((in_p, 1), else_=0)))
+                  .select_from(joined).where(*ever).group_by(ticket_area),
+                  {"code": "str", "open_tickets": "int", "overdue_tickets": "int", "tickets": "int"})
+    ev = ticket_events.c
+    rated = fetch(conn, select(ticket_area, func.count(),
+                               func.sum(case((tickets.c.satisfaction >= SATISFIED_MIN_SCORE, 1),
+                                             else_=0)))
+                  .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
+                  .where(ev.stage == "evaluated", ev.at >= f.start_at, ev.at < f.end_before,
+                         ev.at < f.as_of, *ever).group_by(ticket_area),
+                  {"code": "str", "evaluations": "int", "satisfied": "int"})
+    pairs = fetch(conn, select(target_area, func.count(),
+                               func.sum(case((pair_visited(f), 1), else_=0)))
+                  .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
+                  .group_by(target_area), {"code": "str", "assigned": "int", "visited": "int"})
+    areas = fetch(conn, select(code, table.c.population), {"code": "str", "population": "int"})
+    out = areas
+    for part in (stock, rated, pairs):
+        out = out.merge(part, on="code", how="left")
+    counts = ["open_tickets", "overdue_tickets", "tickets", "evaluations", "satisfied",
+              "assigned", "visited"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    out["tickets_per_1k"] = out["tickets"] / out["population"].where(out["population"] > 0) * 1000
+    out["coverage_rate"] = out["visited"] / out["assigned"].where(out["assigned"] > 0)
+    out["satisfaction_rate"] = out["satisfied"] / out["evaluations"].where(out["evaluations"] > 0)
+    keep = ["code", "population", "open_tickets", "overdue_tickets", "tickets", "tickets_per_1k",
+            "coverage_rate", "satisfaction_rate"]
+    return out[keep]
+
+
+def fetch_clinic_points(conn: Connection, f: Filters) -> pd.DataFrame:
+    """The clinic points with person-visits served in the period.
+
+    Columns: code, name, town_code, grid_cell_code, villages, schedule (str); lat, lon
+    (float); person_visits, stops (int).
+    """
+    served = (select(clinic_services.c.point_code,
+                     func.sum(clinic_services.c.person_visits).label("n"),
+                     func.count().label("stops"))
+              .where(clinic_services.c.served_on >= f.start, clinic_services.c.served_on <= f.end)
+              .group_by(clinic_services.c.point_code).subquery())
+    query = (select(clinic_points.c.code, clinic_points.c.name, clinic_points.c.town_code,
+                    clinic_points.c.grid_cell_code, clinic_points.c.villages,
+                    clinic_points.c.schedule, clinic_points.c.lat, clinic_points.c.lon,
+                    served.c.n, served.c.stops)
+             .select_from(clinic_points.outerjoin(served,
+                                                  served.c.point_code == clinic_points.c.code))
+             .order_by(clinic_points.c.code))
+    return fetch(conn, query, {"code": "str", "name": "str", "town_code": "str",
+                               "grid_cell_code": "str", "villages": "str", "schedule": "str",
+                               "lat": "float", "lon": "float", "person_visits": "int",
+                               "stops": "int"})
+
+
+def fetch_compounds(conn: Connection) -> pd.DataFrame:
+    """The old compounds. Columns: code, name, town_code, grid_cell_code, renovation_stage
+    (str); built_year, households, lifts_installed (int); property_upgrade_done (bool);
+    lat, lon (float)."""
+    c = compounds.c
+    return fetch(conn, select(c.code, c.name, c.town_code, c.grid_cell_code, c.renovation_stage,
+                              c.built_year, c.households, c.lifts_installed,
+                              c.property_upgrade_done, c.lat, c.lon).order_by(c.code),
+                 {"code": "str", "name": "str", "town_code": "str", "grid_cell_code": "str",
+                  "renovation_stage": "str", "built_year": "int", "households": "int",
+                  "lifts_installed": "int", "property_upgrade_done": "bool", "lat": "float",
+                  "lon": "float"})
+
+
+def fetch_ticket_points(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Where the period's tickets lie. Columns: lat, lon (float); tickets with no location
+    are absent."""
+    return fetch(conn, select(tickets.c.lat, tickets.c.lon)
+                 .where(*scope(f), tickets.c.lat.is_not(None), tickets.c.lon.is_not(None)),
+                 {"lat": "float", "lon": "float"})
+
+
+def get_cell(conn: Connection, cell_code: str) -> dict | None:
+    """One grid cell: code, name, town_code, town, population, households, officer (name or
+    None). None if there is no such cell."""
+    row = conn.execute(
+        select(grid_cells.c.code, grid_cells.c.name, grid_cells.c.town_code, towns.c.name,
+               grid_cells.c.population, grid_cells.c.households, officers.c.name)
+        .select_from(grid_cells.join(towns, towns.c.code == grid_cells.c.town_code)
+                     .outerjoin(officers, officers.c.id == grid_cells.c.officer_id))
+        .where(grid_cells.c.code == cell_code)).first()
+    if row is None:
+        return None
+    keys = ["code", "name", "town_code", "town", "population", "households", "officer"]
+    return dict(zip(keys, row))
+
+
+def fetch_cell_visits(conn: Connection, f: Filters, cell_code: str, limit: int = 20):
+    """The latest visits in the period to targets in one cell.
+
+    Columns: visited_at (datetime), officer, target, diary_type (str), problems_raised (int).
+    """
+    return fetch(conn, select(visits.c.visited_at, officers.c.name, targets.c.name,
+                              visits.c.diary_type, visits.c.problems_raised)
+                 .select_from(visits.join(targets, targets.c.id == visits.c.target_id)
+                              .join(officers, officers.c.id == visits.c.officer_id))
+                 .where(targets.c.grid_cell_code == cell_code, *in_period(f))
+                 .order_by(visits.c.visited_at.desc()).limit(limit),
+                 {"visited_at": "datetime", "officer": "str", "target": "str",
+                  "diary_type": "str", "problems_raised": "int"})

@@ -1,0 +1,233 @@
+"""地图: grid cells coloured by a chosen figure, clinic points, old compounds; click to drill
+from the district into a town and into one grid cell."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from components import cached, frame, layers, tables
+from components import format as fmt
+from data_access import coverage, geo, places, ticket_list
+from data_access import glossary as g
+
+f = frame.filters("pages/1_map.py", "地图")
+towns = frame.town_names()
+settings = layers.settings()
+LAYERS = {"cells": "网格", "towns": "镇(乡)街道界", "clinics": "高山巡回医疗点",
+          "compounds": "老小区", "heat": "问题热力", "gaps": "未走访对象"}
+DEFAULT_LAYERS = ["网格", "镇(乡)街道界", "高山巡回医疗点", "老小区"]
+metric_names = {label: code for code, label in geo.METRICS.items()}  # URL: ?metric=满意率
+
+left, right = st.columns([1, 3], vertical_alignment="bottom")
+metric = metric_names[left.selectbox("网格着色指标", list(metric_names), key="metric",
+                                     bind="query-params")]
+default = DEFAULT_LAYERS + (["未走访对象"] if st.query_params.get("show") == "gaps" else [])
+chosen = right.pills("图层", list(LAYERS.values()), selection_mode="multi", default=default,
+                     key="layers", bind="query-params")
+on = {code for code, label in LAYERS.items() if label in (chosen or [])}
+
+
+def cell_props(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Tooltip and colour properties per shape: code, name, label (pre-formatted), fill."""
+    data = shapes[["code", "name"]].merge(metrics, on="code", how="left")
+    values = data[metric]
+    shown = values.map(fmt.pct) if metric in geo.HIGHER_IS_BETTER else values.map(
+        lambda v: fmt.NOTHING if pd.isna(v) else f"{v:,.1f}" if metric == "tickets_per_1k"
+        else f"{int(v):,}")
+    return pd.DataFrame({"code": data["code"], "name": data["name"],
+                         "label": geo.METRICS[metric] + "：" + shown,
+                         "fill": layers.ramp(values, metric)})
+
+
+def build_areas(shapes, metrics, metric, map_settings):
+    return layers.features(shapes, cell_props(shapes, metrics, metric), map_settings.convert)
+
+
+def inside(points: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    ok = [geo.inside_district(lon, lat) if pd.notna(lon) and pd.notna(lat) else False
+          for lon, lat in zip(points["lon"], points["lat"])]
+    kept = points[ok].copy()
+    lon, lat = settings.convert(kept["lon"].to_numpy(), kept["lat"].to_numpy())
+    kept["lon"], kept["lat"] = lon, lat
+    return kept, len(points) - len(kept)
+
+
+# --- what to draw ---------------------------------------------------------------------------
+cell = st.query_params.get("cell")
+cell_info = cached.call(geo.get_cell, cell) if cell else None
+if cell and (cell_info is None or (f.town_code and cell_info["town_code"] != f.town_code)):
+    cell_info = None
+    del st.query_params["cell"]
+
+deck_layers, dropped, view_of = [], {}, None
+town_shapes = cached.call(geo.fetch_shapes, "town")
+town_metrics = cached.call(geo.fetch_area_metrics, f, "town")
+town_fc, dropped["镇(乡)街道边界"] = cached.memo(build_areas, town_shapes, town_metrics, metric,
+                                          settings)
+if "cells" in on:
+    cell_shapes = cached.call(geo.fetch_shapes, "cell", f.town_code)
+    cell_metrics = cached.call(geo.fetch_area_metrics, f, "cell")
+    cell_fc, dropped["网格边界"] = cached.memo(build_areas, cell_shapes, cell_metrics, metric,
+                                           settings)
+    deck_layers.append(layers.area_layer("cells", cell_fc))
+    view_of = cell_fc
+if "towns" in on or "cells" not in on:
+    in_town = {"type": "FeatureCollection", "features": [
+        ft for ft in town_fc["features"]
+        if not f.town_code or ft["properties"]["code"] == f.town_code]}
+    if "cells" not in on:
+        deck_layers.append(layers.area_layer("towns", in_town))
+    if "towns" in on:
+        deck_layers.append(layers.area_layer("town-borders", cached.memo(
+            layers.outline_bands, in_town, 50 if f.town_code else 140), opacity=1.0,
+            pickable=False))
+    view_of = view_of or in_town
+
+points_dropped = 0
+if "heat" in on:
+    heat, n = inside(cached.call(geo.fetch_ticket_points, f))
+    points_dropped += n
+    deck_layers.insert(0, layers.heat_layer("heat", heat))
+clinics = cached.call(geo.fetch_clinic_points, f)
+if "clinics" in on:
+    data, n = inside(clinics)
+    points_dropped += n
+    data = data.assign(
+        radius_m=180 + 420 * (data["person_visits"] / max(1, clinics["person_visits"].max())) ** 0.5,
+        tip=[f"{r.name}（{towns.get(r.town_code, '')}）<br/>服务村：{r.villages}<br/>{r.schedule}"
+             f"<br/>本期服务 {r.person_visits:,} 人次，{r.stops} 次"
+             for r in data.itertuples()])
+    deck_layers.append(layers.site_layer("clinics", data[["code", "name", "lat", "lon", "radius_m",
+                                                          "tip", "grid_cell_code"]],
+                                         colour=[61, 220, 151]))
+compounds = cached.call(geo.fetch_compounds)
+if "compounds" in on:
+    data, n = inside(compounds)
+    points_dropped += n
+    data = data.assign(
+        colour=[layers.STAGE_COLOURS.get(s, layers.NO_DATA)
+                          for s in data["renovation_stage"]],
+        tip=[f"{r.name}（{r.built_year} 年建，{r.households:,} 户）<br/>改造："
+             f"{g.label(g.RENOVATION_STAGES, r.renovation_stage)} · 物业提价提质："
+             f"{'已完成' if r.property_upgrade_done else '未完成'} · 加装电梯 {r.lifts_installed} 部"
+             for r in data.itertuples()])
+    deck_layers.append(layers.site_layer(
+        "compounds", data[["code", "name", "lat", "lon", "colour", "tip", "grid_cell_code"]],
+        colour="colour", radius_m=180))
+if "gaps" in on:
+    gaps, n = inside(cached.call(coverage.fetch_unvisited_targets, f))
+    points_dropped += n
+    gaps = gaps.assign(name=gaps["target"],
+                       tip=[f"{r.target}（{coverage.TARGET_GROUPS.get(r.kind, r.kind)}）"
+                            f"<br/>本期未走访 · 联系干部：{r.officers}" for r in gaps.itertuples()])
+    deck_layers.append(layers.site_layer("gaps", gaps[["name", "lat", "lon", "tip"]],
+                                         colour=[255, 107, 107], radius_m=120))
+
+tooltip = {"html": "<b>{name}</b><br/>{label}{tip}",
+           "style": {"backgroundColor": "#13253B", "color": "#E6EDF5", "fontSize": "15px"}}
+deck = layers.deck(deck_layers, layers.view_of(view_of), tooltip, settings)
+
+# --- breadcrumb, map and panel --------------------------------------------------------------
+crumbs = st.columns([1, 1, 2, 4], vertical_alignment="center")
+if crumbs[0].button("海曙区", icon=":material/home:", disabled=not f.town_code and not cell_info):
+    st.query_params.pop("cell", None)
+    frame.request_town(None)
+    st.rerun()
+if f.town_code and crumbs[1].button(f"› {towns[f.town_code]}", disabled=not cell_info):
+    st.query_params.pop("cell", None)
+    st.rerun()
+if cell_info:
+    crumbs[2].markdown(f"› **{cell_info['name']}**")
+
+map_col, panel = st.columns([2.2, 1], gap="medium")
+with map_col:
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map",
+                            height=720)
+    picked = event.selection.objects if event else {}
+    seen = json.dumps(picked, sort_keys=True, default=str)
+    if picked and seen != st.session_state.get("_map_seen"):
+        st.session_state["_map_seen"] = seen
+        layer_id, objects = next(iter(picked.items()))
+        obj = objects[0].get("properties", objects[0]) if objects else {}
+        if layer_id == "cells" or obj.get("grid_cell_code"):
+            code = obj.get("code") if layer_id == "cells" else obj["grid_cell_code"]
+            st.query_params["cell"] = code
+            target = cached.call(geo.get_cell, code)
+            frame.request_town(target["town_code"] if target else None)
+            st.rerun()
+        elif layer_id == "towns":
+            st.query_params.pop("cell", None)
+            frame.request_town(obj.get("code"))
+    legend = [f"颜色：{geo.METRICS[metric]}（" + ("红低绿高" if metric in geo.HIGHER_IS_BETTER
+                                                 else "深蓝少 → 红多") + "）"]
+    if "clinics" in on:
+        legend.append("绿点：高山巡回医疗点（大小为本期服务人次）")
+    if "compounds" in on:
+        legend.append("白边圆点：老小区（" + "、".join(
+            f"{label}" for label in g.RENOVATION_STAGES.values()) + "：灰/蓝/黄/绿）")
+    if "gaps" in on:
+        legend.append("红点：本期未走访的联系对象")
+    st.caption(" · ".join(legend))
+    notes = [f"{n} 个{what}无法绘制（缺失、格式错误或超出区界），已略去" for what, n in dropped.items()
+             if n]
+    if points_dropped:
+        notes.append(f"{points_dropped} 个点位缺少坐标或超出区界，已略去")
+    if cached.call(places.get_meta, "geometry") == "schematic":
+        notes.append("示例数据的镇街与网格边界为示意，非法定界线")
+    if settings.basemap == "none":
+        notes.append("无底图（内网模式）")
+    st.caption(" · ".join(notes))
+
+with panel:
+    if cell_info:
+        figures = cached.call(geo.fetch_area_metrics, f, "cell").set_index("code").loc[cell]
+        st.subheader(cell_info["name"])
+        st.caption(f"{cell_info['town']} · 常住人口 {cell_info['population']:,} · "
+                   f"{cell_info['households']:,} 户 · 网格员 {cell_info['officer'] or '—'}")
+        a, b, c = st.columns(3)
+        a.metric("在办问题", fmt.count(figures["open_tickets"]), border=True)
+        b.metric("超期", fmt.count(figures["overdue_tickets"]), border=True)
+        c.metric("本期问题", fmt.count(figures["tickets"]), border=True)
+        a.metric("每千人", "—" if pd.isna(figures["tickets_per_1k"])
+                 else f"{figures['tickets_per_1k']:.1f}", border=True)
+        b.metric("走访覆盖", fmt.pct(figures["coverage_rate"]), border=True)
+        c.metric("满意率", fmt.pct(figures["satisfaction_rate"]), border=True)
+        open_here = cached.call(ticket_list.fetch_tickets, f, "open", in_period=False,
+                                grid_cell_code=cell)
+        st.markdown(f"**在办问题**（{len(open_here)} 件）")
+        st.dataframe(tables.ticket_view(open_here)[["问题", "当前环节", "超期", "上报时间",
+                                                    "反映人"]],
+                     hide_index=True, width="stretch", height=180)
+        trips = cached.call(geo.fetch_cell_visits, f, cell)
+        st.markdown(f"**近期走访**（本期 {len(trips)} 次）")
+        st.dataframe(trips.assign(visited_at=trips["visited_at"].map(fmt.moment),
+                                  diary_type=trips["diary_type"].map(g.DIARY_TYPES.get))
+                     [["visited_at", "officer", "target", "diary_type"]],
+                     hide_index=True, width="stretch", height=180,
+                     column_config={"visited_at": "时间", "officer": "干部", "target": "对象",
+                                    "diary_type": "日记"})
+        sites = [f"医疗点 {r.name}" for r in clinics.itertuples() if r.grid_cell_code == cell]
+        sites += [f"老小区 {r.name}" for r in compounds.itertuples() if r.grid_cell_code == cell]
+        st.markdown("**网格内站点**：" + ("、".join(sites) if sites else "无"))
+    else:
+        area = "cell" if f.town_code else "town"
+        figures = cached.call(geo.fetch_area_metrics, f, area)
+        names = (dict(zip(cell_shapes["code"], cell_shapes["name"])) if f.town_code and "cells" in on
+                 else towns)
+        figures = figures[figures["code"].isin(names)]
+        worst = figures.sort_values(metric, ascending=metric in geo.HIGHER_IS_BETTER).head(12)
+        st.subheader(f"{towns.get(f.town_code, '海曙区')} · {geo.METRICS[metric]}")
+        st.caption("点击地图上的" + ("网格查看详情" if f.town_code else "镇(乡)街道或网格下钻"))
+        st.dataframe(worst.assign(name=worst["code"].map(names))[
+                         ["name", "open_tickets", "overdue_tickets", "tickets_per_1k",
+                          "coverage_rate", "satisfaction_rate"]],
+                     hide_index=True, width="stretch", height=460,
+                     column_config={"name": "网格" if f.town_code else "镇(乡)街道",
+                                    "open_tickets": "在办", "overdue_tickets": "超期",
+                                    "tickets_per_1k": st.column_config.NumberColumn(
+                                        "每千人", format="%.1f"),
+                                    "coverage_rate": st.column_config.NumberColumn(
+                                        "覆盖", format="percent"),
+                                    "satisfaction_rate": st.column_config.NumberColumn(
+                                        "满意", format="percent")})
