@@ -48,10 +48,9 @@ def gcj02_to_wgs84(lon, lat):
 
 def converter(stored: str, shown: str):
     """A function (lon, lat) → (lon, lat) from the stored system to the basemap's."""
+    for system in (stored, shown):
+        if system not in (WGS84, GCJ02):
+            raise ValueError(f"未知的坐标系: {system}（可选 {WGS84}、{GCJ02}）")
     if stored == shown:
         return lambda lon, lat: (np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    if (stored, shown) == (WGS84, GCJ02):
-        return wgs84_to_gcj02
-    if (stored, shown) == (GCJ02, WGS84):
-        return gcj02_to_wgs84
-    raise ValueError(f"未知的坐标系: {stored} → {shown}（可选 {WGS84}、{GCJ02}）")
+    return wgs84_to_gcj02 if stored == WGS84 else gcj02_to_wgs84

@@ -21,11 +21,13 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from components import crs
+from components import format as fmt
 from data_access import db
-from data_access.geo import HIGHER_IS_BETTER, parse_shape
+from data_access.geo import HIGHER_IS_BETTER, METRICS, inside_district, parse_shape
 
 NO_DATA = [90, 100, 112]
 BORDER = [230, 237, 245, 230]
+AMBER_BORDER = [242, 193, 78, 255]
 BAD_RAMP = [(35, 62, 92), (62, 128, 190), (242, 193, 78), (255, 107, 107)]
 GOOD_RAMP = [(255, 107, 107), (242, 193, 78), (61, 220, 151)]
 STAGE_COLOURS = {"not_started": [143, 163, 191], "planned": [78, 168, 245],
@@ -108,6 +110,35 @@ def features(shapes: pd.DataFrame, props: pd.DataFrame, convert) -> tuple[dict, 
     return {"type": "FeatureCollection", "features": feats}, dropped
 
 
+def area_props(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Tooltip and colour per shape: code, name, label (pre-formatted metric), fill."""
+    data = shapes[["code", "name"]].merge(metrics, on="code", how="left")
+    values = data[metric]
+    if metric in HIGHER_IS_BETTER:
+        shown = values.map(fmt.pct)
+    elif metric == "tickets_per_1k":
+        shown = values.map(lambda v: fmt.NOTHING if pd.isna(v) else f"{v:,.1f}")
+    else:
+        shown = values.map(fmt.count)
+    return pd.DataFrame({"code": data["code"], "name": data["name"],
+                         "label": METRICS[metric] + "：" + shown, "fill": ramp(values, metric)})
+
+
+def area_features(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str,
+                  map_settings: MapSettings) -> tuple[dict, int]:
+    """The areas as features coloured by `metric`; and how many could not be drawn."""
+    return features(shapes, area_props(shapes, metrics, metric), map_settings.convert)
+
+
+def located(map_settings: MapSettings, points: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The points inside the district, converted for the basemap; and how many were not."""
+    ok = np.array([bool(pd.notna(lon) and pd.notna(lat) and inside_district(lon, lat))
+                   for lon, lat in zip(points["lon"], points["lat"])], dtype=bool)
+    kept = points.loc[ok].copy()
+    kept["lon"], kept["lat"] = map_settings.convert(kept["lon"].to_numpy(), kept["lat"].to_numpy())
+    return kept, len(points) - len(kept)
+
+
 def area_layer(layer_id: str, collection: dict, *, opacity: float = 0.85,
                pickable: bool = True) -> pdk.Layer:
     """Filled areas, no strokes: deck.gl draws strokes with instanced paths, which software
@@ -142,9 +173,10 @@ def _simplify(ring: list, tolerance: float) -> list:
     return pts[keep].tolist()
 
 
-def outline_bands(collection: dict, width_m: float = 140, tolerance: float = 0.0004) -> dict:
+def outline_bands(collection: dict, width_m: float = 140, colour=None,
+                  tolerance: float = 0.0004) -> dict:
     """Boundaries as thin filled quads (one per simplified edge): borders that draw
-    wherever polygons draw. The input's properties, coloured BORDER."""
+    wherever polygons draw. The input's properties, coloured `colour` (BORDER)."""
     feats = []
     half_lat = width_m / 2 / 111_200
     for feat in collection["features"]:
@@ -159,7 +191,8 @@ def outline_bands(collection: dict, width_m: float = 140, tolerance: float = 0.0
                     quads.append([[[round(x, 5), round(y, 5)] for x, y in (
                         (x0 + nx, y0 + ny), (x1 + nx, y1 + ny), (x1 - nx, y1 - ny),
                         (x0 - nx, y0 - ny), (x0 + nx, y0 + ny))]])
-        feats.append({"type": "Feature", "properties": {**feat["properties"], "fill": BORDER},
+        feats.append({"type": "Feature",
+                      "properties": {**feat["properties"], "fill": colour or BORDER},
                       "geometry": {"type": "MultiPolygon", "coordinates": quads}})
     return {"type": "FeatureCollection", "features": feats}
 

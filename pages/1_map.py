@@ -13,7 +13,11 @@ from data_access import glossary as g
 
 f = frame.filters("pages/1_map.py", "地图")
 towns = frame.town_names()
-settings = layers.settings()
+try:
+    settings = layers.settings()
+except ValueError as exc:
+    st.error(f"地图设置有误：{exc}", icon=":material/error:")
+    st.stop()
 LAYERS = {"cells": "网格", "towns": "镇(乡)街道界", "clinics": "高山巡回医疗点",
           "compounds": "老小区", "heat": "问题热力", "gaps": "未走访对象"}
 DEFAULT_LAYERS = ["网格", "镇(乡)街道界", "高山巡回医疗点", "老小区"]
@@ -28,31 +32,6 @@ chosen = right.pills("图层", list(LAYERS.values()), selection_mode="multi", de
 on = {code for code, label in LAYERS.items() if label in (chosen or [])}
 
 
-def cell_props(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Tooltip and colour properties per shape: code, name, label (pre-formatted), fill."""
-    data = shapes[["code", "name"]].merge(metrics, on="code", how="left")
-    values = data[metric]
-    shown = values.map(fmt.pct) if metric in geo.HIGHER_IS_BETTER else values.map(
-        lambda v: fmt.NOTHING if pd.isna(v) else f"{v:,.1f}" if metric == "tickets_per_1k"
-        else f"{int(v):,}")
-    return pd.DataFrame({"code": data["code"], "name": data["name"],
-                         "label": geo.METRICS[metric] + "：" + shown,
-                         "fill": layers.ramp(values, metric)})
-
-
-def build_areas(shapes, metrics, metric, map_settings):
-    return layers.features(shapes, cell_props(shapes, metrics, metric), map_settings.convert)
-
-
-def inside(points: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    ok = [geo.inside_district(lon, lat) if pd.notna(lon) and pd.notna(lat) else False
-          for lon, lat in zip(points["lon"], points["lat"])]
-    kept = points[ok].copy()
-    lon, lat = settings.convert(kept["lon"].to_numpy(), kept["lat"].to_numpy())
-    kept["lon"], kept["lat"] = lon, lat
-    return kept, len(points) - len(kept)
-
-
 # --- what to draw ---------------------------------------------------------------------------
 cell = st.query_params.get("cell")
 cell_info = cached.call(geo.get_cell, cell) if cell else None
@@ -63,13 +42,13 @@ if cell and (cell_info is None or (f.town_code and cell_info["town_code"] != f.t
 deck_layers, dropped, view_of = [], {}, None
 town_shapes = cached.call(geo.fetch_shapes, "town")
 town_metrics = cached.call(geo.fetch_area_metrics, f, "town")
-town_fc, dropped["镇(乡)街道边界"] = cached.memo(build_areas, town_shapes, town_metrics, metric,
-                                          settings)
+town_fc, dropped["镇(乡)街道边界"] = cached.memo(layers.area_features, town_shapes, town_metrics,
+                                          metric, settings)
 if "cells" in on:
     cell_shapes = cached.call(geo.fetch_shapes, "cell", f.town_code)
     cell_metrics = cached.call(geo.fetch_area_metrics, f, "cell")
-    cell_fc, dropped["网格边界"] = cached.memo(build_areas, cell_shapes, cell_metrics, metric,
-                                           settings)
+    cell_fc, dropped["网格边界"] = cached.memo(layers.area_features, cell_shapes, cell_metrics,
+                                           metric, settings)
     deck_layers.append(layers.area_layer("cells", cell_fc))
     view_of = cell_fc
 if "towns" in on or "cells" not in on:
@@ -86,12 +65,24 @@ if "towns" in on or "cells" not in on:
 
 points_dropped = 0
 if "heat" in on:
-    heat, n = inside(cached.call(geo.fetch_ticket_points, f))
+    heat, n = layers.located(settings, cached.call(geo.fetch_ticket_points, f))
     points_dropped += n
     deck_layers.insert(0, layers.heat_layer("heat", heat))
+if cell_info and "cells" in on:  # the open cell, outlined
+    chosen_fc = {"type": "FeatureCollection",
+                 "features": [ft for ft in cell_fc["features"] if ft["properties"]["code"] == cell]}
+    deck_layers.append(layers.area_layer("selected-cell", cached.memo(
+        layers.outline_bands, chosen_fc, 40, layers.AMBER_BORDER), opacity=1.0, pickable=False))
+
+
+def in_scope(sites: pd.DataFrame) -> pd.DataFrame:
+    """The sites of the filtered town (all, for the district)."""
+    return sites[sites["town_code"] == f.town_code] if f.town_code else sites
+
+
 clinics = cached.call(geo.fetch_clinic_points, f)
 if "clinics" in on:
-    data, n = inside(clinics)
+    data, n = layers.located(settings, in_scope(clinics))
     points_dropped += n
     data = data.assign(
         radius_m=180 + 420 * (data["person_visits"] / max(1, clinics["person_visits"].max())) ** 0.5,
@@ -103,7 +94,7 @@ if "clinics" in on:
                                          colour=[61, 220, 151]))
 compounds = cached.call(geo.fetch_compounds)
 if "compounds" in on:
-    data, n = inside(compounds)
+    data, n = layers.located(settings, in_scope(compounds))
     points_dropped += n
     data = data.assign(
         colour=[layers.STAGE_COLOURS.get(s, layers.NO_DATA)
@@ -116,7 +107,7 @@ if "compounds" in on:
         "compounds", data[["code", "name", "lat", "lon", "colour", "tip", "grid_cell_code"]],
         colour="colour", radius_m=180))
 if "gaps" in on:
-    gaps, n = inside(cached.call(coverage.fetch_unvisited_targets, f))
+    gaps, n = layers.located(settings, cached.call(coverage.fetch_unvisited_targets, f))
     points_dropped += n
     gaps = gaps.assign(name=gaps["target"],
                        tip=[f"{r.target}（{coverage.TARGET_GROUPS.get(r.kind, r.kind)}）"
