@@ -190,3 +190,33 @@ def diary_mix(mix: pd.DataFrame) -> alt.Chart:
                         scale=alt.Scale(range=[GREEN, AMBER])),
         tooltip=[alt.Tooltip("diary:N", title="日记类型"), alt.Tooltip("what:N", title="记录"),
                  alt.Tooltip("n:Q", title="走访次数")]), AXES_HEIGHT + 40 * len(mix))
+
+
+def bars(data: pd.DataFrame, category: str, value: str, title: str, labels: dict | None = None,
+         colour: str = BLUE, row_height: int = 30) -> alt.Chart:
+    """Horizontal bars of `value` per `category` (labels: code → Chinese), largest on top."""
+    data = data.assign(label=[(labels or {}).get(k, k) for k in data[category]])
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort="-x", title=None,
+                                          axis=alt.Axis(labelFontSize=15, labelOverlap=False,
+                                                        labelLimit=220)))
+    chart = base.mark_bar(color=colour, cornerRadiusEnd=3).encode(
+        x=alt.X(f"{value}:Q", title=title),
+        tooltip=[alt.Tooltip("label:N", title="分组"), alt.Tooltip(f"{value}:Q", title=title,
+                                                                 format=",")])
+    text = base.mark_text(align="left", dx=4, fontSize=14, color="#E6EDF5").encode(
+        x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=","))
+    return _style(chart + text, AXES_HEIGHT + row_height * len(data))
+
+
+def monthly(data: pd.DataFrame, value: str, series: str, title: str, labels: dict,
+            height: int = 300) -> alt.Chart:
+    """Stacked bars per month of `value`, coloured by `series` (labels: code → Chinese)."""
+    data = data.assign(label=[labels.get(k, k) for k in data[series]])
+    return _style(alt.Chart(data).mark_bar().encode(
+        x=alt.X("yearmonth(month):O", title=None, axis=alt.Axis(format="%m月", labelAngle=0)),
+        y=alt.Y(f"sum({value}):Q", title=title),
+        color=alt.Color("label:N", title=None, scale=alt.Scale(
+            range=[BLUE, GREEN, AMBER, RED, GREY, "#B07CF2"])),
+        tooltip=[alt.Tooltip("yearmonth(month):T", title="月份", format="%Y-%m"),
+                 alt.Tooltip("label:N", title="分组"),
+                 alt.Tooltip(f"sum({value}):Q", title=title, format=",")]), height)

@@ -1,6 +1,6 @@
 """Number, percentage and date formatting for the screen: 万, %, Asia/Shanghai."""
 
-import math
+import pandas as pd
 
 from data_access.filters import local_now as now_local  # noqa: F401  (pages format "now")
 
@@ -8,7 +8,8 @@ NOTHING = "—"
 
 
 def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    """None, NaN and NaT: nothing to show."""
+    return x is None or (not isinstance(x, (str, list, tuple)) and bool(pd.isna(x)))
 
 
 def count(n) -> str:
@@ -34,11 +35,11 @@ def points(rate_delta) -> str:
 
 
 def day(d) -> str:
-    return NOTHING if _missing(d) or d is None else f"{d:%Y-%m-%d}"
+    return NOTHING if _missing(d) else f"{d:%Y-%m-%d}"
 
 
 def moment(t) -> str:
-    return NOTHING if t is None or (hasattr(t, "year") is False) else f"{t:%Y-%m-%d %H:%M}"
+    return NOTHING if _missing(t) else f"{t:%Y-%m-%d %H:%M}"
 
 
 def mask_name(name: str | None) -> str:

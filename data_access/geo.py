@@ -139,7 +139,7 @@ def fetch_area_metrics(conn: Connection, f: Filters, area: str) -> pd.DataFrame:
 
 
 def fetch_clinic_points(conn: Connection, f: Filters) -> pd.DataFrame:
-    """The clinic points with person-visits served in the period.
+    """The clinic points (of the filtered town) with person-visits served in the period.
 
     Columns: code, name, town_code, grid_cell_code, villages, schedule (str); lat, lon
     (float); person_visits, stops (int).
@@ -156,6 +156,8 @@ def fetch_clinic_points(conn: Connection, f: Filters) -> pd.DataFrame:
              .select_from(clinic_points.outerjoin(served,
                                                   served.c.point_code == clinic_points.c.code))
              .order_by(clinic_points.c.code))
+    if f.town_code:
+        query = query.where(clinic_points.c.town_code == f.town_code)
     return fetch(conn, query, {"code": "str", "name": "str", "town_code": "str",
                                "grid_cell_code": "str", "villages": "str", "schedule": "str",
                                "lat": "float", "lon": "float", "person_visits": "int",

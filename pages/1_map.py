@@ -82,7 +82,7 @@ def in_scope(sites: pd.DataFrame) -> pd.DataFrame:
 
 clinics = cached.call(geo.fetch_clinic_points, f)
 if "clinics" in on:
-    data, n = layers.located(settings, in_scope(clinics))
+    data, n = layers.located(settings, clinics)
     points_dropped += n
     data = data.assign(
         radius_m=180 + 420 * (data["person_visits"] / max(1, clinics["person_visits"].max())) ** 0.5,

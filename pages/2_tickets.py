@@ -52,10 +52,20 @@ for col, (dim, title, labels) in zip(st.columns(len(dims)), dims):
     chosen = state.selection.get(charts.PICK) if state else None
     if chosen and chosen[0].get("key") is not None:
         picked[dim] = chosen[0]["key"]
-narrow = f.narrowed(**picked)
-if picked:
-    words = [f"{t}：{(lb or {}).get(picked[d], picked[d])}" for d, t, lb in dims if d in picked]
-    st.info("已筛选 " + "，".join(words) + "（再次点击条形或双击空白处取消）", icon=":material/filter_alt:")
+# A link from another page may name a source or category: ?source=open_space
+linked = {d: st.query_params[d] for d, vocab in (("source", g.SOURCES), ("category", g.CATEGORIES))
+          if st.query_params.get(d) in vocab and d not in picked}
+narrow = f.narrowed(**linked, **picked)
+if picked or linked:
+    chosen = linked | picked
+    words = [f"{t}：{(lb or {}).get(chosen[d], chosen[d])}" for d, t, lb in dims if d in chosen]
+    note, clear = st.columns([5, 1], vertical_alignment="center")
+    note.info("已筛选 " + "，".join(words) + "（再次点击条形或双击空白处取消）",
+              icon=":material/filter_alt:")
+    if linked and clear.button("清除链接筛选", icon=":material/close:"):
+        for d in linked:
+            del st.query_params[d]
+        st.rerun()
 
 # Service level: the stock of open tickets and how old they are.
 st.subheader("时限与督办")

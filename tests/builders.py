@@ -111,3 +111,48 @@ class TestDatabase:
     def add_hotline(self, day: str, services: int, town="章水镇", kind="help"):
         return self._insert(s.hotline_daily, day=date.fromisoformat(day), town_code=TOWNS[town],
                             service_type=kind, services=services)
+
+    def add_agent_service(self, day: str, item="social_security", cases=1, town="章水镇"):
+        return self._insert(s.agent_services, town_code=TOWNS[town], village="里梅村", item=item,
+                            served_on=date.fromisoformat(day), cases=cases)
+
+    def add_compound(self, code, town="鼓楼街道", stage="completed", upgraded=False, lifts=0,
+                     households=300):
+        return self._insert(s.compounds, code=code, name=f"{code}小区", town_code=TOWNS[town],
+                            grid_cell_code=f"{TOWNS[town][:9]}-001", built_year=1990,
+                            households=households, renovation_stage=stage,
+                            property_upgrade_done=upgraded,
+                            property_upgrade_on=date(2026, 3, 1) if upgraded else None,
+                            lifts_installed=lifts, lat=29.805, lon=121.205)
+
+    def add_enforcement_item(self, code, category, department="住建"):
+        return self._insert(s.enforcement_items, code=code, category=category, name=f"事项{code}",
+                            department=department)
+
+    def add_open_space(self, sid, day: str, theme="parking", raised=5, solved=4, town="鼓楼街道"):
+        return self._insert(s.open_space_sessions, id=sid, held_on=date.fromisoformat(day),
+                            town_code=TOWNS[town], community="甲社区", theme=theme, residents=20,
+                            committee_members=3, firms=2, party_members=5,
+                            problems_raised=raised, problems_solved=solved)
+
+    def add_red_helper(self, hid, firm="甲公司", town="鼓楼街道", cases=()):
+        self._insert(s.red_helpers, id=hid, name=f"帮办{hid}", firm=firm, town_code=TOWNS[town])
+        for day, kind, solved in cases:
+            self._insert(s.red_helper_cases, helper_id=hid, service_kind=kind,
+                         solved_on=date.fromisoformat(day), problems_solved=solved)
+        return self
+
+    def add_site_project(self, code, town="鼓楼街道", issues=()):
+        self._insert(s.site_projects, code=code, name=f"{code}项目", kind="key_project",
+                     town_code=TOWNS[town], secretary="李书记", lat=29.805, lon=121.205)
+        for kind, raised, resolved in issues:
+            self._insert(s.site_issues, project_code=code, kind=kind,
+                         raised_on=date.fromisoformat(raised),
+                         resolved_on=date.fromisoformat(resolved) if resolved else None)
+        return self
+
+    def add_supervision(self, code, deadline: str, status="in_progress", completed=None):
+        return self._insert(s.supervision_items, code=code, title=f"监督{code}",
+                            focus="public_concern", owner="区住建局",
+                            deadline=date.fromisoformat(deadline), status=status,
+                            completed_on=date.fromisoformat(completed) if completed else None)

@@ -1,0 +1,160 @@
+"""专项工作: the campaign's programmes, one tab each, with their seed figures and places."""
+
+import streamlit as st
+
+from components import cached, charts, frame
+from components import format as fmt
+from data_access import geo
+from data_access import glossary as g
+from data_access import programmes as p
+
+f = frame.filters("pages/4_programmes.py", "专项工作")
+towns = frame.town_names()
+keep = {k: v for k, v in st.query_params.to_dict().items() if k in ("period", "town")}
+
+
+def tiles(*figures):
+    """A row of bordered KPI tiles: (label, value, help)."""
+    for col, (label, value, help_) in zip(st.columns(len(figures)), figures):
+        col.metric(label, value, help=help_, border=True)
+
+
+def links(layers: list[str] | None = None, source: str | None = None):
+    """Links to the map (these places) and to the ticket page (these tickets)."""
+    cols = st.columns(4)
+    if layers:
+        cols[0].page_link("pages/1_map.py", label="在地图上查看", icon=":material/map:",
+                          query_params=keep | {"layers": layers})
+    if source:
+        cols[1].page_link("pages/2_tickets.py", label=f"查看来自“{g.SOURCES[source]}”的问题",
+                          icon=":material/account_tree:", query_params=keep | {"source": source})
+
+
+mountain, compounds, open_space, helpers, sites, supervision = st.tabs(
+    ["高山服务", "老小区", "开放空间", "红色帮办员", "工地书记", "监督问效"])
+
+with mountain:
+    points = cached.call(geo.fetch_clinic_points, f)
+    agents = cached.call(p.fetch_agent_services, f)
+    tiles(("巡回医疗服务点", fmt.count(len(points)), "高山巡回卫生健康服务点"),
+          ("服务人次", fmt.count(points["person_visits"].sum()), "本期巡回医疗服务人次"),
+          ("巡回次数", fmt.count(points["stops"].sum()), "本期医疗队到点服务次数"),
+          ("代办事项", fmt.count(agents["cases"].sum()),
+           "高山首席代办员、山区便民服务队本期代办（群众不下山）"))
+    left, right = st.columns(2, gap="large")
+    left.markdown("**巡回医疗人次 · 按月**")
+    left.altair_chart(charts.monthly(cached.call(p.fetch_clinic_monthly, f), "person_visits",
+                                     "town_code", "服务人次", towns))
+    right.markdown("**代办事项 · 按月**")
+    right.altair_chart(charts.monthly(agents, "cases", "item", "代办件数", g.AGENT_ITEMS))
+    st.dataframe(points.assign(town=points["town_code"].map(towns))[
+        ["name", "town", "villages", "schedule", "stops", "person_visits"]],
+        hide_index=True, width="stretch",
+        column_config={"name": "服务点", "town": "镇(乡)", "villages": "服务村", "schedule": "巡回安排",
+                       "stops": "本期巡回次数", "person_visits": "本期服务人次"})
+    links(layers=["网格", "镇(乡)街道界", "高山巡回医疗点"])
+
+with compounds:
+    stages = cached.call(p.fetch_compound_stages, f)
+    items = cached.call(p.fetch_enforcement_items)
+    tiles(("2000年前老小区", fmt.count(stages["compounds"].sum()), "2000 年前建成的住宅小区"),
+          ("物业提价提质完成", fmt.count(stages["upgraded"].sum()), "已完成物业提价提质的小区"),
+          ("加装电梯", fmt.count(stages["lifts"].sum()), "老小区累计加装电梯（部）"),
+          ("执法进小区清单", f"{items['category'].nunique()} 大类 {len(items)} 项",
+           "住建、综合执法、公安、市场监管联合执法事项"))
+    left, right = st.columns(2, gap="large")
+    left.markdown("**改造阶段**")
+    left.altair_chart(charts.bars(stages, "renovation_stage", "compounds", "小区数",
+                                  g.RENOVATION_STAGES, colour=charts.GREEN))
+    right.markdown("**执法进小区清单 · 按类别**")
+    right.altair_chart(charts.bars(items.groupby("category", as_index=False).size(),
+                                   "category", "size", "事项数"))
+    listed = cached.call(p.fetch_compound_list, f)
+    st.dataframe(listed.assign(town=listed["town_code"].map(towns),
+                               renovation_stage=listed["renovation_stage"].map(
+                                   g.RENOVATION_STAGES.get),
+                               property_upgrade_done=listed["property_upgrade_done"].map(
+                                   {True: "已完成", False: ""}))[
+        ["name", "town", "built_year", "households", "renovation_stage",
+         "property_upgrade_done", "lifts_installed"]],
+        hide_index=True, width="stretch", height=300,
+        column_config={"name": "小区", "town": "街道", "built_year": "建成年份",
+                       "households": "户数", "renovation_stage": "改造阶段",
+                       "property_upgrade_done": "物业提价提质", "lifts_installed": "加装电梯"})
+    with st.expander(f"执法进小区清单（{len(items)} 项）与责任部门"):
+        st.dataframe(items[["category", "name", "department"]], hide_index=True, width="stretch",
+                     column_config={"category": "类别", "name": "事项", "department": "责任部门"})
+    links(layers=["网格", "镇(乡)街道界", "老小区"])
+
+with open_space:
+    themes = cached.call(p.fetch_open_space_themes, f)
+    people = themes[["residents", "committee_members", "firms", "party_members"]].sum()
+    tiles(("开放空间场次", fmt.count(themes["sessions"].sum()), "本期组织的开放空间讨论"),
+          ("参与人次", fmt.count(people.sum()), "居民、业委会、辖区企业与物业、党员"),
+          ("提出问题", fmt.count(themes["problems_raised"].sum()), "讨论中提出的问题"),
+          ("解决问题", fmt.count(themes["problems_solved"].sum()), "已解决的问题"))
+    left, right = st.columns(2, gap="large")
+    left.markdown("**解决问题 · 按议题**")
+    left.altair_chart(charts.bars(themes, "theme", "problems_solved", "解决问题",
+                                  g.OPEN_SPACE_THEMES, colour=charts.GREEN))
+    right.markdown("**参与者构成**")
+    right.altair_chart(charts.bars(
+        people.rename_axis("kind").reset_index(name="n"), "kind", "n", "参与人次",
+        {"residents": "居民群众", "committee_members": "业委会", "firms": "辖区企业与物业",
+         "party_members": "党员"}))
+    links(source="open_space")
+
+with helpers:
+    kinds = cached.call(p.fetch_red_helper_work, f, "service_kind")
+    tiles(("红色帮办员", fmt.count(cached.call(p.count_red_helpers, f)), "走进民营企业的党员帮办员"),
+          ("解决问题", fmt.count(kinds["problems_solved"].sum()), "本期帮办解决的问题"),
+          ("服务类别", fmt.count(len(kinds)), "党建帮强、政策帮享、市场帮需、人才帮育、管理帮优"))
+    left, right = st.columns(2, gap="large")
+    left.markdown("**解决问题 · 按服务类别**")
+    left.altair_chart(charts.bars(kinds, "key", "problems_solved", "解决问题",
+                                  g.RED_HELPER_KINDS, colour=charts.RED))
+    right.markdown("**解决问题 · 按镇(乡)街道**")
+    right.altair_chart(charts.bars(cached.call(p.fetch_red_helper_work, f, "town"), "key",
+                                   "problems_solved", "解决问题", towns, row_height=24))
+    firms = cached.call(p.fetch_red_helper_work, f, "firm")
+    st.dataframe(firms.head(50), hide_index=True, width="stretch", height=260,
+                 column_config={"key": "企业", "helpers": "帮办员", "problems_solved": "解决问题"})
+    links(source="red_helper")
+
+with sites:
+    projects = cached.call(p.fetch_site_projects, f)
+    kinds = cached.call(p.fetch_site_issue_kinds, f)
+    tiles(("工地书记项目", fmt.count(len(projects)), "重点项目与老旧小区改造工程"),
+          ("协调问题", fmt.count(kinds["issues"].sum()), "本期提出的立项审批、施工矛盾、加装电梯等问题"),
+          ("已解决", fmt.count(kinds["resolved"].sum()), "本期提出且期末前解决"),
+          ("在办", fmt.count(projects["open"].sum()), "期末仍未解决的问题"))
+    left, right = st.columns(2, gap="large")
+    left.markdown("**协调问题 · 按类型**")
+    left.altair_chart(charts.bars(kinds, "kind", "issues", "问题数", g.SITE_ISSUE_KINDS,
+                                  colour=charts.AMBER))
+    right.markdown("**项目 · 有在办问题的优先**")
+    right.dataframe(projects.assign(kind=projects["kind"].map(g.SITE_PROJECT_KINDS.get),
+                                    town=projects["town_code"].map(towns))[
+        ["name", "kind", "town", "secretary", "issues", "resolved", "open"]],
+        hide_index=True, width="stretch", height=320,
+        column_config={"name": "项目", "kind": "类型", "town": "镇(乡)街道", "secretary": "工地书记",
+                       "issues": "本期问题", "resolved": "已解决", "open": "在办"})
+    links(source="site_secretary")
+
+with supervision:
+    items = cached.call(p.fetch_supervision_items, f)
+    tiles(("监督项目", fmt.count(len(items)), "监督问效项目（全区）"),
+          ("已完成", fmt.count((items["status"] == "completed").sum()), "状态为已完成"),
+          ("推进中", fmt.count((items["status"] == "in_progress").sum()), "状态为推进中"),
+          ("逾期", fmt.count(items["overdue"].sum()), "未在时限内完成（含已过时限仍未完成）"))
+    st.caption("监督问效项目不分镇(乡)街道，镇街筛选对本页签不起作用。" if f.town_code else "")
+    st.dataframe(items.assign(focus=items["focus"].map(g.SUPERVISION_FOCUS.get),
+                              status=items["status"].map(g.SUPERVISION_STATUS.get),
+                              deadline=items["deadline"].map(fmt.day),
+                              completed_on=items["completed_on"].map(fmt.day),
+                              overdue=items["overdue"].map({True: "逾期", False: ""}))[
+        ["title", "focus", "owner", "deadline", "status", "completed_on", "overdue"]]
+        .style.apply(lambda row: ["color: #FF6B6B" if row["overdue"] else ""] * len(row), axis=1),
+        hide_index=True, width="stretch", height=420,
+        column_config={"title": "监督项目", "focus": "重点", "owner": "责任单位", "deadline": "时限",
+                       "status": "状态", "completed_on": "完成日期", "overdue": "逾期"})
