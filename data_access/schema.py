@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -150,6 +151,7 @@ ticket_events = Table(
          nullable=False),
     _col("at", DateTime, "when the ticket reached the stage", nullable=False),
     _col("actor", String(40), "department or person acting"),
+    UniqueConstraint("ticket_id", "stage", "at", name="uq_ticket_events_natural"),
     comment="问题流转: 派单 → 接单 → 协调交办 → 对账销号, one row per stage reached",
 )
 
@@ -173,6 +175,7 @@ clinic_services = Table(
          nullable=False, index=True),
     _col("served_on", Date, "day of the team's stop", nullable=False),
     _col("person_visits", Integer, "person-visits served that day (人次)", nullable=False),
+    UniqueConstraint("point_code", "served_on", name="uq_clinic_services_natural"),
     comment="one stop of the mobile medical team at a point",
 )
 
@@ -185,6 +188,7 @@ agent_services = Table(
          nullable=False),
     _col("served_on", Date, "day the agent handled it", nullable=False),
     _col("cases", Integer, "cases handled", nullable=False),
+    UniqueConstraint("town_code", "village", "item", "served_on", name="uq_agent_services_natural"),
     comment="高山首席代办员 / 山区便民服务队: matters handled without coming down the mountain",
 )
 
@@ -260,6 +264,7 @@ red_helper_cases = Table(
          nullable=False),
     _col("solved_on", Date, "day solved", nullable=False),
     _col("problems_solved", Integer, "problems solved", nullable=False),
+    UniqueConstraint("helper_id", "service_kind", "solved_on", name="uq_red_helper_cases_natural"),
     comment="problems solved by red helpers (1,500+ in the seed)",
 )
 
@@ -282,6 +287,7 @@ site_issues = Table(
     _col("kind", String(32), "approval | construction_dispute | lift | other", nullable=False),
     _col("raised_on", Date, "day raised", nullable=False),
     _col("resolved_on", Date, "day resolved, NULL while open"),
+    UniqueConstraint("project_code", "kind", "raised_on", name="uq_site_issues_natural"),
     comment="problems coordinated by site secretaries (100+ in the seed)",
 )
 
@@ -309,3 +315,12 @@ Index("ix_hotline_town_day", hotline_daily.c.town_code, hotline_daily.c.day)
 Index("ix_cells_town", grid_cells.c.town_code)
 
 ALL_TABLES = list(metadata.sorted_tables)
+
+
+def natural_key(table: Table) -> list[str]:
+    """The columns that identify a row from outside: the primary key, or for tables with a
+    surrogate id, their unique constraint."""
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and str(constraint.name).endswith("_natural"):
+            return [c.name for c in constraint.columns]
+    return [c.name for c in table.primary_key.columns]

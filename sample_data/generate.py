@@ -397,6 +397,7 @@ class SampleBuilder:
             if t["kind"] == "village":
                 villages_by_town[t["town_code"]].append(t)
         points = []
+        agent_cases = {}  # one row per (town, village, item, day): the natural key
         for code9, n in ref.CLINIC_POINTS_PER_TOWN.items():
             town = next(t for t in self.towns.values() if t["code9"] == code9)
             hill = sorted(villages_by_town[town["code"]], key=lambda v: v["lon"])[: n * 2]
@@ -413,11 +414,13 @@ class SampleBuilder:
                 })
                 for name in (home["name"], other["name"]):
                     for _ in range(rng.randint(15, 30)):
-                        self.rows["agent_services"].append({
-                            "town_code": town["code"], "village": name,
-                            "item": _pick_weighted(rng, list(g.AGENT_ITEMS), [4, 1, 3, 1]),
-                            "served_on": self.random_day(), "cases": rng.randint(1, 4),
-                        })
+                        key = (town["code"], name,
+                               _pick_weighted(rng, list(g.AGENT_ITEMS), [4, 1, 3, 1]),
+                               self.random_day())
+                        agent_cases[key] = agent_cases.get(key, 0) + rng.randint(1, 4)
+        self.rows["agent_services"] = [
+            {"town_code": t, "village": v, "item": i, "served_on": d, "cases": n}
+            for (t, v, i, d), n in agent_cases.items()]
         stops = []
         for code in points:
             day = self.start + timedelta(days=rng.randrange(14))
@@ -512,12 +515,13 @@ class SampleBuilder:
             helpers.append({"id": f"R{k:03d}", "name": _person(rng), "firm": firm["name"],
                             "town_code": firm["town_code"]})
         self.rows["red_helpers"] = helpers
-        cases = []
+        cases, seen = [], set()
         for h in helpers:
             for _ in range(rng.randint(1, 3)):
-                cases.append({"helper_id": h["id"],
-                              "service_kind": rng.choice(list(g.RED_HELPER_KINDS)),
-                              "solved_on": self.random_day()})
+                key = (h["id"], rng.choice(list(g.RED_HELPER_KINDS)), self.random_day())
+                if key not in seen:  # (helper, kind, day) is the natural key
+                    seen.add(key)
+                    cases.append(dict(zip(["helper_id", "service_kind", "solved_on"], key)))
         for c, n in zip(cases, _spread(rng, SEED_FIGURES["red_helper_solved"], len(cases))):
             c["problems_solved"] = n
         self.rows["red_helper_cases"] = cases
@@ -535,13 +539,18 @@ class SampleBuilder:
                 "secretary": _person(rng), "lat": lat, "lon": lon,
             })
         projects = [p["code"] for p in self.rows["site_projects"]]
-        for _ in range(SEED_FIGURES["site_issues"]):
-            raised = self.random_day()
-            done = raised + timedelta(days=rng.randint(3, 60))
+        seen = set()
+        while len(seen) < SEED_FIGURES["site_issues"]:
+            key = (rng.choice(projects),
+                   _pick_weighted(rng, list(g.SITE_ISSUE_KINDS), [35, 30, 25, 10]),
+                   self.random_day())
+            if key in seen:  # (project, kind, day) is the natural key
+                continue
+            seen.add(key)
+            done = key[2] + timedelta(days=rng.randint(3, 60))
             self.rows["site_issues"].append({
-                "project_code": rng.choice(projects),
-                "kind": _pick_weighted(rng, list(g.SITE_ISSUE_KINDS), [35, 30, 25, 10]),
-                "raised_on": raised, "resolved_on": done if done <= self.today else None,
+                "project_code": key[0], "kind": key[1], "raised_on": key[2],
+                "resolved_on": done if done <= self.today else None,
             })
 
     def _supervision(self):

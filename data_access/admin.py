@@ -1,0 +1,136 @@
+"""The cockpit's administration tool: schema, sample data and validated imports.
+
+    python -m data_access.admin --url URL create-schema
+    python -m data_access.admin --url URL upgrade
+    python -m data_access.admin --url URL load-sample [--today YYYY-MM-DD]
+    python -m data_access.admin --url URL import TABLE FILE.csv|FILE.xlsx
+    python -m data_access.admin --url URL import-geojson towns|grid_cells FILE.geojson
+    python -m data_access.admin --url URL check
+
+This is the only writer: the cockpit itself opens the database read-only. Without --url
+the configured database is used (COCKPIT_DATABASE_URL, .streamlit/secrets.toml, or the
+SQLite sample). Exit status: 0 done, 1 rejected or failed (the reasons are printed), 2 usage.
+"""
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from data_access import db, importer
+from data_access.schema import meta, towns
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+FIRST_REVISION = "0001"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def alembic_config(engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # configparser reads % as interpolation: URL-encoded options and passwords need %%
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", url)
+    return config
+
+
+def upgrade(engine) -> str:
+    """Bring the schema to the newest version, keeping the data. Returns the revision."""
+    with engine.begin() as conn:
+        config = alembic_config(engine)
+        config.attributes["connection"] = conn
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current is None and "towns" in inspect(conn).get_table_names():
+            # built by the sample generator (create_all) at version 1: adopt it
+            command.stamp(config, FIRST_REVISION)
+        command.upgrade(config, "head")
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def create_schema(engine) -> None:
+    revision = upgrade(engine)
+    with engine.begin() as conn:
+        if conn.execute(select(meta.c.value).where(meta.c.key == "campaign_start")).first() is None:
+            conn.execute(meta.insert().values(key="campaign_start",
+                                              value=date.today().replace(month=1, day=1).isoformat()))
+    say(f"数据结构已就绪（版本 {revision}）")
+
+
+def load_sample(engine, today: date | None) -> None:
+    from sample_data.generate import SampleBuilder, data_moment
+
+    upgrade(engine)
+    with engine.connect() as conn:
+        if conn.execute(select(towns.c.code).limit(1)).first() is not None:
+            raise SystemExit("数据库中已有数据：示例数据只能装入空库（请换一个空库或 schema）")
+    say("正在生成示例数据…")
+    builder = SampleBuilder(data_moment(today)).build()
+    with engine.begin() as conn:
+        conn.execute(meta.delete())  # the sample writes its own meta rows
+    say("正在写入…")
+    builder.write(engine)
+    say(f"示例数据已写入（{sum(len(r) for r in builder.rows.values()):,} 行）")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m data_access.admin",
+                                     description="驾驶舱数据库管理：建表、升级、示例数据、校验导入")
+    parser.add_argument("--url", help="数据库地址（默认：驾驶舱配置的数据库）")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("create-schema", help="在空库中建表（或升级到最新版本）")
+    sub.add_parser("upgrade", help="把数据结构升级到最新版本，保留数据")
+    sample = sub.add_parser("load-sample", help="把示例数据装入一个空库")
+    sample.add_argument("--today", type=date.fromisoformat, help="数据截止日，默认今天")
+    one = sub.add_parser("import", help="校验并导入一个 CSV/Excel 文件（一行有错则整份拒绝）")
+    one.add_argument("table", choices=sorted(importer.TABLES))
+    one.add_argument("file", type=Path)
+    geo = sub.add_parser("import-geojson", help="校验并导入镇街或网格边界（GeoJSON）")
+    geo.add_argument("table", choices=["towns", "grid_cells"])
+    geo.add_argument("file", type=Path)
+    sub.add_parser("check", help="检查数据库能否供驾驶舱使用")
+    args = parser.parse_args(argv)
+
+    url = args.url or db.configured_url()
+    engine = db.writable_engine(url)
+    say(f"数据库：{engine.url.render_as_string(hide_password=True)}")
+    try:
+        if args.command == "create-schema":
+            create_schema(engine)
+        elif args.command == "upgrade":
+            say(f"已升级到版本 {upgrade(engine)}")
+        elif args.command == "load-sample":
+            load_sample(engine, args.today)
+        elif args.command in ("import", "import-geojson"):
+            say(f"正在校验 {args.file} → {args.table} …")
+            run = importer.import_table if args.command == "import" else importer.import_geojson
+            report = run(engine, args.table, args.file)
+            say(f"已导入 {report.rows:,} 行：新增 {report.inserted:,}，更新 {report.updated:,}，"
+                f"未变 {report.unchanged:,}"
+                + (f"（编码 {report.encoding}）" if report.encoding else ""))
+        elif args.command == "check":
+            db.check_database(db.read_only_engine(url))
+            say("数据库可供驾驶舱使用")
+    except importer.ImportRejected as rejected:
+        problems = rejected.report.problems
+        say(f"文件被拒绝，数据库未做任何改动。共 {len(problems)} 处问题：")
+        for problem in problems:
+            say(f"  {problem}")
+        return 1
+    except db.CockpitDatabaseError as exc:
+        say(str(exc))
+        return 1
+    finally:
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
