@@ -92,9 +92,15 @@ with right:
     st.altair_chart(charts.diary_mix(mix))
 
 st.subheader("未走访的联系对象")
-by_town_gap = gaps.groupby("town").size().rename("未走访对象").reset_index()
 left, right = st.columns([1, 3], gap="large")
-left.dataframe(by_town_gap.rename(columns={"town": "镇(乡)街道"}), hide_index=True, width="stretch")
+by_town_gap = gaps.groupby("town").size().rename("未走访对象").reset_index()
+left.dataframe(by_town_gap.rename(columns={"town": "镇(乡)街道"}), hide_index=True, width="stretch",
+               height=200)
+by_officer_gap = (gaps.assign(officer=gaps["officers"].str.split("、")).explode("officer")
+                  .groupby("officer").size().rename("未走访对象").sort_values(ascending=False)
+                  .reset_index())
+left.dataframe(by_officer_gap.rename(columns={"officer": "联系干部"}), hide_index=True,
+               width="stretch", height=200)
 gap_view = gaps.assign(kind=gaps["kind"].map(coverage.TARGET_GROUPS.get))
 gap_columns = {"target": "联系对象", "kind": "类型", "town": "镇(乡)街道", "grid_cell": "网格",
                "officers": "联系干部"}

@@ -29,7 +29,7 @@ def test_visits_page_for_the_district_this_month_shows_gaps_and_laggards():
 
 def test_visits_page_for_one_town_lists_only_that_towns_gaps():
     at = run(PAGE, period="近30天", town="章水镇")
-    gaps = next(d.value for d in at.dataframe if "联系干部" in d.value.columns)
+    gaps = next(d.value for d in at.dataframe if {"联系对象", "联系干部"} <= set(d.value.columns))
     assert set(gaps["镇(乡)街道"]) <= {"章水镇"}
 
 
