@@ -56,6 +56,8 @@ header[data-testid="stHeader"] { height: 0; }
 [data-testid="stMetricLabel"] p { font-size: 1.05rem; }
 h1 { font-size: 2.1rem !important; }
 .cockpit-note { color: #8FA3BF; font-size: 0.95rem; }
+button[data-baseweb="tab"] p { font-size: 1.2rem; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.05rem; }
 /* the map has no basemap by default: draw it on the cockpit's own dark ground */
 [data-testid="stDeckGlJsonChart"] { background: #0E1D30; border-radius: 0.5rem; }
 </style>

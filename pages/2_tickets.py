@@ -32,12 +32,12 @@ with left:
 with right:
     st.subheader("各环节停留时间（中位数）")
     hours = cached.call(ticket_loop.fetch_stage_hours, f)
-    st.dataframe(hours.assign(stage=hours["stage"].map(g.STAGES.get),
-                              median_hours=hours["median_hours"].map(
-                                  lambda h: "—" if h != h else f"{h / 24:.1f} 天（{h:.0f} 小时）")),
-                 hide_index=True, width="stretch",
-                 column_config={"stage": "环节", "median_hours": "到下一环节的中位时长",
-                                "tickets": "进入下一环节的问题数"})
+    st.table(hours.assign(
+        stage=hours["stage"].map(g.STAGES.get),
+        median_hours=hours["median_hours"].map(
+            lambda h: "—" if h != h else f"{h / 24:.1f} 天（{h:.0f} 小时）"))
+        .rename(columns={"stage": "环节", "median_hours": "到下一环节的中位时长",
+                         "tickets": "进入下一环节的问题数"}).set_index("环节"))
 
 # Breakdowns: clicking a bar narrows everything below it.
 st.subheader("分类分析（点击条形筛选下方内容）")

@@ -54,5 +54,5 @@ def test_a_link_from_a_programme_narrows_the_ticket_page_to_its_source():
     at = run("pages/2_tickets.py", source="open_space", show="all")
     assert not at.exception
     assert any("开放空间" in i.value for i in at.info)
-    table = at.dataframe[1].value
+    table = next(d.value for d in at.dataframe if "编号" in d.value.columns)
     assert set(table["来源渠道"]) == {"开放空间"}
