@@ -34,3 +34,9 @@ def tiles(keys: list[str], period: dict, this_week: dict, last_week: dict, helps
             delta_color="inverse" if key in RISE_IS_BAD else "normal",
             delta_description="本周较上周同期", help=helps.get(key), border=True,
         )
+
+
+def row(*figures, where=st) -> None:
+    """A row of bordered tiles, each (label, formatted value, help text)."""
+    for col, (label, value, help_) in zip(where.columns(len(figures)), figures):
+        col.metric(label, value, help=help_, border=True)

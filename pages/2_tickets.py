@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import cached, charts, frame, tables
+from components import cached, charts, frame, kpis, tables
 from components import format as fmt
 from data_access import glossary as g
 from data_access import ticket_list, ticket_loop, tickets
@@ -12,8 +12,7 @@ towns = frame.town_names()
 
 # Headline: the seed's figures and the loop's rates, for the filtered period.
 rates = cached.call(ticket_loop.fetch_loop_rates, f)
-cols = st.columns(7)
-for col, (label, value, help_) in zip(cols, [
+kpis.row(
     ("收集问题", fmt.count(rates["collected"]), "本期上报的问题（可报）"),
     ("已解决", fmt.count(rates["resolved"]), "截至期末已办结且未被重办"),
     ("化解率", fmt.pct(rates["resolved"] / rates["collected"] if rates["collected"] else None),
@@ -22,8 +21,7 @@ for col, (label, value, help_) in zip(cols, [
     ("按时办结率", fmt.pct(rates["on_time_rate"]), "时限内办结 ÷ 已解决"),
     ("满意率", fmt.pct(rates["satisfaction_rate"]), "4–5 分评价 ÷ 已评价（可评）"),
     ("重办率", fmt.pct(rates["reopen_rate"]), "曾重办 ÷ 曾办结"),
-]):
-    col.metric(label, value, help=help_, border=True)
+)
 
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -70,14 +68,13 @@ if picked or linked:
 # Service level: the stock of open tickets and how old they are.
 st.subheader("时限与督办")
 sla = cached.call(ticket_loop.fetch_sla, narrow)
-for col, (label, key, help_) in zip(st.columns(5), [
+kpis.row(*((label, fmt.count(sla[key]), help_) for label, key, help_ in [
     ("在办问题", "open", "截至期末未办结的问题（不限上报时间）"),
     ("超期未办结", "overdue", "在办且已过办理时限"),
     (f"{ticket_loop.SOON_DUE_DAYS}天内到期", "soon_due", "在办、未超期、时限在三天内"),
     ("督办问题", "supervised", "本期上报、曾被督办的问题（可督）"),
     ("重办问题", "reopened", "本期上报、曾被重办的问题"),
-]):
-    col.metric(label, fmt.count(sla[key]), help=help_, border=True)
+]))
 left, right = st.columns([2, 3], gap="large")
 left.altair_chart(charts.aging(cached.call(ticket_loop.fetch_open_aging, narrow)))
 right.altair_chart(charts.weekly_trend(cached.call(tickets.fetch_weekly_flow, narrow)))

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from components import cached, charts, frame, tables
+from components import cached, charts, frame, kpis, tables
 from components import format as fmt
 from data_access import coverage, ticket_list, visits
 from data_access import glossary as g
@@ -26,15 +26,14 @@ gaps = cached.call(coverage.fetch_unvisited_targets, f)
 mix = cached.call(coverage.fetch_diary_mix, f)
 lagging = officers[officers["coverage_rate"] < threshold]
 complete_rate = mix["complete"].sum() / mix["visits"].sum() if mix["visits"].sum() else None
-for col, (label, value, help_) in zip(tiles.columns(6), [
+kpis.row(
     ("走访次数", fmt.count(head["visits"]), "本期干部走访次数（含联系对象以外的走访）"),
     ("走访覆盖率", fmt.pct(head["coverage_rate"]), "本期已走访的联系关系 ÷ 全部联系关系"),
     ("联系关系", fmt.count(head["assigned"]), "干部—联系对象的结对数"),
     ("未走访对象", fmt.count(len(gaps)), "本期无任何联系干部走访的对象"),
     ("低于预警线的干部", fmt.count(len(lagging)), f"本期覆盖率低于 {threshold:.0%} 的干部"),
     ("“三带走三留下”完整率", fmt.pct(complete_rate), "六项记录齐全的走访 ÷ 全部走访"),
-]):
-    col.metric(label, value, help=help_, border=True)
+    where=tiles)
 
 by_level, by_kind, by_town = st.columns([1, 1, 1.3], gap="large")
 by_level.subheader("按联系层级")
