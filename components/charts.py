@@ -52,7 +52,7 @@ def town_resolution(towns: pd.DataFrame, row_height: int = 28) -> alt.Chart:
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X("collected:Q", title=g.COLUMNS["collected"]),
         color=alt.Color("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
-                        scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN]),
+                        scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN], clamp=True),
                         legend=alt.Legend(format=".0%")),
         tooltip=[alt.Tooltip("town:N", title=g.COLUMNS["town"]),
                  alt.Tooltip("collected:Q", title=g.COLUMNS["collected"]),
@@ -99,7 +99,7 @@ def breakdown(data: pd.DataFrame, labels: dict, row_height: int = 30) -> alt.Cha
                                                                 labelLimit=160)),
         x=alt.X("collected:Q", title=g.COLUMNS["collected"]),
         color=alt.Color("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
-                        scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN]),
+                        scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN], clamp=True),
                         legend=None),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("label:N", title="分组"),

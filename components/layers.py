@@ -28,6 +28,8 @@ from data_access.geo import HIGHER_IS_BETTER, METRICS, inside_district, parse_sh
 NO_DATA = [90, 100, 112]
 BORDER = [230, 237, 245, 230]
 AMBER_BORDER = [242, 193, 78, 255]
+CLINIC_COLOUR = [61, 220, 151]
+GAP_COLOUR = [255, 107, 107]
 BAD_RAMP = [(35, 62, 92), (62, 128, 190), (242, 193, 78), (255, 107, 107)]
 GOOD_RAMP = [(255, 107, 107), (242, 193, 78), (61, 220, 151)]
 STAGE_COLOURS = {"not_started": [143, 163, 191], "planned": [78, 168, 245],
@@ -63,14 +65,21 @@ def settings(environ=None) -> MapSettings:
     return MapSettings(basemap, stored, shown)
 
 
-def ramp(values: pd.Series, metric: str) -> list[list[int]]:
-    """RGB colours for values, scaled between their 2nd and 98th percentiles."""
-    stops = GOOD_RAMP if metric in HIGHER_IS_BETTER else BAD_RAMP
+def ramp_range(values: pd.Series) -> tuple[float, float]:
+    """The values that get the ramp's first and last colour: the 2nd and 98th percentiles,
+    or the whole range for sparse counts (else one cell with a ticket paints all red)."""
     known = values.dropna()
-    if known.nunique() <= 8:  # sparse counts: the whole range, or one cell paints all red
-        lo, hi = (known.min(), known.max()) if len(known) else (0, 1)
-    else:
-        lo, hi = known.quantile(0.02), known.quantile(0.98)
+    if not len(known):
+        return 0.0, 1.0
+    if known.nunique() <= 8:
+        return float(known.min()), float(known.max())
+    return float(known.quantile(0.02)), float(known.quantile(0.98))
+
+
+def ramp(values: pd.Series, metric: str) -> list[list[int]]:
+    """RGB colours for values along the metric's ramp (see ramp_range)."""
+    stops = GOOD_RAMP if metric in HIGHER_IS_BETTER else BAD_RAMP
+    lo, hi = ramp_range(values)
     out = []
     for v in values:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -256,3 +265,26 @@ def deck(layers: list, view: pdk.ViewState, tooltip: dict, map_settings: MapSett
     style = "dark" if map_settings.basemap == "carto" else map_settings.basemap
     return LeanDeck(layers=layers, initial_view_state=view, tooltip=tooltip,
                     map_provider="carto", map_style=style)
+
+
+def _css(rgb) -> str:
+    return f"rgb({rgb[0]},{rgb[1]},{rgb[2]})"
+
+
+def legend_html(metric: str, values: pd.Series, sites: dict[str, list]) -> str:
+    """The map's legend: the metric's colour ramp with its end values, and a swatch per
+    kind of site shown (label → RGB)."""
+    stops = GOOD_RAMP if metric in HIGHER_IS_BETTER else BAD_RAMP
+    lo, hi = ramp_range(values)
+    show = fmt.pct if metric in HIGHER_IS_BETTER else (lambda v: f"{v:,.1f}")
+    gradient = ", ".join(_css(c) for c in stops)
+    parts = [f"<b>{METRICS[metric]}</b> {show(lo)} "
+             f"<span style='display:inline-block;width:160px;height:14px;border-radius:3px;"
+             f"vertical-align:middle;background:linear-gradient(90deg,{gradient})'></span> "
+             f"{show(hi)}（及以上） <span style='display:inline-block;width:14px;height:14px;"
+             f"border-radius:3px;vertical-align:middle;background:{_css(NO_DATA)}'></span> 无数据"]
+    parts += [f"<span style='display:inline-block;width:14px;height:14px;border-radius:50%;"
+              f"vertical-align:middle;background:{_css(rgb)}'></span> {label}"
+              for label, rgb in sites.items()]
+    return ("<div style='font-size:1.0rem;color:#C9D4E3;line-height:2'>"
+            + " &nbsp;·&nbsp; ".join(parts) + "</div>")

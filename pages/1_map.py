@@ -91,7 +91,7 @@ if "clinics" in on:
              for r in data.itertuples()])
     deck_layers.append(layers.site_layer("clinics", data[["code", "name", "lat", "lon", "radius_m",
                                                           "tip", "grid_cell_code"]],
-                                         colour=[61, 220, 151]))
+                                         colour=layers.CLINIC_COLOUR))
 compounds = cached.call(geo.fetch_compounds)
 if "compounds" in on:
     data, n = layers.located(settings, in_scope(compounds))
@@ -113,7 +113,7 @@ if "gaps" in on:
                        tip=[f"{r.target}（{coverage.TARGET_GROUPS.get(r.kind, r.kind)}）"
                             f"<br/>本期未走访 · 联系干部：{r.officers}" for r in gaps.itertuples()])
     deck_layers.append(layers.site_layer("gaps", gaps[["name", "lat", "lon", "tip"]],
-                                         colour=[255, 107, 107], radius_m=120))
+                                         colour=layers.GAP_COLOUR, radius_m=120))
 
 tooltip = {"html": "<b>{name}</b><br/>{label}{tip}",
            "style": {"backgroundColor": "#13253B", "color": "#E6EDF5", "fontSize": "15px"}}
@@ -150,16 +150,17 @@ with map_col:
         elif layer_id == "towns":
             st.query_params.pop("cell", None)
             frame.request_town(obj.get("code"))
-    legend = [f"颜色：{geo.METRICS[metric]}（" + ("红低绿高" if metric in geo.HIGHER_IS_BETTER
-                                                 else "深蓝少 → 红多") + "）"]
+    sites = {}
     if "clinics" in on:
-        legend.append("绿点：高山巡回医疗点（大小为本期服务人次）")
+        sites["高山巡回医疗点（大小为本期服务人次）"] = layers.CLINIC_COLOUR
     if "compounds" in on:
-        legend.append("白边圆点：老小区（" + "、".join(
-            f"{label}" for label in g.RENOVATION_STAGES.values()) + "：灰/蓝/黄/绿）")
+        sites |= {f"老小区·{label}": layers.STAGE_COLOURS[code]
+                  for code, label in g.RENOVATION_STAGES.items()}
     if "gaps" in on:
-        legend.append("红点：本期未走访的联系对象")
-    st.caption(" · ".join(legend))
+        sites["本期未走访的联系对象"] = layers.GAP_COLOUR
+    shown = (cell_metrics[cell_metrics["code"].isin(cell_shapes["code"])] if "cells" in on
+             else town_metrics)  # the values the colours were scaled on
+    st.markdown(layers.legend_html(metric, shown[metric], sites), unsafe_allow_html=True)
     notes = [f"{n} 个{what}无法绘制（缺失、格式错误或超出区界），已略去" for what, n in dropped.items()
              if n]
     if points_dropped:
@@ -210,15 +211,15 @@ with panel:
         worst = figures.sort_values(metric, ascending=metric in geo.HIGHER_IS_BETTER).head(12)
         st.subheader(f"{towns.get(f.town_code, '海曙区')} · {geo.METRICS[metric]}")
         st.caption("点击地图上的" + ("网格查看详情" if f.town_code else "镇(乡)街道或网格下钻"))
-        st.dataframe(worst.assign(name=worst["code"].map(names))[
+        st.dataframe(worst.assign(name=worst["code"].map(names),
+                                  tickets_per_1k=worst["tickets_per_1k"].map(
+                                      lambda v: fmt.NOTHING if pd.isna(v) else f"{v:.1f}"),
+                                  coverage_rate=worst["coverage_rate"].map(fmt.pct),
+                                  satisfaction_rate=worst["satisfaction_rate"].map(fmt.pct))[
                          ["name", "open_tickets", "overdue_tickets", "tickets_per_1k",
                           "coverage_rate", "satisfaction_rate"]],
                      hide_index=True, width="stretch", height=460,
                      column_config={"name": "网格" if f.town_code else "镇(乡)街道",
                                     "open_tickets": "在办", "overdue_tickets": "超期",
-                                    "tickets_per_1k": st.column_config.NumberColumn(
-                                        "每千人", format="%.1f"),
-                                    "coverage_rate": st.column_config.NumberColumn(
-                                        "覆盖", format="percent"),
-                                    "satisfaction_rate": st.column_config.NumberColumn(
-                                        "满意", format="percent")})
+                                    "tickets_per_1k": "每千人", "coverage_rate": "覆盖",
+                                    "satisfaction_rate": "满意"})
