@@ -205,8 +205,11 @@ with panel:
     else:
         area = "cell" if f.town_code else "town"
         figures = cached.call(geo.fetch_area_metrics, f, area)
-        names = (dict(zip(cell_shapes["code"], cell_shapes["name"])) if f.town_code and "cells" in on
-                 else towns)
+        if f.town_code:
+            shapes = cached.call(geo.fetch_shapes, "cell", f.town_code)
+            names = dict(zip(shapes["code"], shapes["name"]))
+        else:
+            names = towns
         figures = figures[figures["code"].isin(names)]
         worst = figures.sort_values(metric, ascending=metric in geo.HIGHER_IS_BETTER).head(12)
         st.subheader(f"{towns.get(f.town_code, '海曙区')} · {geo.METRICS[metric]}")

@@ -127,3 +127,9 @@ def test_geometry_that_cannot_be_drawn_is_left_off_and_counted(sample_file, tmp_
     notes = " ".join(c.value for c in at.caption)
     assert "3 个网格边界无法绘制" in notes
     assert "1 个点位缺少坐标或超出区界" in notes
+
+
+def test_a_town_without_the_cell_layer_still_lists_its_cells_beside_the_map():
+    at = run(PAGE, town="章水镇", layers=["镇(乡)街道界"])
+    table = at.dataframe[-1].value
+    assert len(table) > 0 and table["name"].str.startswith("章水镇").all()
