@@ -7,13 +7,13 @@ page's Filters. `?wall=1` is wall mode: no navigation or widgets, pages rotate b
 themselves and data refreshes.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
-import streamlit.components.v1 as html_components
 
 from components import cached
 from components import format as fmt
@@ -100,15 +100,15 @@ def _navigation(current: str) -> None:
                       disabled=page.script == current)
 
 
-def _wall_rotation(current: str) -> None:
-    """In wall mode, open the next page after WALL_ROTATE_SECONDS (which also refreshes)."""
+def _wall_rotation(current: str, query: dict[str, str]) -> None:
+    """In wall mode, open the next page after WALL_ROTATE_SECONDS (which also refreshes).
+    `query` holds only validated filter values; nothing else from the URL reaches the script."""
     scripts = [p.script for p in PAGES]
     nxt = PAGES[(scripts.index(current) + 1) % len(PAGES)] if current in scripts else PAGES[0]
-    search = urlencode(st.query_params.to_dict() | {"wall": "1"})
-    html_components.html(
-        f"<script>setTimeout(() => {{ window.parent.location.href ="
-        f" window.parent.location.origin + '/{nxt.url_path}?{search}'; }},"
-        f" {WALL_ROTATE_SECONDS * 1000});</script>", height=0)
+    target = json.dumps(f"/{nxt.url_path}?{urlencode(query | {'wall': '1'})}")
+    st.iframe(f"<script>setTimeout(() => {{ window.parent.location.href ="
+              f" window.parent.location.origin + {target}; }}, {WALL_ROTATE_SECONDS * 1000});"
+              f"</script>", height=1)
 
 
 def filters(script: str, title: str) -> Filters:
@@ -146,7 +146,9 @@ def filters(script: str, title: str) -> Filters:
     info.markdown(f"<span class='cockpit-note'>{where} · {fmt.day(f.start)} 至 {fmt.day(f.end)}"
                   f" · 数据截至 {fmt.moment(f.as_of)}</span>", unsafe_allow_html=True)
     if wall:
-        _wall_rotation(script)
+        known = {"period": period if period in periods and periods[period] != CAMPAIGN else None,
+                 "town": town if town in by_name else None}
+        _wall_rotation(script, {k: v for k, v in known.items() if v})
     return f
 
 
