@@ -9,6 +9,7 @@ Basemap settings come from the environment or `.streamlit/secrets.toml` ([map]):
   GCJ-02 for a self-hosted style, as Chinese tile servers use). Shapes are converted once.
 """
 
+import html
 import json
 import math
 import os
@@ -129,8 +130,20 @@ def area_props(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str) -> pd.D
         shown = values.map(lambda v: fmt.NOTHING if pd.isna(v) else f"{v:,.1f}")
     else:
         shown = values.map(fmt.count)
-    return pd.DataFrame({"code": data["code"], "name": data["name"],
-                         "label": METRICS[metric] + "：" + shown, "fill": ramp(values, metric)})
+    return pd.DataFrame({"code": data["code"], "name": data["name"].map(html.escape),
+                         "label": METRICS[metric] + "：" + shown, "tip": "",
+                         "fill": ramp(values, metric)})
+
+
+TOOLTIP = {"html": "<b>{name}</b><br/>{label}{tip}",
+           "style": {"backgroundColor": "#13253B", "color": "#E6EDF5", "fontSize": "15px"}}
+
+
+def site_rows(data: pd.DataFrame, lines: list[str]) -> pd.DataFrame:
+    """Sites with the tooltip fields every layer carries (name, label, tip), escaped: the
+    names come from imported data and the tooltip renders HTML."""
+    return data.assign(name=data["name"].map(html.escape), label="",
+                       tip=["<br/>".join(html.escape(str(x)) for x in parts) for parts in lines])
 
 
 def area_features(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str,

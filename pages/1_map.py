@@ -84,40 +84,36 @@ clinics = cached.call(geo.fetch_clinic_points, f)
 if "clinics" in on:
     data, n = layers.located(settings, clinics)
     points_dropped += n
-    data = data.assign(
-        radius_m=180 + 420 * (data["person_visits"] / max(1, clinics["person_visits"].max())) ** 0.5,
-        tip=[f"{r.name}（{towns.get(r.town_code, '')}）<br/>服务村：{r.villages}<br/>{r.schedule}"
-             f"<br/>本期服务 {r.person_visits:,} 人次，{r.stops} 次"
-             for r in data.itertuples()])
-    deck_layers.append(layers.site_layer("clinics", data[["code", "name", "lat", "lon", "radius_m",
-                                                          "tip", "grid_cell_code"]],
-                                         colour=layers.CLINIC_COLOUR))
+    data = layers.site_rows(data.assign(radius_m=180 + 420 * (
+        data["person_visits"] / max(1, clinics["person_visits"].max())) ** 0.5), [
+        [towns.get(r.town_code, ""), f"服务村：{r.villages}", r.schedule,
+         f"本期服务 {r.person_visits:,} 人次，{r.stops} 次"] for r in data.itertuples()])
+    deck_layers.append(layers.site_layer(
+        "clinics", data[["code", "name", "label", "tip", "lat", "lon", "radius_m",
+                         "grid_cell_code"]], colour=layers.CLINIC_COLOUR))
 compounds = cached.call(geo.fetch_compounds)
 if "compounds" in on:
     data, n = layers.located(settings, in_scope(compounds))
     points_dropped += n
-    data = data.assign(
-        colour=[layers.STAGE_COLOURS.get(s, layers.NO_DATA)
-                          for s in data["renovation_stage"]],
-        tip=[f"{r.name}（{r.built_year} 年建，{r.households:,} 户）<br/>改造："
-             f"{g.label(g.RENOVATION_STAGES, r.renovation_stage)} · 物业提价提质："
-             f"{'已完成' if r.property_upgrade_done else '未完成'} · 加装电梯 {r.lifts_installed} 部"
-             for r in data.itertuples()])
+    data = layers.site_rows(data.assign(colour=[layers.STAGE_COLOURS.get(s, layers.NO_DATA)
+                                                for s in data["renovation_stage"]]), [
+        [f"{r.built_year} 年建，{r.households:,} 户",
+         f"改造：{g.label(g.RENOVATION_STAGES, r.renovation_stage)}",
+         f"物业提价提质：{'已完成' if r.property_upgrade_done else '未完成'}",
+         f"加装电梯 {r.lifts_installed} 部"] for r in data.itertuples()])
     deck_layers.append(layers.site_layer(
-        "compounds", data[["code", "name", "lat", "lon", "colour", "tip", "grid_cell_code"]],
-        colour="colour", radius_m=180))
+        "compounds", data[["code", "name", "label", "tip", "lat", "lon", "colour",
+                           "grid_cell_code"]], colour="colour", radius_m=180))
 if "gaps" in on:
     gaps, n = layers.located(settings, cached.call(coverage.fetch_unvisited_targets, f))
     points_dropped += n
-    gaps = gaps.assign(name=gaps["target"],
-                       tip=[f"{r.target}（{coverage.TARGET_GROUPS.get(r.kind, r.kind)}）"
-                            f"<br/>本期未走访 · 联系干部：{r.officers}" for r in gaps.itertuples()])
-    deck_layers.append(layers.site_layer("gaps", gaps[["name", "lat", "lon", "tip"]],
+    gaps = layers.site_rows(gaps.assign(name=gaps["target"]), [
+        [coverage.TARGET_GROUPS.get(r.kind, r.kind), f"本期未走访 · 联系干部：{r.officers}"]
+        for r in gaps.itertuples()])
+    deck_layers.append(layers.site_layer("gaps", gaps[["name", "label", "tip", "lat", "lon"]],
                                          colour=layers.GAP_COLOUR, radius_m=120))
 
-tooltip = {"html": "<b>{name}</b><br/>{label}{tip}",
-           "style": {"backgroundColor": "#13253B", "color": "#E6EDF5", "fontSize": "15px"}}
-deck = layers.deck(deck_layers, layers.view_of(view_of), tooltip, settings)
+deck = layers.deck(deck_layers, layers.view_of(view_of), layers.TOOLTIP, settings)
 
 # --- breadcrumb, map and panel --------------------------------------------------------------
 crumbs = st.columns([1, 1, 2, 4], vertical_alignment="center")

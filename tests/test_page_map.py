@@ -47,7 +47,7 @@ def test_every_cell_has_a_preformatted_tooltip_and_a_colour():
     at = run(PAGE, metric="满意率")
     cells = next(la for la in deck(at)["layers"] if la["id"] == "cells")["data"]["features"]
     props = cells[0]["properties"]
-    assert set(props) == {"code", "name", "label", "fill"}
+    assert set(props) == {"code", "name", "label", "tip", "fill"}
     assert props["label"].startswith("满意率：")
     assert all(len(c["properties"]["fill"]) == 3 for c in cells)
 
@@ -133,3 +133,23 @@ def test_a_town_without_the_cell_layer_still_lists_its_cells_beside_the_map():
     at = run(PAGE, town="章水镇", layers=["镇(乡)街道界"])
     table = at.dataframe[-1].value
     assert len(table) > 0 and table["name"].str.startswith("章水镇").all()
+
+
+def test_every_pickable_row_carries_the_tooltips_fields():
+    at = run(PAGE, layers=["网格", "高山巡回医疗点", "老小区", "未走访对象"], period="近30天")
+    for layer in deck(at)["layers"]:
+        if not layer.get("pickable"):
+            continue
+        data = layer["data"]
+        records = [f["properties"] for f in data["features"]] if isinstance(data, dict) else data
+        assert all({"name", "label", "tip"} <= set(r) for r in records), layer["id"]
+
+
+def test_site_names_are_escaped_for_the_html_tooltip():
+    import pandas as pd
+
+    from components import layers
+
+    rows = layers.site_rows(pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"]}),
+                            [["<b>bold</b>"]])
+    assert rows.at[0, "name"].startswith("&lt;img") and rows.at[0, "tip"] == "&lt;b&gt;bold&lt;/b&gt;"
