@@ -6,10 +6,11 @@ from components import cached, charts, frame, kpis
 from components import format as fmt
 from data_access import glossary as g
 from data_access import overview, places, tickets
+from data_access.filters import Filters
 
 f = frame.filters("app.py", "总览")
 
-this_week = f.__class__.for_period("this_week", f.as_of, town_code=f.town_code)
+this_week = Filters.for_period("this_week", fmt.now_local(), town_code=f.town_code)  # 本周 is now
 last_week = this_week.shifted_weeks(-1)
 period, now, before = (cached.call(overview.fetch_kpis, x) for x in (f, this_week, last_week))
 kpis.tiles(["collected", "resolved", "resolution_rate", "overdue", "satisfaction_rate"],

@@ -7,6 +7,7 @@ page's Filters. `?wall=1` is wall mode: no navigation or widgets, pages rotate b
 themselves and data refreshes.
 """
 
+import html
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -142,7 +143,7 @@ def filters(script: str, title: str) -> Filters:
         period = left.selectbox("时间范围", list(periods), key="period", bind="query-params")
         town = right.selectbox("镇(乡)街道", town_options, key="town", bind="query-params")
     f = _filters_from_state(periods.get(period, CAMPAIGN), campaign_start, by_name.get(town))
-    where = names.get(f.town_code, "全区")
+    where = html.escape(names.get(f.town_code, "全区"))
     info.markdown(f"<span class='cockpit-note'>{where} · {fmt.day(f.start)} 至 {fmt.day(f.end)}"
                   f" · 数据截至 {fmt.moment(f.as_of)}</span>", unsafe_allow_html=True)
     if wall:
