@@ -10,7 +10,7 @@ from data_access.filters import Filters
 
 f = frame.filters("app.py", "总览")
 
-this_week = Filters.for_period("this_week", fmt.now_local(), town_code=f.town_code)  # 本周 is now
+this_week = Filters.for_period("this_week", frame.data_moment(), town_code=f.town_code)
 last_week = this_week.shifted_weeks(-1)
 period, now, before = (cached.call(overview.fetch_kpis, x) for x in (f, this_week, last_week))
 kpis.tiles(["collected", "resolved", "resolution_rate", "overdue", "satisfaction_rate"],

@@ -10,7 +10,7 @@ themselves and data refreshes.
 import html
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -65,9 +65,17 @@ button[data-baseweb="tab"] p { font-size: 1.2rem; }
 """
 
 
+def data_moment() -> datetime:
+    """Now, floored to the cache's lifetime: every view within those minutes asks the same
+    questions, so the cached answers serve them (a new second each run would miss always)."""
+    now = fmt.now_local()
+    step = cached.TTL_SECONDS // 60
+    return now.replace(minute=now.minute - now.minute % step, second=0)
+
+
 def _filters_from_state(period: str, campaign_start: date | None,
                         town_code: str | None) -> Filters:
-    now = fmt.now_local()
+    now = data_moment()
     if period == CAMPAIGN:
         start = campaign_start or now.date().replace(month=1, day=1)
         start, end = min(start, now.date()), now.date()

@@ -31,3 +31,11 @@ def test_citizens_are_masked():
     assert fmt.mask_name("欧阳娜娜") == "欧***"
     assert fmt.mask_phone("13812345678") == "138****5678"
     assert fmt.mask_phone(None) == "—"
+
+
+def test_the_data_moment_is_floored_so_cached_answers_serve_every_view():
+    from components import cached, frame
+
+    moment = frame.data_moment()
+    assert moment.second == 0 and moment.minute % (cached.TTL_SECONDS // 60) == 0
+    assert (fmt.now_local() - moment).total_seconds() < cached.TTL_SECONDS
