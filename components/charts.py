@@ -146,7 +146,8 @@ def coverage_bars(data: pd.DataFrame, labels: dict, threshold: float,
     data = data.assign(label=[labels.get(k, k) for k in data["key"]],
                        text=[f"{r * 100:.1f}%" for r in data["coverage_rate"]])
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort="x", title=None,
-                                          axis=alt.Axis(labelFontSize=15, labelOverlap=False)))
+                                          axis=alt.Axis(labelFontSize=15, labelOverlap=False,
+                                                        labelLimit=220)))
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X("coverage_rate:Q", title=g.COLUMNS["coverage_rate"],
                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),

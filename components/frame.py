@@ -170,6 +170,12 @@ def request_town(town_code: str | None) -> None:
         st.rerun()
 
 
+def request_period(period: str) -> None:
+    """Switch the whole cockpit to a named period (a key of PERIOD_OPTIONS) and rerun."""
+    st.session_state[PENDING] = {"period": PERIOD_OPTIONS[period]}
+    st.rerun()
+
+
 def has_page(script: str) -> bool:
     """Whether `script` is a page of the navigation (links only to pages that exist)."""
     return any(p.script == script for p in PAGES)

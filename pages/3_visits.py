@@ -35,6 +35,13 @@ kpis.row(
     ("“三带走三留下”完整率", fmt.pct(complete_rate), "六项记录齐全的走访 ÷ 全部走访"),
     where=tiles)
 
+if f.days > 45 and not gaps.shape[0]:
+    hint, switch = st.columns([5, 1], vertical_alignment="center")
+    hint.info(f"本期长达 {f.days} 天，几乎每个联系对象都已走访过；看近30天或本月更能发现缺口。",
+              icon=":material/lightbulb:")
+    if switch.button("看近30天", icon=":material/event:"):
+        frame.request_period("last_30_days")
+
 by_level, by_kind, by_town = st.columns([1, 1, 1.3], gap="large")
 by_level.subheader("按联系层级")
 by_level.altair_chart(charts.coverage_bars(

@@ -53,3 +53,12 @@ def test_choosing_an_officer_shows_their_view(sample_file):
     assert not at.exception
     assert any(m.value.startswith("**联系对象**") for m in at.markdown)
     assert any(m.value.startswith("**本期走访**") for m in at.markdown)
+
+
+def test_a_long_period_without_gaps_offers_the_last_30_days():
+    at = run(PAGE)  # 活动以来: every target has been visited at some point
+    assert any("几乎每个联系对象都已走访过" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "看近30天").click()
+    at.run()
+    assert at.selectbox(key="period").value == "近30天"
+    assert int(metrics(at)["未走访对象"].replace(",", "")) > 0
