@@ -29,68 +29,19 @@ from data_access.db import SAMPLE_DB, sample_url, writable_engine
 from data_access.filters import local_now
 from sample_data import geometry
 from sample_data import reference as ref
+from sample_data.programmes import ProgrammeRows, person, pick_weighted, place
+from sample_data.reference import SEED_FIGURES, TITLES
 
 SEED = 20191014  # the day the seed text was published
-
-# The seed's figures: the tests read them back through data_access.
-SEED_FIGURES = {
-    "grid_cells": 1409,
-    "clinic_points": 18,
-    "clinic_person_visits": 7562,  # "7500余人次"
-    "compounds": 98,
-    "compounds_upgraded": 22,
-    "enforcement_categories": 5,
-    "enforcement_items": 37,
-    "tickets_collected": 1337,
-    "tickets_resolved": 1169,
-    "hotline_services": 412_386,  # "超过40万次"
-    "open_space_sessions": 110,
-    "open_space_solved": 768,  # "760余个"
-    "red_helpers": 335,
-    "red_helper_solved": 1536,  # "1500余个"
-    "site_projects": 148,
-    "site_issues": 112,  # "百余个"
-    "supervision_items": 47,
-}
 
 TICKETS_BY_SOURCE = {
     "visit": 520, "hotline_81890": 260, "direct_line": 200, "grid": 120,
     "open_space": 90, "red_helper": 87, "site_secretary": 60,
 }
 DUE_DAYS = {"enterprise_development": 15, "grassroots_governance": 20, "livelihood": 10}
-TITLES = {
-    "enterprise_development": ["用工招聘困难", "厂房扩建审批", "融资贷款需求", "人才公寓申请",
-                               "技改项目补助", "用电增容", "物流通道拥堵", "高新企业认定"],
-    "grassroots_governance": ["停车位划分", "垃圾分类点位调整", "养犬扰民", "群租房安全",
-                              "违章搭建", "消防通道占用", "楼道杂物堆放", "小区监控缺失"],
-    "livelihood": ["老旧电梯维修", "路灯不亮", "道路积水", "公交线路调整", "菜场环境差",
-                   "门冬胰岛素配药难", "适老化改造", "健身设施损坏"],
-}
 
 
-def _pick_weighted(rng, items, weights):
-    return rng.choices(items, weights=weights, k=1)[0]
-
-
-def _person(rng):
-    return rng.choice(ref.SURNAMES) + "".join(rng.choices(ref.GIVEN, k=rng.choice([1, 2])))
-
-
-def _place(rng):
-    return "".join(rng.choices(ref.PLACE_SYLLABLES, k=2))
-
-
-def _spread(rng, total: int, n: int, jitter: float = 0.6) -> list[int]:
-    """n positive integers summing exactly to total, with some variety."""
-    raw = [1 + rng.random() * jitter * 2 for _ in range(n)]
-    scale = (total - n) / sum(raw)
-    out = [1 + int(x * scale) for x in raw]
-    for i in range(total - sum(out)):
-        out[i % n] += 1
-    return out
-
-
-class SampleBuilder:
+class SampleBuilder(ProgrammeRows):
     """Holds the generated rows table by table; `write` puts them into a database."""
 
     def __init__(self, now: datetime):
@@ -150,10 +101,10 @@ class SampleBuilder:
 
     def random_cell(self, town_code: str | None = None) -> str:
         if town_code is None:
-            town_code = _pick_weighted(self.rng, list(self.towns),
+            town_code = pick_weighted(self.rng, list(self.towns),
                                        [t["population"] for t in self.towns.values()])
         cells = self.cells_by_town[town_code]
-        return _pick_weighted(self.rng, cells, [self.cell_pop[c] for c in cells])
+        return pick_weighted(self.rng, cells, [self.cell_pop[c] for c in cells])
 
     # --- people and targets -----------------------------------------------
     def build_targets(self):
@@ -174,17 +125,17 @@ class SampleBuilder:
         zhangshui = iter(ref.ZHANGSHUI_VILLAGES)
         for t in self.towns.values():
             for _ in range(t["communities"]):
-                add(f"{_place(rng)}社区", "community", t["code"])
+                add(f"{place(rng)}社区", "community", t["code"])
             for _ in range(t["villages"]):
                 name = next(zhangshui, None) if t["code9"] == "330203106" else None
-                add(f"{name or _place(rng)}村", "village", t["code"])
+                add(f"{name or place(rng)}村", "village", t["code"])
         for vc in list(self.rows["targets"]):
             add(f"{vc['name']}{rng.choice(ref.KEY_GROUPS)}", "key_group", vc["town_code"])
         # firms sit where work is: plain towns and industrial 街道 more than the old centre
         firm_weights = [1 if t["kind"] == "subdistrict" and t["area_km2"] < 5 else
                         (1 if t["mountain"] else 4) for t in self.towns.values()]
         for k in range(1500):
-            town = _pick_weighted(rng, town_codes, firm_weights)
+            town = pick_weighted(rng, town_codes, firm_weights)
             name = (f"宁波{rng.choice(ref.FIRM_WORDS)}{rng.choice(ref.FIRM_TRADES)}"
                     f"{rng.choice(ref.FIRM_FORMS)}")
             add(name, "enterprise", town, above_scale=k < 850)
@@ -194,7 +145,7 @@ class SampleBuilder:
         officers = self.rows["officers"]
 
         def add(level, department, town_code=None):
-            row = {"id": f"O{len(officers) + 1:04d}", "name": _person(rng), "level": level,
+            row = {"id": f"O{len(officers) + 1:04d}", "name": person(rng), "level": level,
                    "department": department, "town_code": town_code}
             officers.append(row)
             return row
@@ -337,7 +288,7 @@ class SampleBuilder:
                            if category == "enterprise_development" and rng.random() < 0.25
                            else None),
             "visit_id": visit["id"] if visit else None,
-            "reporter_name": _person(rng), "reporter_phone": f"13{rng.randrange(10**9):09d}",
+            "reporter_name": person(rng), "reporter_phone": f"13{rng.randrange(10**9):09d}",
             "reported_at": reported,
             "due_at": reported + timedelta(days=DUE_DAYS[category]), "satisfaction": None,
         }
@@ -381,193 +332,6 @@ class SampleBuilder:
             add("evaluated", evaluated, t["reporter_name"])
 
     # --- programmes -------------------------------------------------------
-    def build_programmes(self):
-        self._clinics()
-        self._compounds()
-        self._hotline()
-        self._open_space()
-        self._red_helpers()
-        self._site_secretaries()
-        self._supervision()
-
-    def _clinics(self):
-        rng = self.rng
-        villages_by_town = defaultdict(list)
-        for t in self.rows["targets"]:
-            if t["kind"] == "village":
-                villages_by_town[t["town_code"]].append(t)
-        points = []
-        agent_cases = {}  # one row per (town, village, item, day): the natural key
-        for code9, n in ref.CLINIC_POINTS_PER_TOWN.items():
-            town = next(t for t in self.towns.values() if t["code9"] == code9)
-            hill = sorted(villages_by_town[town["code"]], key=lambda v: v["lon"])[: n * 2]
-            for k in range(n):
-                home, other = hill[2 * k], hill[2 * k + 1]
-                code = f"C{len(points) + 1:02d}"
-                points.append(code)
-                self.rows["clinic_points"].append({
-                    "code": code, "name": f"{home['name']}服务点", "town_code": town["code"],
-                    "grid_cell_code": home["grid_cell_code"],
-                    "villages": f"{home['name']}、{other['name']}",
-                    "schedule": f"每月第{k % 4 + 1}周周{'一二三四五'[k % 5]}",
-                    "lat": home["lat"], "lon": home["lon"],
-                })
-                for name in (home["name"], other["name"]):
-                    for _ in range(rng.randint(15, 30)):
-                        key = (town["code"], name,
-                               _pick_weighted(rng, list(g.AGENT_ITEMS), [4, 1, 3, 1]),
-                               self.random_day())
-                        agent_cases[key] = agent_cases.get(key, 0) + rng.randint(1, 4)
-        self.rows["agent_services"] = [
-            {"town_code": t, "village": v, "item": i, "served_on": d, "cases": n}
-            for (t, v, i, d), n in agent_cases.items()]
-        stops = []
-        for code in points:
-            day = self.start + timedelta(days=rng.randrange(14))
-            while day <= self.today:
-                stops.append({"point_code": code, "served_on": day})
-                day += timedelta(days=rng.randint(12, 18))
-        for stop, n in zip(stops, _spread(rng, SEED_FIGURES["clinic_person_visits"], len(stops))):
-            stop["person_visits"] = n
-        self.rows["clinic_services"] = stops
-
-    def _compounds(self):
-        rng = self.rng
-        old_core = [t["code"] for t in self.towns.values() if t["kind"] == "subdistrict"]
-        upgraded = set(rng.sample(range(SEED_FIGURES["compounds"]),
-                                  SEED_FIGURES["compounds_upgraded"]))
-        for k in range(SEED_FIGURES["compounds"]):
-            town = rng.choice(old_core)
-            cell = self.random_cell(town)
-            lat, lon = self.point_in(cell)
-            stage = _pick_weighted(rng, list(g.RENOVATION_STAGES), [25, 20, 25, 30])
-            self.rows["compounds"].append({
-                "code": f"X{k + 1:03d}", "name": f"{_place(rng)}{rng.choice(ref.COMPOUND_WORDS)}",
-                "town_code": town, "grid_cell_code": cell,
-                "built_year": rng.randint(1978, 1999), "households": rng.randint(120, 1500),
-                "renovation_stage": stage, "property_upgrade_done": k in upgraded,
-                "property_upgrade_on": self.random_day() if k in upgraded else None,
-                "lifts_installed": rng.choice([0, 0, 1, 2, 3]) if stage != "not_started" else 0,
-                "lat": lat, "lon": lon,
-            })
-        categories = [("违法建设", "住建", 8), ("公共秩序", "综合执法", 8), ("治安消防", "公安", 7),
-                      ("市场经营", "市场监管", 7), ("物业服务", "住建", 7)]
-        items = ["违章搭建", "占用绿地", "破坏承重结构", "屋顶加层", "阳台外扩", "擅自开墙",
-                 "地下室违规改造", "外立面私改", "占道经营", "乱堆放", "乱张贴", "噪声扰民",
-                 "油烟污染", "犬只扰民", "高空抛物", "楼道堆物", "群租房", "电动车楼道充电",
-                 "消防通道占用", "门禁失效", "可疑人员排查", "监控盲区", "出租房登记", "无证经营",
-                 "价格欺诈", "过期食品", "计量作弊", "虚假广告", "电梯维保", "二次供水",
-                 "物业收费公示", "维修资金使用", "保洁不到位", "绿化养护", "停车收费", "垃圾清运",
-                 "公共部位改造"]
-        pos = 0
-        for category, department, n in categories:
-            for name in items[pos: pos + n]:
-                pos += 1
-                self.rows["enforcement_items"].append({
-                    "code": f"E{pos:02d}", "category": category, "name": name,
-                    "department": department,
-                })
-
-    def _hotline(self):
-        rng = self.rng
-        types = list(g.HOTLINE_TYPES)
-        rows = []
-        day = self.start
-        while day <= self.today:
-            busy = 0.75 if day.weekday() >= 5 else 1.0
-            for t in self.towns.values():
-                for kind, share in zip(types, [0.30, 0.20, 0.25, 0.15, 0.10]):
-                    mean = t["population"] / 1_041_285 * 1300 * share * busy
-                    rows.append({"day": day, "town_code": t["code"], "service_type": kind,
-                                 "services": max(0, round(rng.gauss(mean, mean * 0.25)))})
-            day += timedelta(days=1)
-        # scale so that the year's total is the seed's "超过40万次" figure exactly
-        target = SEED_FIGURES["hotline_services"]
-        factor = target / sum(r["services"] for r in rows)
-        for r in rows:
-            r["services"] = int(r["services"] * factor)
-        for r in rows[: target - sum(r["services"] for r in rows)]:
-            r["services"] += 1
-        self.rows["hotline_daily"] = rows
-
-    def _open_space(self):
-        rng = self.rng
-        communities = [t for t in self.rows["targets"] if t["kind"] == "community"]
-        n = SEED_FIGURES["open_space_sessions"]
-        solved = _spread(rng, SEED_FIGURES["open_space_solved"], n)
-        for k in range(n):
-            host = rng.choice(communities)
-            self.rows["open_space_sessions"].append({
-                "id": f"S{k + 1:03d}", "held_on": self.random_day(), "town_code": host["town_code"],
-                "community": host["name"],
-                "theme": _pick_weighted(rng, list(g.OPEN_SPACE_THEMES), [30, 25, 15, 20, 10]),
-                "residents": rng.randint(15, 60), "committee_members": rng.randint(2, 8),
-                "firms": rng.randint(1, 6), "party_members": rng.randint(3, 15),
-                "problems_raised": solved[k] + rng.choice([0, 0, 1, 2]),
-                "problems_solved": solved[k],
-            })
-
-    def _red_helpers(self):
-        rng = self.rng
-        firms = [t for t in self.rows["targets"] if t["kind"] == "enterprise"]
-        helpers = []
-        for k, firm in enumerate(rng.sample(firms, SEED_FIGURES["red_helpers"]), start=1):
-            helpers.append({"id": f"R{k:03d}", "name": _person(rng), "firm": firm["name"],
-                            "town_code": firm["town_code"]})
-        self.rows["red_helpers"] = helpers
-        cases, seen = [], set()
-        for h in helpers:
-            for _ in range(rng.randint(1, 3)):
-                key = (h["id"], rng.choice(list(g.RED_HELPER_KINDS)), self.random_day())
-                if key not in seen:  # (helper, kind, day) is the natural key
-                    seen.add(key)
-                    cases.append(dict(zip(["helper_id", "service_kind", "solved_on"], key)))
-        for c, n in zip(cases, _spread(rng, SEED_FIGURES["red_helper_solved"], len(cases))):
-            c["problems_solved"] = n
-        self.rows["red_helper_cases"] = cases
-
-    def _site_secretaries(self):
-        rng = self.rng
-        for k in range(SEED_FIGURES["site_projects"]):
-            kind = "compound_renovation" if k % 3 == 0 else "key_project"
-            town = rng.choice(list(self.towns))
-            lat, lon = self.point_in(self.random_cell(town))
-            name = (f"{_place(rng)}小区改造工程" if kind == "compound_renovation"
-                    else f"{_place(rng)}{rng.choice(['产业园', '安置房', '道路', '学校', '综合体'])}项目")
-            self.rows["site_projects"].append({
-                "code": f"P{k + 1:03d}", "name": name, "kind": kind, "town_code": town,
-                "secretary": _person(rng), "lat": lat, "lon": lon,
-            })
-        projects = [p["code"] for p in self.rows["site_projects"]]
-        seen = set()
-        while len(seen) < SEED_FIGURES["site_issues"]:
-            key = (rng.choice(projects),
-                   _pick_weighted(rng, list(g.SITE_ISSUE_KINDS), [35, 30, 25, 10]),
-                   self.random_day())
-            if key in seen:  # (project, kind, day) is the natural key
-                continue
-            seen.add(key)
-            done = key[2] + timedelta(days=rng.randint(3, 60))
-            self.rows["site_issues"].append({
-                "project_code": key[0], "kind": key[1], "raised_on": key[2],
-                "resolved_on": done if done <= self.today else None,
-            })
-
-    def _supervision(self):
-        rng = self.rng
-        focus = list(g.SUPERVISION_FOCUS)
-        for k in range(SEED_FIGURES["supervision_items"]):
-            deadline = self.start + timedelta(days=rng.randint(60, 420))
-            status = _pick_weighted(rng, list(g.SUPERVISION_STATUS), [10, 45, 45])
-            self.rows["supervision_items"].append({
-                "code": f"J{k + 1:02d}",
-                "title": f"{rng.choice(sum(TITLES.values(), []))}专项监督",
-                "focus": focus[k % 3], "owner": rng.choice(ref.DEPARTMENTS),
-                "deadline": deadline, "status": status,
-                "completed_on": (min(deadline, self.today) - timedelta(days=rng.randint(0, 30))
-                                 if status == "completed" else None),
-            })
-
     def build(self) -> "SampleBuilder":
         self.build_places()
         self.build_targets()

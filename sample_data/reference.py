@@ -71,3 +71,34 @@ def load_towns() -> list[dict]:
             "villages": villages, "density": density,
         })
     return towns
+
+
+# The seed's figures: the tests read them back through data_access.
+SEED_FIGURES = {
+    "grid_cells": 1409,
+    "clinic_points": 18,
+    "clinic_person_visits": 7562,  # "7500余人次"
+    "compounds": 98,
+    "compounds_upgraded": 22,
+    "enforcement_categories": 5,
+    "enforcement_items": 37,
+    "tickets_collected": 1337,
+    "tickets_resolved": 1169,
+    "hotline_services": 412_386,  # "超过40万次"
+    "open_space_sessions": 110,
+    "open_space_solved": 768,  # "760余个"
+    "red_helpers": 335,
+    "red_helper_solved": 1536,  # "1500余个"
+    "site_projects": 148,
+    "site_issues": 112,  # "百余个"
+    "supervision_items": 47,
+}
+
+TITLES = {
+    "enterprise_development": ["用工招聘困难", "厂房扩建审批", "融资贷款需求", "人才公寓申请",
+                               "技改项目补助", "用电增容", "物流通道拥堵", "高新企业认定"],
+    "grassroots_governance": ["停车位划分", "垃圾分类点位调整", "养犬扰民", "群租房安全",
+                              "违章搭建", "消防通道占用", "楼道杂物堆放", "小区监控缺失"],
+    "livelihood": ["老旧电梯维修", "路灯不亮", "道路积水", "公交线路调整", "菜场环境差",
+                   "门冬胰岛素配药难", "适老化改造", "健身设施损坏"],
+}
