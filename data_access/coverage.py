@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 
 from data_access import glossary as g
 from data_access.filters import Filters
-from data_access.result import fetch, monday_of, weeks_between
+from data_access.result import count_if, fetch, monday_of, weeks_between
 from data_access.schema import assignments, grid_cells, officers, targets, tickets, towns, visits
 from data_access.tickets import is_resolved, state
 from data_access.visits import in_period, pair_visited, town_scope
@@ -33,17 +33,13 @@ COVERAGE_BY = {"level": officers.c.level, "town_code": targets.c.town_code,
                "target_group": target_group}
 
 
-def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0))
-
-
 def fetch_coverage_by(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
     """Assigned pairs and covered pairs grouped by a COVERAGE_BY dimension.
 
     Columns: key (str), assigned (int), visited (int), coverage_rate (0–1).
     """
     key = COVERAGE_BY[by]
-    out = fetch(conn, select(key, func.count(), _count_if(pair_visited(f)))
+    out = fetch(conn, select(key, func.count(), count_if(pair_visited(f)))
                 .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
                              .join(officers, officers.c.id == assignments.c.officer_id))
                 .where(*town_scope(f)).group_by(key),
@@ -60,7 +56,7 @@ def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
     tickets_resolved (int); coverage_rate (0–1); last_visit_at (datetime, NaT if never).
     """
     pairs = (select(assignments.c.officer_id, func.count().label("assigned"),
-                    _count_if(pair_visited(f)).label("visited"))
+                    count_if(pair_visited(f)).label("visited"))
              .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
              .where(*town_scope(f)).group_by(assignments.c.officer_id).subquery())
     made = (select(visits.c.officer_id, func.count().label("visits"),
@@ -73,7 +69,7 @@ def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
             .group_by(visits.c.officer_id).subquery())
     st = state(f)
     raised = (select(visits.c.officer_id, func.count(tickets.c.id).label("tickets"),
-                     _count_if(is_resolved(st)).label("resolved"))
+                     count_if(is_resolved(st)).label("resolved"))
               .select_from(tickets.join(visits, visits.c.id == tickets.c.visit_id)
                            .join(targets, targets.c.id == visits.c.target_id)
                            .outerjoin(st, st.c.ticket_id == tickets.c.id))
@@ -143,7 +139,7 @@ def fetch_diary_mix(conn: Connection, f: Filters) -> pd.DataFrame:
     Columns: diary_type (str), visits (int), complete (int), complete_rate (0–1).
     """
     complete = and_(*(visits.c[name].is_(True) for name in RECORD_FIELDS))
-    out = fetch(conn, select(visits.c.diary_type, func.count(), _count_if(complete))
+    out = fetch(conn, select(visits.c.diary_type, func.count(), count_if(complete))
                 .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
                 .where(*in_period(f), *town_scope(f)).group_by(visits.c.diary_type)
                 .order_by(visits.c.diary_type),

@@ -1,7 +1,7 @@
 """Casting query results to their documented columns, so both backends give identical frames."""
 
 import pandas as pd
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Select, case, func
 
 DTYPES = {
     "str": "str",
@@ -54,3 +54,8 @@ def weeks_between(start, end) -> pd.DatetimeIndex:
     """The Mondays of every week that touches [start, end]."""
     first = pd.Timestamp(start) - pd.Timedelta(days=pd.Timestamp(start).day_of_week)
     return pd.date_range(first, pd.Timestamp(end), freq="W-MON").astype("datetime64[s]")
+
+
+def count_if(condition):
+    """SQL: how many rows satisfy `condition` (a conditional sum, the same on both backends)."""
+    return func.sum(case((condition, 1), else_=0))

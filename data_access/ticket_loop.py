@@ -17,7 +17,7 @@ from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
 from data_access import glossary as g
 from data_access.filters import Filters
-from data_access.result import fetch, ratio
+from data_access.result import count_if, fetch, ratio
 from data_access.schema import ticket_events, tickets
 from data_access.tickets import SATISFIED_MIN_SCORE, is_open, is_resolved, scope, state
 
@@ -33,10 +33,6 @@ BREAKDOWNS = {
     "department": tickets.c.department,
     "task_force": tickets.c.task_force,
 }
-
-
-def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _reached(st, stage: str):
@@ -63,7 +59,7 @@ def fetch_funnel(conn: Connection, f: Filters) -> pd.DataFrame:
     share of the previous stage's tickets; 1.0 for 上报, NaN after an empty stage).
     """
     st, joined = _cohort(f)
-    row = conn.execute(select(*(_count_if(_reached(st, s)) for s in LOOP))
+    row = conn.execute(select(*(count_if(_reached(st, s)) for s in LOOP))
                        .select_from(joined).where(*scope(f))).one()
     counts = [int(x or 0) for x in row]
     rates = [1.0] + [ratio(b, a) for a, b in zip(counts, counts[1:])]
@@ -80,10 +76,10 @@ def fetch_loop_rates(conn: Connection, f: Filters) -> dict:
     resolved = is_resolved(st)
     evaluated = st.c.evaluated_at.is_not(None)
     row = conn.execute(select(
-        func.count(), _count_if(_reached(st, "accepted")), _count_if(resolved),
-        _count_if(and_(resolved, st.c.resolved_at <= tickets.c.due_at)),
-        _count_if(evaluated), _count_if(and_(evaluated, tickets.c.satisfaction >= SATISFIED_MIN_SCORE)),
-        _count_if(st.c.resolved_at.is_not(None)), _count_if(st.c.reopened_at.is_not(None)),
+        func.count(), count_if(_reached(st, "accepted")), count_if(resolved),
+        count_if(and_(resolved, st.c.resolved_at <= tickets.c.due_at)),
+        count_if(evaluated), count_if(and_(evaluated, tickets.c.satisfaction >= SATISFIED_MIN_SCORE)),
+        count_if(st.c.resolved_at.is_not(None)), count_if(st.c.reopened_at.is_not(None)),
     ).select_from(joined).where(*scope(f))).one()
     keys = ["collected", "accepted", "resolved", "on_time", "evaluated", "satisfied",
             "ever_resolved", "reopened"]
@@ -125,7 +121,7 @@ def fetch_breakdown(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
     column = BREAKDOWNS[by]
     st, joined = _cohort(f)
     open_late = and_(tickets.c.due_at < f.as_of, is_open(st))
-    out = fetch(conn, select(column, func.count(), _count_if(is_resolved(st)), _count_if(open_late))
+    out = fetch(conn, select(column, func.count(), count_if(is_resolved(st)), count_if(open_late))
                 .select_from(joined).where(*scope(f)).group_by(column),
                 {"key": "str", "collected": "int", "resolved": "int", "overdue": "int"})
     out["resolution_rate"] = out["resolved"] / out["collected"]
@@ -142,11 +138,11 @@ def fetch_sla(conn: Connection, f: Filters) -> dict:
     still_open = is_open(st)
     soon = f.as_of + timedelta(days=SOON_DUE_DAYS)
     stock = conn.execute(select(
-        _count_if(still_open), _count_if(and_(still_open, tickets.c.due_at < f.as_of)),
-        _count_if(and_(still_open, tickets.c.due_at >= f.as_of, tickets.c.due_at < soon)),
+        count_if(still_open), count_if(and_(still_open, tickets.c.due_at < f.as_of)),
+        count_if(and_(still_open, tickets.c.due_at >= f.as_of, tickets.c.due_at < soon)),
     ).select_from(joined).where(*scope(f, reported_in_period=False))).one()
-    flow = conn.execute(select(_count_if(st.c.supervisions > 0),
-                               _count_if(st.c.reopened_at.is_not(None)))
+    flow = conn.execute(select(count_if(st.c.supervisions > 0),
+                               count_if(st.c.reopened_at.is_not(None)))
                         .select_from(joined).where(*scope(f))).one()
     keys = ["open", "overdue", "soon_due", "supervised", "reopened"]
     return {k: int(v or 0) for k, v in zip(keys, (*stock, *flow))}
@@ -161,7 +157,7 @@ def fetch_open_aging(conn: Connection, f: Filters) -> pd.DataFrame:
     whens = [(tickets.c.reported_at >= f.as_of - timedelta(days=d), label)
              for d, label in AGING_BUCKETS if d is not None]
     bucket = case(*whens, else_=AGING_BUCKETS[-1][1]).label("bucket")
-    got = fetch(conn, select(bucket, func.count(), _count_if(tickets.c.due_at < f.as_of))
+    got = fetch(conn, select(bucket, func.count(), count_if(tickets.c.due_at < f.as_of))
                 .select_from(joined).where(*scope(f, reported_in_period=False), is_open(st))
                 .group_by(bucket), {"bucket": "str", "tickets": "int", "overdue": "int"})
     labels = pd.DataFrame({"bucket": [label for _, label in AGING_BUCKETS]})
@@ -180,13 +176,13 @@ def fetch_data_quality(conn: Connection, f: Filters) -> dict:
     cohort = select(tickets.c.id).where(*scope(f)).scalar_subquery()
     in_cohort = ev.ticket_id.in_(cohort)
     before, unknown = conn.execute(select(
-        _count_if(ev.at < tickets.c.reported_at), _count_if(~ev.stage.in_(list(g.ALL_EVENTS))))
+        count_if(ev.at < tickets.c.reported_at), count_if(~ev.stage.in_(list(g.ALL_EVENTS))))
         .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
         .where(in_cohort)).one()
     per_ticket = (select(ev.ticket_id,
-                         _count_if(ev.stage == "accepted").label("accepted"),
-                         _count_if(ev.stage == "assigned").label("assigned"),
-                         _count_if(ev.stage == "resolved").label("resolved"))
+                         count_if(ev.stage == "accepted").label("accepted"),
+                         count_if(ev.stage == "assigned").label("assigned"),
+                         count_if(ev.stage == "resolved").label("resolved"))
                   .where(in_cohort, ev.at < f.as_of).group_by(ev.ticket_id).subquery())
     skipped = conn.execute(select(func.count()).select_from(per_ticket).where(
         per_ticket.c.resolved > 0, or_(per_ticket.c.accepted == 0, per_ticket.c.assigned == 0))

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from data_access.filters import Filters
-from data_access.result import fetch, monday_of, ratio, weeks_between
+from data_access.result import count_if, fetch, monday_of, ratio, weeks_between
 from data_access.schema import ticket_events, tickets
 
 SATISFIED_MIN_SCORE = 4
@@ -67,10 +67,6 @@ def is_open(st):
     return or_(st.c.ticket_id.is_(None), ~is_resolved(st))
 
 
-def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0))
-
-
 def fetch_headline(conn: Connection, f: Filters) -> dict:
     """The ticket figures of the overview for the filters.
 
@@ -79,7 +75,7 @@ def fetch_headline(conn: Connection, f: Filters) -> dict:
     """
     st = state(f)
     cohort = conn.execute(
-        select(func.count(), _count_if(is_resolved(st)))
+        select(func.count(), count_if(is_resolved(st)))
         .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id))
         .where(*scope(f))
     ).one()
@@ -91,7 +87,7 @@ def fetch_headline(conn: Connection, f: Filters) -> dict:
     ).scalar()
     ev = ticket_events.c
     evaluations = conn.execute(
-        select(func.count(), _count_if(tickets.c.satisfaction >= SATISFIED_MIN_SCORE))
+        select(func.count(), count_if(tickets.c.satisfaction >= SATISFIED_MIN_SCORE))
         .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
         .where(ev.stage == "evaluated", ev.at >= f.start_at, ev.at < f.end_before,
                ev.at < f.as_of, *scope(f, reported_in_period=False))
@@ -116,7 +112,7 @@ def fetch_daily_flow(conn: Connection, f: Filters) -> pd.DataFrame:
     """
     st = state(f)
     report_day = func.date(tickets.c.reported_at).label("day")
-    reported = fetch(conn, select(report_day, func.count(), _count_if(is_resolved(st)))
+    reported = fetch(conn, select(report_day, func.count(), count_if(is_resolved(st)))
                      .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id))
                      .where(*scope(f)).group_by(report_day),
                      {"day": "date", "reported": "int", "reported_resolved": "int"})
@@ -142,8 +138,8 @@ def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
     in_period = and_(tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before)
     open_late = and_(tickets.c.due_at < f.as_of,
                      is_open(st))
-    return fetch(conn, select(tickets.c.town_code, _count_if(in_period),
-                              _count_if(and_(in_period, is_resolved(st))), _count_if(open_late))
+    return fetch(conn, select(tickets.c.town_code, count_if(in_period),
+                              count_if(and_(in_period, is_resolved(st))), count_if(open_late))
                  .select_from(joined).where(*scope(f, reported_in_period=False))
                  .group_by(tickets.c.town_code).order_by(tickets.c.town_code),
                  {"town_code": "str", "collected": "int", "resolved": "int", "overdue": "int"})

@@ -109,5 +109,14 @@ def sample_file(sample_rows, tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture
+def app_db(sample_file, monkeypatch):
+    """The app (AppTest) reads the SQLite sample database."""
+    from data_access import db
+
+    monkeypatch.setenv(db.ENV_VAR, sample_file)
+    return sample_file
+
+
 def day(s: str) -> date:
     return date.fromisoformat(s)

@@ -12,9 +12,7 @@ PAGE = "pages/1_map.py"
 ZHANGSHUI_CELL = "330203106-008"
 
 
-@pytest.fixture(autouse=True)
-def app_db(sample_file, monkeypatch):
-    monkeypatch.setenv(db.ENV_VAR, sample_file)
+pytestmark = pytest.mark.usefixtures("app_db")
 
 
 def deck(at) -> dict:

@@ -2,25 +2,23 @@
 
 import pytest
 
-from data_access import db
 from tests.test_pages import run
 
 PAGE = "pages/4_programmes.py"
 
 
-@pytest.fixture(autouse=True)
-def app_db(sample_file, monkeypatch):
-    monkeypatch.setenv(db.ENV_VAR, sample_file)
+pytestmark = pytest.mark.usefixtures("app_db")
 
 
-def tiles(at) -> list[tuple[str, str]]:
+def tile_list(at) -> list[tuple[str, str]]:
+    """(label, value) of every tile in order: several tabs have a 解决问题 tile."""
     return [(m.label, m.value) for m in at.metric]
 
 
 def test_every_programme_shows_its_seed_figure_for_the_campaign():
     at = run(PAGE)
     assert not at.exception
-    got = tiles(at)
+    got = tile_list(at)
     for figure in [("巡回医疗服务点", "18"), ("服务人次", "7,562"), ("2000年前老小区", "98"),
                    ("物业提价提质完成", "22"), ("执法进小区清单", "5 大类 37 项"),
                    ("开放空间场次", "110"), ("解决问题", "768"), ("红色帮办员", "335"),
@@ -34,9 +32,9 @@ def test_every_programme_shows_its_seed_figure_for_the_campaign():
 def test_programmes_for_one_town_show_that_towns_share():
     at = run(PAGE, town="章水镇")
     assert not at.exception
-    got = dict(tiles(at)[:4])
+    got = dict(tile_list(at)[:4])
     assert 0 < int(got["巡回医疗服务点"]) < 18
-    assert dict(tiles(at))["监督项目"] == "47"  # supervision items belong to no town
+    assert dict(tile_list(at))["监督项目"] == "47"  # supervision items belong to no town
     assert any("不分镇(乡)街道" in c.value for c in at.caption)
 
 

@@ -3,28 +3,21 @@
 import pytest
 from streamlit.typing import VegaLiteState
 
-from data_access import db
-from tests.test_pages import chart_with, run
+from tests.test_pages import chart_with, run, tiles
 
 PAGE = "pages/2_tickets.py"
 
 
-@pytest.fixture(autouse=True)
-def app_db(sample_file, monkeypatch):
-    monkeypatch.setenv(db.ENV_VAR, sample_file)
+pytestmark = pytest.mark.usefixtures("app_db")
 
 
 def ticket_table(at):
     return next(d.value for d in at.dataframe if "编号" in d.value.columns)
 
 
-def metrics(at):
-    return {m.label: m.value for m in at.metric}
-
-
 def test_ticket_page_shows_the_seed_headline_for_the_campaign():
     at = run(PAGE)
-    got = metrics(at)
+    got = tiles(at)
     assert (got["收集问题"], got["已解决"], got["化解率"]) == ("1,337", "1,169", "87.4%")
     funnel = chart_with(at, "label", "上报").set_index("label")
     assert funnel.at["上报", "tickets"] == 1337
@@ -33,7 +26,7 @@ def test_ticket_page_shows_the_seed_headline_for_the_campaign():
 
 def test_ticket_page_for_one_town_shows_only_that_towns_tickets():
     at = run(PAGE, town="章水镇")
-    assert int(metrics(at)["收集问题"].replace(",", "")) < 1337
+    assert int(tiles(at)["收集问题"].replace(",", "")) < 1337
     assert set(ticket_table(at)["镇(乡)街道"]) <= {"章水镇"}
 
 

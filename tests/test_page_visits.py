@@ -3,24 +3,18 @@
 import pytest
 
 from data_access import db
-from tests.test_pages import chart_with, run
+from tests.test_pages import chart_with, run, tiles
 
 PAGE = "pages/3_visits.py"
 
 
-@pytest.fixture(autouse=True)
-def app_db(sample_file, monkeypatch):
-    monkeypatch.setenv(db.ENV_VAR, sample_file)
-
-
-def metrics(at):
-    return {m.label: m.value for m in at.metric}
+pytestmark = pytest.mark.usefixtures("app_db")
 
 
 def test_visits_page_for_the_district_this_month_shows_gaps_and_laggards():
     at = run(PAGE, period="近30天")
     assert not at.exception
-    got = metrics(at)
+    got = tiles(at)
     assert int(got["未走访对象"].replace(",", "")) > 0
     assert int(got["低于预警线的干部"].replace(",", "")) > 0
     levels = chart_with(at, "label", "区领导")
@@ -36,7 +30,7 @@ def test_visits_page_for_one_town_lists_only_that_towns_gaps():
 def test_raising_the_warning_line_flags_more_officers():
     low = run(PAGE, period="近30天", threshold="30")
     high = run(PAGE, period="近30天", threshold="90")
-    count = lambda at: int(metrics(at)["低于预警线的干部"].replace(",", ""))  # noqa: E731
+    count = lambda at: int(tiles(at)["低于预警线的干部"].replace(",", ""))  # noqa: E731
     assert count(high) > count(low)
 
 
@@ -61,4 +55,4 @@ def test_a_long_period_without_gaps_offers_the_last_30_days():
     next(b for b in at.button if b.label == "看近30天").click()
     at.run()
     assert at.selectbox(key="period").value == "近30天"
-    assert int(metrics(at)["未走访对象"].replace(",", "")) > 0
+    assert int(tiles(at)["未走访对象"].replace(",", "")) > 0

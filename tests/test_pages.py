@@ -11,12 +11,6 @@ from data_access import db
 ROOT = "../"  # AppTest resolves paths relative to this file
 
 
-@pytest.fixture
-def app_db(sample_file, monkeypatch):
-    monkeypatch.setenv(db.ENV_VAR, sample_file)
-    return sample_file
-
-
 def run(script: str, **query) -> AppTest:
     """Open `script` as a visitor would: the app, then (for other pages) that page."""
     at = AppTest.from_file(ROOT + "app.py", default_timeout=60)
@@ -39,6 +33,11 @@ def chart_with(at: AppTest, column: str, value) -> pd.DataFrame:
         if column in data and (data[column] == value).any():
             return data
     raise AssertionError(f"no chart with {column} = {value!r}")
+
+
+def tiles(at: AppTest) -> dict[str, str]:
+    """KPI tiles by label (a later tile with the same label wins)."""
+    return {m.label: m.value for m in at.metric}
 
 
 def texts(at: AppTest) -> str:
