@@ -13,7 +13,7 @@ from data_access.filters import Filters
 from data_access.result import count_if, fetch, monday_of, weeks_between
 from data_access.schema import assignments, grid_cells, officers, targets, tickets, towns, visits
 from data_access.tickets import is_resolved, state
-from data_access.visits import in_period, pair_visited, town_scope
+from data_access.visits import fetch_pairs_by, in_period, pair_visited, town_scope
 
 RECORD_FIELDS = list(g.VISIT_RECORD_FIELDS)
 
@@ -38,12 +38,7 @@ def fetch_coverage_by(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
 
     Columns: key (str), assigned (int), visited (int), coverage_rate (0–1).
     """
-    key = COVERAGE_BY[by]
-    out = fetch(conn, select(key, func.count(), count_if(pair_visited(f)))
-                .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
-                             .join(officers, officers.c.id == assignments.c.officer_id))
-                .where(*town_scope(f)).group_by(key),
-                {"key": "str", "assigned": "int", "visited": "int"})
+    out = fetch_pairs_by(conn, f, COVERAGE_BY[by])
     out["coverage_rate"] = out["visited"] / out["assigned"]
     return out.sort_values("key", ignore_index=True)
 

@@ -13,25 +13,23 @@ import json
 import math
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, func, select
 
 from data_access.filters import Filters
 from data_access.result import fetch
 from data_access.schema import (
-    assignments,
     clinic_points,
     clinic_services,
     compounds,
     grid_cells,
     officers,
     targets,
-    ticket_events,
     tickets,
     towns,
     visits,
 )
-from data_access.tickets import SATISFIED_MIN_SCORE, is_open, scope, state
-from data_access.visits import in_period, pair_visited
+from data_access.tickets import evaluation_counts, fetch_grouped, scope
+from data_access.visits import fetch_pairs_by, in_period
 
 # Haishu's extent in WGS-84 (haishu_facts.md §3), with a margin of about 2 km.
 DISTRICT_BBOX = (121.115, 29.705, 121.577, 29.972)  # west, south, east, north
@@ -101,28 +99,12 @@ def fetch_area_metrics(conn: Connection, f: Filters, area: str) -> pd.DataFrame:
     tickets_per_1k, coverage_rate, satisfaction_rate (float; rates NaN when undefined).
     """
     table, code, ticket_area, target_area = AREAS[area]
-    st = state(f)
-    joined = tickets.outerjoin(st, st.c.ticket_id == tickets.c.id)
-    ever = scope(f, reported_in_period=False)
-    in_p = and_(tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before)
-    stock = fetch(conn, select(ticket_area, func.sum(case((is_open(st), 1), else_=0)),
-                               func.sum(case((and_(is_open(st), tickets.c.due_at < f.as_of), 1),
-                                             else_=0)),
-                               func.sum(case((in_p, 1), else_=0)))
-                  .select_from(joined).where(*ever).group_by(ticket_area),
-                  {"code": "str", "open_tickets": "int", "overdue_tickets": "int", "tickets": "int"})
-    ev = ticket_events.c
-    rated = fetch(conn, select(ticket_area, func.count(),
-                               func.sum(case((tickets.c.satisfaction >= SATISFIED_MIN_SCORE, 1),
-                                             else_=0)))
-                  .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
-                  .where(ev.stage == "evaluated", ev.at >= f.start_at, ev.at < f.end_before,
-                         ev.at < f.as_of, *ever).group_by(ticket_area),
+    stock = fetch_grouped(conn, f, ticket_area).rename(columns={
+        "key": "code", "collected": "tickets", "open": "open_tickets",
+        "overdue": "overdue_tickets"})
+    rated = fetch(conn, evaluation_counts(f, ticket_area),
                   {"code": "str", "evaluations": "int", "satisfied": "int"})
-    pairs = fetch(conn, select(target_area, func.count(),
-                               func.sum(case((pair_visited(f), 1), else_=0)))
-                  .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
-                  .group_by(target_area), {"code": "str", "assigned": "int", "visited": "int"})
+    pairs = fetch_pairs_by(conn, f, target_area).rename(columns={"key": "code"})
     areas = fetch(conn, select(code, table.c.population), {"code": "str", "population": "int"})
     out = areas
     for part in (stock, rated, pairs):

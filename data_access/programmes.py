@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, distinct, func, or_, select
 
 from data_access.filters import Filters
-from data_access.result import fetch
+from data_access.result import count_if, fetch
 from data_access.schema import (
     agent_services,
     clinic_points,
@@ -131,7 +131,7 @@ def fetch_compound_stages(conn: Connection, f: Filters) -> pd.DataFrame:
     """
     c = compounds.c
     return fetch(conn, select(c.renovation_stage, func.count(), func.sum(c.households),
-                              func.sum(case((c.property_upgrade_done.is_(True), 1), else_=0)),
+                              count_if(c.property_upgrade_done.is_(True)),
                               func.sum(c.lifts_installed))
                  .where(*_town(c.town_code, f)).group_by(c.renovation_stage),
                  {"renovation_stage": "str", "compounds": "int", "households": "int",
@@ -213,13 +213,13 @@ def fetch_site_projects(conn: Connection, f: Filters) -> pd.DataFrame:
     still_open = and_(s.raised_on <= f.end, or_(s.resolved_on.is_(None), s.resolved_on > f.end))
     p = site_projects.c
     return fetch(conn, select(p.code, p.name, p.kind, p.town_code, p.secretary,
-                              func.sum(case((raised, 1), else_=0)),
-                              func.sum(case((and_(raised, s.resolved_on <= f.end), 1), else_=0)),
-                              func.sum(case((still_open, 1), else_=0)))
+                              count_if(raised),
+                              count_if(and_(raised, s.resolved_on <= f.end)),
+                              count_if(still_open))
                  .select_from(site_projects.outerjoin(site_issues, s.project_code == p.code))
                  .where(*_town(p.town_code, f))
                  .group_by(p.code, p.name, p.kind, p.town_code, p.secretary)
-                 .order_by(func.sum(case((still_open, 1), else_=0)).desc(), p.code),
+                 .order_by(count_if(still_open).desc(), p.code),
                  {"code": "str", "name": "str", "kind": "str", "town_code": "str",
                   "secretary": "str", "issues": "int", "resolved": "int", "open": "int"})
 
@@ -228,7 +228,7 @@ def fetch_site_issue_kinds(conn: Connection, f: Filters) -> pd.DataFrame:
     """Problems raised in the period by kind. Columns: kind (str), issues, resolved (int)."""
     s = site_issues.c
     return fetch(conn, select(s.kind, func.count(),
-                              func.sum(case((s.resolved_on <= f.end, 1), else_=0)))
+                              count_if(s.resolved_on <= f.end))
                  .select_from(site_issues.join(site_projects,
                                                site_projects.c.code == s.project_code))
                  .where(*_days(s.raised_on, f), *_town(site_projects.c.town_code, f))

@@ -19,7 +19,14 @@ from data_access import glossary as g
 from data_access.filters import Filters
 from data_access.result import count_if, fetch, ratio
 from data_access.schema import ticket_events, tickets
-from data_access.tickets import SATISFIED_MIN_SCORE, is_open, is_resolved, scope, state
+from data_access.tickets import (
+    SATISFIED_MIN_SCORE,
+    fetch_grouped,
+    is_open,
+    is_resolved,
+    scope,
+    state,
+)
 
 LOOP = list(g.STAGES)  # reported, accepted, assigned, resolved, evaluated
 SOON_DUE_DAYS = 3
@@ -70,7 +77,8 @@ def fetch_loop_rates(conn: Connection, f: Filters) -> dict:
     """The loop's rates with their parts.
 
     Keys: collected, accepted, resolved, on_time, evaluated, satisfied, ever_resolved,
-    reopened (int); completion_rate, on_time_rate, satisfaction_rate, reopen_rate (0–1).
+    reopened (int); resolution_rate, completion_rate, on_time_rate, satisfaction_rate,
+    reopen_rate (0–1).
     """
     st, joined = _cohort(f)
     resolved = is_resolved(st)
@@ -84,6 +92,7 @@ def fetch_loop_rates(conn: Connection, f: Filters) -> dict:
     keys = ["collected", "accepted", "resolved", "on_time", "evaluated", "satisfied",
             "ever_resolved", "reopened"]
     out = {k: int(v or 0) for k, v in zip(keys, row)}
+    out["resolution_rate"] = ratio(out["resolved"], out["collected"])  # as tickets.py defines it
     out["completion_rate"] = ratio(out["resolved"], out["accepted"])
     out["on_time_rate"] = ratio(out["on_time"], out["resolved"])
     out["satisfaction_rate"] = ratio(out["satisfied"], out["evaluated"])
@@ -113,17 +122,15 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
 
 
 def fetch_breakdown(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
-    """Cohort figures grouped by one dimension of BREAKDOWNS.
+    """Figures per value of one dimension of BREAKDOWNS (tickets.fetch_grouped), for the
+    values with tickets reported in the period.
 
     Columns: key (str; None for tickets without a value, e.g. no 专班), collected,
-    resolved, overdue (int), resolution_rate (0–1). Largest first.
+    resolved, open, overdue (int; open and overdue are the stock at as_of, as on the
+    overview), resolution_rate (0–1). Largest first.
     """
-    column = BREAKDOWNS[by]
-    st, joined = _cohort(f)
-    open_late = and_(tickets.c.due_at < f.as_of, is_open(st))
-    out = fetch(conn, select(column, func.count(), count_if(is_resolved(st)), count_if(open_late))
-                .select_from(joined).where(*scope(f)).group_by(column),
-                {"key": "str", "collected": "int", "resolved": "int", "overdue": "int"})
+    out = fetch_grouped(conn, f, BREAKDOWNS[by])
+    out = out[out["collected"] > 0].copy()
     out["resolution_rate"] = out["resolved"] / out["collected"]
     return out.sort_values("collected", ascending=False, ignore_index=True)
 

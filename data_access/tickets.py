@@ -49,7 +49,7 @@ def state(f: Filters):
     return (
         select(ev.ticket_id, last("accepted"), last("assigned"), last("resolved"),
                last("reopened"), last("evaluated"),
-               func.sum(case((ev.stage == "supervised", 1), else_=0)).label("supervisions"))
+               count_if(ev.stage == "supervised").label("supervisions"))
         .where(ev.at < f.as_of)
         .group_by(ev.ticket_id)
         .subquery("state")
@@ -85,13 +85,7 @@ def fetch_headline(conn: Connection, f: Filters) -> dict:
         .where(*scope(f, reported_in_period=False), tickets.c.due_at < f.as_of,
                is_open(st))
     ).scalar()
-    ev = ticket_events.c
-    evaluations = conn.execute(
-        select(func.count(), count_if(tickets.c.satisfaction >= SATISFIED_MIN_SCORE))
-        .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
-        .where(ev.stage == "evaluated", ev.at >= f.start_at, ev.at < f.end_before,
-               ev.at < f.as_of, *scope(f, reported_in_period=False))
-    ).one()
+    evaluations = conn.execute(evaluation_counts(f)).one()
     collected, resolved = cohort[0], int(cohort[1] or 0)
     return {
         "collected": collected,
@@ -127,22 +121,43 @@ def fetch_daily_flow(conn: Connection, f: Filters) -> pd.DataFrame:
     return out.astype(counts).sort_values("day", ignore_index=True)
 
 
-def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
-    """Ticket figures per town for the period.
+def evaluation_counts(f: Filters, *group):
+    """SELECT (*group, evaluations, satisfied): evaluations given in the period (before
+    as_of) and how many scored SATISFIED_MIN_SCORE or more, for the filters' tickets."""
+    ev = ticket_events.c
+    query = (select(*group, func.count(), count_if(tickets.c.satisfaction >= SATISFIED_MIN_SCORE))
+             .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
+             .where(ev.stage == "evaluated", ev.at >= f.start_at, ev.at < f.end_before,
+                    ev.at < f.as_of, *scope(f, reported_in_period=False)))
+    return query.group_by(*group) if group else query
 
-    Columns: town_code (str), collected (int), resolved (int), overdue (int).
-    Towns without tickets are absent.
+
+def fetch_grouped(conn: Connection, f: Filters, column) -> pd.DataFrame:
+    """The ticket figures per value of a `tickets` column (town, grid cell, source, …).
+
+    Columns: key (str; None for tickets without a value), collected, resolved (of the
+    tickets reported in the period), open, overdue (the stock at as_of, whenever reported)
+    (int). Values with no ticket reported before as_of are absent.
     """
     st = state(f)
-    joined = tickets.outerjoin(st, st.c.ticket_id == tickets.c.id)
     in_period = and_(tickets.c.reported_at >= f.start_at, tickets.c.reported_at < f.end_before)
-    open_late = and_(tickets.c.due_at < f.as_of,
-                     is_open(st))
-    return fetch(conn, select(tickets.c.town_code, count_if(in_period),
-                              count_if(and_(in_period, is_resolved(st))), count_if(open_late))
-                 .select_from(joined).where(*scope(f, reported_in_period=False))
-                 .group_by(tickets.c.town_code).order_by(tickets.c.town_code),
-                 {"town_code": "str", "collected": "int", "resolved": "int", "overdue": "int"})
+    return fetch(conn, select(column, count_if(in_period),
+                              count_if(and_(in_period, is_resolved(st))), count_if(is_open(st)),
+                              count_if(and_(is_open(st), tickets.c.due_at < f.as_of)))
+                 .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id))
+                 .where(*scope(f, reported_in_period=False)).group_by(column),
+                 {"key": "str", "collected": "int", "resolved": "int", "open": "int",
+                  "overdue": "int"})
+
+
+def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Ticket figures per town for the period (see fetch_grouped), in code order.
+
+    Columns: town_code (str), collected (int), resolved (int), overdue (int).
+    """
+    grouped = fetch_grouped(conn, f, tickets.c.town_code).rename(columns={"key": "town_code"})
+    return grouped.sort_values("town_code", ignore_index=True)[
+        ["town_code", "collected", "resolved", "overdue"]]
 
 
 def fetch_weekly_flow(conn: Connection, f: Filters) -> pd.DataFrame:

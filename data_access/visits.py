@@ -8,11 +8,12 @@ Definitions:
 - target coverage: a target counts as covered when any of its assigned officers visited it.
 """
 
-from sqlalchemy import Connection, and_, case, exists, func, select
+import pandas as pd
+from sqlalchemy import Connection, and_, exists, func, select
 
 from data_access.filters import Filters
-from data_access.result import fetch, ratio
-from data_access.schema import assignments, targets, visits
+from data_access.result import count_if, fetch, ratio
+from data_access.schema import assignments, officers, targets, visits
 
 
 def in_period(f: Filters) -> list:
@@ -30,33 +31,41 @@ def town_scope(f: Filters) -> list:
     return [targets.c.town_code == f.town_code] if f.town_code else []
 
 
+def pair_counts(f: Filters, *group):
+    """SELECT (*group, assigned, visited): assigned (officer, target) pairs of the filtered
+    town and how many were covered in the period. `group` may use targets and officers."""
+    query = (select(*group, func.count(), count_if(pair_visited(f)))
+             .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
+                          .join(officers, officers.c.id == assignments.c.officer_id))
+             .where(*town_scope(f)))
+    return query.group_by(*group) if group else query
+
+
+def fetch_pairs_by(conn: Connection, f: Filters, column) -> pd.DataFrame:
+    """pair_counts grouped by `column`. Columns: key (str), assigned, visited (int)."""
+    return fetch(conn, pair_counts(f, column),
+                 {"key": "str", "assigned": "int", "visited": "int"})
+
+
 def fetch_headline(conn: Connection, f: Filters) -> dict:
     """Keys: visits (int), assigned (pairs), visited (pairs), coverage_rate (0–1)."""
     made = conn.execute(
         select(func.count()).select_from(visits.join(targets, targets.c.id == visits.c.target_id))
         .where(*in_period(f), *town_scope(f))
     ).scalar()
-    assigned, visited = conn.execute(
-        select(func.count(), func.sum(case((pair_visited(f), 1), else_=0)))
-        .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
-        .where(*town_scope(f))
-    ).one()
+    assigned, visited = conn.execute(pair_counts(f)).one()
     visited = int(visited or 0)
     return {"visits": made, "assigned": assigned, "visited": visited,
             "coverage_rate": ratio(visited, assigned)}
 
 
-def fetch_by_town(conn: Connection, f: Filters):
+def fetch_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
     """Per town of the target. Columns: town_code, visits, assigned, visited (all int but code)."""
     made = fetch(conn, select(targets.c.town_code, func.count())
                  .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
                  .where(*in_period(f), *town_scope(f)).group_by(targets.c.town_code),
                  {"town_code": "str", "visits": "int"})
-    pairs = fetch(conn, select(targets.c.town_code, func.count(),
-                               func.sum(case((pair_visited(f), 1), else_=0)))
-                  .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
-                  .where(*town_scope(f)).group_by(targets.c.town_code),
-                  {"town_code": "str", "assigned": "int", "visited": "int"})
+    pairs = fetch_pairs_by(conn, f, targets.c.town_code).rename(columns={"key": "town_code"})
     out = pairs.merge(made, on="town_code", how="left").fillna({"visits": 0})
     return out.astype({"visits": "int64"})
 

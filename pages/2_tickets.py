@@ -15,8 +15,7 @@ rates = cached.call(ticket_loop.fetch_loop_rates, f)
 kpis.row(
     ("收集问题", fmt.count(rates["collected"]), "本期上报的问题（可报）"),
     ("已解决", fmt.count(rates["resolved"]), "截至期末已办结且未被重办"),
-    ("化解率", fmt.pct(rates["resolved"] / rates["collected"] if rates["collected"] else None),
-     "已解决 ÷ 收集问题"),
+    ("化解率", fmt.pct(rates["resolution_rate"]), "已解决 ÷ 收集问题"),
     ("办结率", fmt.pct(rates["completion_rate"]), "已解决 ÷ 已受理（可办）"),
     ("按时办结率", fmt.pct(rates["on_time_rate"]), "时限内办结 ÷ 已解决"),
     ("满意率", fmt.pct(rates["satisfaction_rate"]), "4–5 分评价 ÷ 已评价（可评）"),

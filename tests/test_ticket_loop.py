@@ -55,6 +55,7 @@ def test_loop_rates_with_known_answers(tiny):
     tiny.add_ticket("E", events=FULL)
     got = call(tiny, ticket_loop.fetch_loop_rates, MARCH)
     assert (got["collected"], got["accepted"], got["resolved"]) == (5, 5, 4)
+    assert got["resolution_rate"] == pytest.approx(4 / 5)
     assert got["completion_rate"] == pytest.approx(4 / 5)
     assert got["on_time_rate"] == pytest.approx(3 / 4)
     assert got["satisfaction_rate"] == pytest.approx(1 / 2)
