@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Boolean, Connection, Date, DateTime, Float, Integer, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from data_access import freshness
 from data_access import glossary as g
 from data_access import schema as s
 from data_access.geo import inside_district, parse_shape
@@ -272,6 +273,7 @@ def import_table(engine, table_name: str, path: Path) -> Report:
         if not report.ok:
             raise ImportRejected(report)  # leaves the transaction: nothing was written
         report.inserted, report.updated, report.unchanged = upsert(conn, table, rows)
+        freshness.record_loaded(conn, table_name)  # in the same transaction as the rows
     return report
 
 
@@ -314,4 +316,5 @@ def import_geojson(engine, table_name: str, path: Path) -> Report:
             conn.execute(table.update().where(table.c.code == row["code"])
                          .values(boundary=row["boundary"]))
         report.updated = len(updates)
+        freshness.record_loaded(conn, table_name)
     return report
