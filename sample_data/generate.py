@@ -64,18 +64,15 @@ class SampleBuilder(ProgrammeRows):
         return min(moment, self.latest)
 
     def point_in(self, cell_code: str) -> tuple[float, float]:
-        region = self.cell_pixels[cell_code]
-        k = self.rng.randrange(len(region))
-        return geometry.pixel_centre(int(region.cols[k]), int(region.rows[k]),
-                                     self.rng.uniform(0.1, 0.9), self.rng.uniform(0.1, 0.9))
+        return geometry.random_point(self.cell_pixels[cell_code], self.rng)
 
     # --- places -----------------------------------------------------------
     def build_places(self):
         towns = ref.load_towns()
         self.towns = {t["code"]: t for t in towns}
-        regions = geometry.partition_towns(towns)
         weights = [t["population"] * (1.6 if t["mountain"] else 1.0) for t in towns]
         counts = _largest_remainder(weights, SEED_FIGURES["grid_cells"])
+        regions, cells = geometry.tessellate(towns, counts)
         self.cells_by_town = defaultdict(list)
         for t, n in zip(towns, counts):
             region = regions[t["code"]]
@@ -84,7 +81,7 @@ class SampleBuilder(ProgrammeRows):
                 "lon": t["lon"], "mountain": t["mountain"], "population": t["population"],
                 "boundary": json.dumps(geometry.outline(region), separators=(",", ":")),
             })
-            parts = geometry.bisect(region, n)
+            parts = cells[t["code"]]
             pops = _largest_remainder([p.weights.sum() for p in parts], t["population"])
             for k, (part, pop) in enumerate(zip(parts, pops), start=1):
                 code = f"{t['code9']}-{k:03d}"

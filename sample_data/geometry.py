@@ -1,156 +1,245 @@
-"""Schematic geometry (示意) for the sample database: towns and grid cells on a raster.
+"""Schematic geometry (示意) for the sample database: towns that tile the district and grid
+cells that tile each town, built with shapely.
 
-No openly licensed boundary of Haishu's towns exists, so the sample draws its own: each
-raster pixel goes to the town whose centre is nearest relative to the town's size (a
-weighted Voronoi cut off at the district's edge), each town is split into its grid cells
-by recursive weighted bisection, and outlines are traced from the pixels. A real
-deployment loads its own boundaries with the admin tool.
+No openly licensed boundary of Haishu's towns is known, so the sample draws its own from the
+real town centres (haishu_towns.json) and the towns' estimated areas:
+- the district: the union of a disc per town (its area's size) around its centre, smoothed;
+- the towns: a power diagram of the centres (a Voronoi diagram weighted by each town's area,
+  so a large mountain town is not squeezed by a small neighbour), clipped to the district;
+- borders that wander like rivers and ridges: every line of the tessellation is densified and
+  moved by the same smooth displacement field, so neighbours keep sharing their borders;
+- the grid cells: a Voronoi diagram of seeds scattered in each town (denser near the town's
+  centre, where residents crowd), relaxed twice, clipped to the town.
+Everything is noded and polygonized once, so cells tile their town and towns tile the
+district without gaps or overlaps, vertex for vertex. A real deployment loads its own
+boundaries with the admin tool.
 """
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping
 
-RES = 0.001  # degrees per raster pixel (~100 m)
-LON0, LAT0 = 121.13, 29.72
-WIDTH, HEIGHT = 430, 235
+LON0, LAT0 = 121.40, 29.84  # the origin of the local kilometre frame
 KM_PER_DEG_LAT = 111.2
 KM_PER_DEG_LON = 96.6  # at 29.85° N
-REACH = 1.3  # how far past its nominal radius a town may spread where nobody else claims
+DIGITS = 5  # ~1 m: what is stored; the map rounds further for the screen
+SEED = 20191014
 
 
 @dataclass
 class Region:
-    """A set of raster pixels with a density weight each."""
+    """A town or a grid cell: its shape in the local km frame and its residents' weight."""
 
-    cols: np.ndarray
-    rows: np.ndarray
-    weights: np.ndarray
+    shape: Polygon | MultiPolygon
+    weights: np.ndarray  # one number: area × density, splits the town's residents
+    code: str = ""
 
-    def __len__(self):
-        return len(self.cols)
 
-    def subset(self, mask: np.ndarray) -> "Region":
-        return Region(self.cols[mask], self.rows[mask], self.weights[mask])
+def to_km(lon, lat):
+    return (np.asarray(lon) - LON0) * KM_PER_DEG_LON, (np.asarray(lat) - LAT0) * KM_PER_DEG_LAT
+
+
+def to_lonlat(x, y):
+    return LON0 + np.asarray(x) / KM_PER_DEG_LON, LAT0 + np.asarray(y) / KM_PER_DEG_LAT
+
+
+def _radius(town: dict) -> float:
+    return math.sqrt(town["area_km2"] / math.pi)
+
+
+def _warp(coords: np.ndarray) -> np.ndarray:
+    """A smooth displacement (≤ ~0.4 km, gentle enough that no line crosses another)."""
+    x, y = coords[:, 0], coords[:, 1]
+    dx = 0.3 * np.sin(x / 1.3 + y / 2.1 + 0.7) + 0.08 * np.sin(x / 0.37 - y / 0.53 + 1.9)
+    dy = 0.3 * np.sin(x / 1.7 - y / 1.1 + 2.3) + 0.08 * np.sin(y / 0.41 + x / 0.61 + 0.4)
+    return np.column_stack([x + dx, y + dy])
+
+
+def district_outline(towns: list[dict]) -> Polygon:
+    """The district: a disc per town, merged and smoothed, its edge left to wander."""
+    discs = [Point(*to_km(t["lon"], t["lat"])).buffer(_radius(t) * 1.1 + 0.3, 32)
+             for t in towns]
+    # kept inside the district's published extent (haishu_facts.md §3), less the wander
+    (west, east), (south, north) = to_km([121.14, 121.565], [29.715, 29.96])
+    merged = shapely.union_all(discs).intersection(box(west, south, east, north))
+    merged = merged.buffer(2.5, 16).buffer(-2.5, 16)
+    if isinstance(merged, MultiPolygon):
+        merged = max(merged.geoms, key=lambda g: g.area)
+    return Polygon(merged.exterior)
+
+
+def power_cells(centres: np.ndarray, weights: np.ndarray, frame: Polygon) -> list[Polygon]:
+    """The power diagram of the centres inside `frame`: the points where
+    |x − p_i|² − w_i is smallest, as an intersection of half-planes (convex cells)."""
+    minx, miny, maxx, maxy = frame.bounds
+    big = box(minx - 50, miny - 50, maxx + 50, maxy + 50)
+    cells = []
+    for i, (p, w) in enumerate(zip(centres, weights)):
+        cell = big
+        for j, (q, v) in enumerate(zip(centres, weights)):
+            if i == j:
+                continue
+            # 2 x·(q − p) ≤ |q|² − |p|² − v + w: a half-plane, cut as a large polygon
+            normal = q - p
+            c = (q @ q - p @ p - v + w) / 2
+            d = normal / np.hypot(*normal)
+            foot = d * c / np.hypot(*normal)
+            along = np.array([-d[1], d[0]]) * 200
+            half = Polygon([foot + along, foot - along, foot - along - d * 200,
+                            foot + along - d * 200])
+            cell = cell.intersection(half)
+        cells.append(cell)
+    return cells
+
+
+def _pieces(geometry) -> list[Polygon]:
+    if geometry.is_empty:
+        return []
+    if isinstance(geometry, Polygon):
+        return [geometry]
+    return [g for g in getattr(geometry, "geoms", []) if isinstance(g, Polygon)]
+
+
+def faces_of(parts: list, lines: list, densify: float | None = None, warp: bool = False):
+    """Node every line once, optionally densify and warp it, and polygonize: faces that share
+    their edges exactly. Returns (faces, owner index per face: the part holding the face)."""
+    noded = shapely.union_all(lines)
+    if densify:
+        noded = shapely.segmentize(noded, densify)
+    if warp:
+        noded = shapely.transform(noded, _warp)
+    faces = list(shapely.polygonize(list(getattr(noded, "geoms", [noded]))).geoms)
+    probes = [shapely.point_on_surface(f) for f in faces]
+    if warp:  # find the owner in the unwarped parts: undo the warp by a nearest search
+        probes = [Point(_unwarp(np.array(p.coords[0]))) for p in probes]
+    tree = shapely.STRtree(parts)
+    owners = []
+    for probe in probes:
+        hits = [int(k) for k in tree.query(probe, predicate="intersects")]
+        owners.append(hits[0] if hits else -1)
+    return faces, owners
+
+
+def _unwarp(target: np.ndarray) -> np.ndarray:
+    """The point that _warp moves onto `target` (fixed-point iteration; the warp is gentle)."""
+    guess = target.copy()
+    for _ in range(60):
+        guess = guess - (_warp(guess[None, :])[0] - target)
+    return guess
 
 
 def partition_towns(towns: list[dict]) -> dict[str, Region]:
-    """Town code → its pixels. Each town: dict with code, lat, lon, area_km2, density."""
-    cols, rows = np.meshgrid(np.arange(WIDTH), np.arange(HEIGHT))
-    lon = LON0 + (cols + 0.5) * RES
-    lat = LAT0 + (rows + 0.5) * RES
-    scores = []
-    dists = []
-    for t in towns:
-        d = np.hypot((lon - t["lon"]) * KM_PER_DEG_LON, (lat - t["lat"]) * KM_PER_DEG_LAT)
-        radius = math.sqrt(t["area_km2"] / math.pi)
-        scores.append(d / radius)
-        dists.append(d / radius)
-    scores = np.stack(scores)
-    owner = scores.argmin(axis=0)
-    inside = scores.min(axis=0) <= REACH
+    """Town code → its Region. Each town: dict with code, lat, lon, area_km2, density."""
+    district = district_outline(towns)
+    centres = np.array([to_km(t["lon"], t["lat"]) for t in towns], dtype=float)
+    target = np.array([t["area_km2"] for t in towns]) * district.area / sum(
+        t["area_km2"] for t in towns)
+    weights = target / math.pi
+    for _ in range(12):  # move each town's weight until its area is near its estimate
+        cells = [c.intersection(district) for c in power_cells(centres, weights, district)]
+        areas = np.array([c.area for c in cells])
+        weights = weights + 0.5 * (target - areas) / math.pi
+    lines = [district.exterior] + [c.boundary for c in cells if not c.is_empty]
+    faces, owners = faces_of(cells, lines, densify=0.3, warp=True)
     regions = {}
     for k, t in enumerate(towns):
-        mask = inside & (owner == k)
-        # residents crowd towards the town centre
-        w = 1.0 + t["density"] * np.exp(-2.5 * dists[k][mask])
-        regions[t["code"]] = Region(cols[mask], rows[mask], w)
+        shape = shapely.coverage_union_all([f for f, o in zip(faces, owners) if o == k])
+        regions[t["code"]] = Region(shape, np.array([t["area_km2"]]), t["code"])
     return regions
 
 
-def bisect(region: Region, n: int) -> list[Region]:
-    """Split `region` into n contiguous parts of about equal weight (n ≤ its pixels)."""
-    if n <= 1:
-        return [region]
-    if len(region) < n:
-        raise ValueError(f"{len(region)} pixels cannot make {n} cells")
-    wide = np.ptp(region.cols) * KM_PER_DEG_LON >= np.ptp(region.rows) * KM_PER_DEG_LAT
-    key = region.cols if wide else region.rows
-    order = np.lexsort((region.rows if wide else region.cols, key))
-    left_n = n // 2
-    cum = np.cumsum(region.weights[order])
-    cut = int(np.searchsorted(cum, cum[-1] * left_n / n))
-    cut = min(max(cut, left_n), len(region) - (n - left_n))  # every part keeps a pixel per cell
-    mask = np.zeros(len(region), dtype=bool)
-    mask[order[:cut]] = True
-    return bisect(region.subset(mask), left_n) + bisect(region.subset(~mask), n - left_n)
+def _density(town: dict, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    cx, cy = to_km(town["lon"], town["lat"])
+    return 1.0 + town["density"] * np.exp(-2.5 * np.hypot(x - cx, y - cy) / _radius(town))
 
 
-def _to_lonlat(col: int, row: int) -> list[float]:
-    return [round(LON0 + col * RES, 5), round(LAT0 + row * RES, 5)]
+def split_town(town: dict, region: Region, n: int) -> list[Region]:
+    """Split a town into n grid cells: Voronoi of seeds drawn denser near the centre."""
+    rng = np.random.default_rng(SEED + int(town["code"][:9]))
+    shape = region.shape
+    minx, miny, maxx, maxy = shape.bounds
+    seeds = []
+    shapely.prepare(shape)
+    top = 1.0 + town["density"]
+    while len(seeds) < n:
+        x, y = rng.uniform(minx, maxx, 4 * n), rng.uniform(miny, maxy, 4 * n)
+        keep = (rng.uniform(0, top, 4 * n) < _density(town, x, y)) & shapely.contains_xy(
+            shape, x, y)
+        seeds += list(zip(x[keep], y[keep]))
+    seeds = np.array(seeds[:n])
+    for _ in range(2):  # Lloyd relaxation: fewer slivers, still denser in the centre
+        cells = _voronoi(seeds, shape)
+        seeds = np.array([c.centroid.coords[0] if c.contains(c.centroid) else s
+                          for c, s in zip(cells, seeds)])
+    return [Region(c, np.array([c.area * float(_density(town, *np.array(c.centroid.coords[0])))]))
+            for c in _voronoi(seeds, shape)]
 
 
-def _signed_area(ring: list[tuple[int, int]]) -> float:
-    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+def _voronoi(seeds: np.ndarray, shape) -> list:
+    """Voronoi cells of the seeds (in seed order), clipped to `shape`."""
+    if len(seeds) == 1:
+        return [shape]
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(seeds), extend_to=shape, ordered=True)
+    return [c.intersection(shape) for c in cells.geoms]
 
 
-def _drop_collinear(ring: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out = []
-    n = len(ring)
-    for i, p in enumerate(ring):
-        a, b = ring[i - 1], ring[(i + 1) % n]
-        if (p[0] - a[0]) * (b[1] - p[1]) != (p[1] - a[1]) * (b[0] - p[0]):
-            out.append(p)
-    return out
-
-
-def _contains(ring: list[tuple[int, int]], x: float, y: float) -> bool:
-    inside = False
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]):
-        if (y0 > y) != (y1 > y) and x < x0 + (y - y0) * (x1 - x0) / (y1 - y0):
-            inside = not inside
-    return inside
+def tessellate(towns: list[dict], counts: list[int]) -> tuple[dict, dict]:
+    """Towns and their cells as one coverage: (town code → Region, town code → [Region])."""
+    regions = partition_towns(towns)
+    rough = {t["code"]: split_town(t, regions[t["code"]], n) for t, n in zip(towns, counts)}
+    parts = [c.shape for t in towns for c in rough[t["code"]]]
+    lines = [p.boundary for p in parts]
+    faces, owners = faces_of(parts, lines)
+    by_part: dict[int, list] = {}
+    for face, owner in zip(faces, owners):
+        by_part.setdefault(owner, []).append(face)
+    cells, k = {}, 0
+    for t in towns:
+        cells[t["code"]] = []
+        for cell in rough[t["code"]]:
+            shape = shapely.coverage_union_all(by_part.get(k, [])) if k in by_part else cell.shape
+            cells[t["code"]].append(Region(shape, cell.weights))
+            k += 1
+        regions[t["code"]] = Region(shapely.coverage_union_all(
+            [c.shape for c in cells[t["code"]]]), regions[t["code"]].weights, t["code"])
+    return regions, cells
 
 
 def outline(region: Region) -> dict:
-    """The GeoJSON Polygon or MultiPolygon that bounds the region's pixels."""
-    edges = set()
-    for c, r in zip(region.cols.tolist(), region.rows.tolist()):
-        corners = [(c, r), (c + 1, r), (c + 1, r + 1), (c, r + 1)]
-        for a, b in zip(corners, corners[1:] + corners[:1]):
-            if (b, a) in edges:
-                edges.remove((b, a))
-            else:
-                edges.add((a, b))
-    nexts = defaultdict(list)
-    for a, b in edges:
-        nexts[a].append(b)
-    rings = []
-    while nexts:
-        start = next(iter(nexts))
-        ring, point = [], start
-        while True:
-            ring.append(point)
-            following = nexts[point].pop()
-            if not nexts[point]:
-                del nexts[point]
-            point = following
-            if point == start:
-                break
-        rings.append(_drop_collinear(ring))
-    outers = [r for r in rings if _signed_area(r) > 0]
-    holes = [r for r in rings if _signed_area(r) < 0]
-    polygons = [[outer] for outer in outers]
-    for hole in holes:
-        x, y = hole[0][0] + 0.5, hole[0][1] + 0.5
-        host = next((p for p in polygons if _contains(p[0], x, y)), polygons[0])
-        host.append(hole)
-    coords = [[[_to_lonlat(*pt) for pt in ring + ring[:1]] for ring in poly] for poly in polygons]
-    if len(coords) == 1:
-        return {"type": "Polygon", "coordinates": coords[0]}
-    return {"type": "MultiPolygon", "coordinates": coords}
+    """The region as a GeoJSON Polygon or MultiPolygon in WGS-84, rounded to ~1 m."""
+    lonlat = shapely.transform(region.shape, lambda xy: np.column_stack(to_lonlat(
+        xy[:, 0], xy[:, 1])))
+    geo = mapping(shapely.set_precision(lonlat, 10 ** -DIGITS, mode="pointwise"))
+    return {"type": geo["type"], "coordinates": _lists(geo["coordinates"])}
+
+
+def _lists(coords):
+    if isinstance(coords[0], (int, float)):
+        return [round(coords[0], DIGITS), round(coords[1], DIGITS)]
+    return [_lists(c) for c in coords]
 
 
 def label_point(region: Region) -> tuple[float, float]:
-    """(lat, lon) of the pixel centre nearest the region's weighted centre: inside the region."""
-    cx = np.average(region.cols, weights=region.weights)
-    cy = np.average(region.rows, weights=region.weights)
-    k = int(np.argmin((region.cols - cx) ** 2 + (region.rows - cy) ** 2))
-    return pixel_centre(int(region.cols[k]), int(region.rows[k]))
+    """(lat, lon) of a point well inside the region (its pole of inaccessibility)."""
+    shape = region.shape
+    if isinstance(shape, MultiPolygon):
+        shape = max(shape.geoms, key=lambda g: g.area)
+    x, y = shapely.maximum_inscribed_circle(shape, 0.01).coords[0]
+    lon, lat = to_lonlat(x, y)
+    return round(float(lat), 6), round(float(lon), 6)
 
 
-def pixel_centre(col: int, row: int, dx: float = 0.5, dy: float = 0.5) -> tuple[float, float]:
-    """(lat, lon) of a point inside a pixel, at fractions dx, dy of its width and height."""
-    return round(LAT0 + (row + dy) * RES, 6), round(LON0 + (col + dx) * RES, 6)
+def random_point(region: Region, rng) -> tuple[float, float]:
+    """(lat, lon) of a random point inside the region, drawn with `rng` (random.Random)."""
+    minx, miny, maxx, maxy = region.shape.bounds
+    for _ in range(1000):
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if region.shape.contains(Point(x, y)):
+            break
+    else:
+        x, y = shapely.point_on_surface(region.shape).coords[0]
+    lon, lat = to_lonlat(x, y)
+    return round(float(lat), 6), round(float(lon), 6)
