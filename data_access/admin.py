@@ -98,8 +98,12 @@ def main(argv=None) -> int:
     sub.add_parser("check", help="检查数据库能否供驾驶舱使用")
     args = parser.parse_args(argv)
 
-    url = args.url or db.configured_url()
-    engine = db.writable_engine(url)
+    try:
+        url = args.url or db.configured_url()
+        engine = db.writable_engine(url)
+    except db.CockpitDatabaseError as exc:  # a bad URL: the message masks its password
+        say(str(exc))
+        return 1
     say(f"数据库：{engine.url.render_as_string(hide_password=True)}")
     try:
         if args.command == "create-schema":

@@ -7,19 +7,38 @@ opened with mode=ro, PostgreSQL sessions are read-only.
 """
 
 import os
+import re
+import sqlite3
 import tomllib
 from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, inspect, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    create_engine,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from data_access.schema import ALL_TABLES, SCHEMA_VERSION, meta
+from data_access import schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DB = ROOT / "sample_data" / "cockpit.db"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
 ENV_VAR = "COCKPIT_DATABASE_URL"
+CONNECT_TIMEOUT_SECONDS = 3  # an unreachable server is reported quickly, not after minutes
+BUSY_TIMEOUT_SECONDS = 2  # SQLite: how long a reader waits for a writer's lock
+STATEMENT_TIMEOUT_MS = 20_000  # PostgreSQL: no cockpit query may hold a page longer
+SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "sslpassword"}
 
 
 class CockpitDatabaseError(RuntimeError):
@@ -43,6 +62,45 @@ def configured_url(environ=None, secrets_path: Path | None = None) -> str:
     return sample_url()
 
 
+def masked(url: str) -> str:
+    """`url` with any password replaced by ***, also in a string that is not a valid URL."""
+    url = re.sub(r"(://[^/@:?#]*:)[^/@?#]*@", r"\1***@", str(url))
+    return re.sub(r"(?i)([?&](?:" + "|".join(SECRET_QUERY_KEYS) + r")=)[^&#]*", r"\1***", url)
+
+
+def parse_url(url: str) -> URL:
+    """The configured URL parsed and checked, or CockpitDatabaseError saying what is wrong
+    (with the password masked): malformed, an unknown backend or driver, a password in the
+    query string, a SQLite path with '?' that the URL cannot carry."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise CockpitDatabaseError(
+            f"数据库地址格式不正确: {masked(url)}（应如 postgresql+psycopg://用户:密码@主机:5432/库名"
+            " 或 sqlite:////绝对路径/cockpit.db）") from exc
+    secret = SECRET_QUERY_KEYS & {k.lower() for k in parsed.query}
+    if secret:
+        raise CockpitDatabaseError(
+            f"数据库地址的查询参数中含有密码（{masked(url)}）：地址会出现在日志与提示中，"
+            "请把密码写在“用户:密码@”处，并把整个地址放在 .streamlit/secrets.toml 中。")
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise CockpitDatabaseError(f"不支持的数据库类型: {backend}（支持 sqlite 与 postgresql）")
+    if backend == "sqlite" and "?" in str(url):
+        raise CockpitDatabaseError(
+            f"SQLite 地址不能带“?”参数: {masked(url)}（驾驶舱总以只读方式打开；"
+            "文件名中的 ? 请写作 %3F，# 请写作 %23）")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError as exc:
+        raise CockpitDatabaseError(
+            f"未知的数据库驱动: {parsed.drivername}（{masked(url)}；"
+            "可用 postgresql+psycopg 或 sqlite）") from exc
+    return parsed
+
+
 def sample_url(path: Path | None = None) -> str:
     """The SQLite URL of `path`, by default the sample database."""
     return f"sqlite:///{path or SAMPLE_DB}"
@@ -54,64 +112,114 @@ def is_default_sample(url: str) -> bool:
 
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases."""
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
     return Path(parsed.database)
 
 
 def read_only_engine(url: str) -> Engine:
-    """An engine that can only read: the cockpit's only way into the shared database."""
-    parsed = make_url(url)
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
+    """An engine that can only read: the cockpit's only way into the shared database.
+    Connections give up after CONNECT_TIMEOUT_SECONDS; statements after their timeout."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is None or not path.exists():
             raise CockpitDatabaseError(f"找不到数据库文件: {path}")
-        return create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
-    if backend == "postgresql":
-        if parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        # keep options the URL brings (e.g. a search_path), add read-only sessions
-        options = f"{parsed.query.get('options', '')} -c default_transaction_read_only=on"
-        return create_engine(
-            parsed.difference_update_query(["options"]),
-            pool_pre_ping=True,
-            connect_args={"options": options.strip(), "connect_timeout": 5},
-        )
-    raise CockpitDatabaseError(f"不支持的数据库类型: {backend}（支持 sqlite 与 postgresql）")
+        # the path goes into a file: URI quoted, so '#' and '%' in a name open that very file
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+
+        def connect():
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS,
+                                   check_same_thread=False)
+
+        return create_engine(URL.create("sqlite", database=str(path)), creator=connect)
+    # keep options the URL brings (e.g. a search_path), add read-only sessions and a timeout
+    options = (f"{parsed.query.get('options', '')} -c default_transaction_read_only=on"
+               f" -c statement_timeout={STATEMENT_TIMEOUT_MS}")
+    return create_engine(
+        parsed.difference_update_query(["options"]),
+        pool_pre_ping=True,
+        connect_args={"options": options.strip(), "connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def writable_engine(url: str) -> Engine:
     """An engine that may write: for the admin tool and the sample builder only."""
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed)
+    return create_engine(parse_url(url))
+
+
+def ping(engine: Engine) -> None:
+    """A cheap check that the database answers now: raises CockpitDatabaseError or
+    SQLAlchemyError. A SQLite file removed under a running cockpit counts as gone even
+    though open connections could still read it."""
+    if engine.dialect.name == "sqlite" and not Path(engine.url.database or "").exists():
+        raise CockpitDatabaseError(f"找不到数据库文件: {engine.url.database}")
+    with engine.connect() as conn:
+        conn.execute(select(schema.meta.c.key).limit(1)).all()
+
+
+# Broad families of column types: a live column may differ in detail (VARCHAR vs TEXT,
+# REAL vs DOUBLE PRECISION) but not in what the queries and pandas make of it.
+TYPE_FAMILIES = [(Boolean, "布尔"), (DateTime, "日期时间"), (Date, "日期"), (Integer, "整数"),
+                 (Numeric, "数值"), (Float, "数值"), (String, "文本")]
+
+
+def type_family(kind) -> str:
+    return next((name for cls, name in TYPE_FAMILIES if isinstance(kind, cls)),
+                f"其他（{kind!r}）")
+
+
+def schema_differences(conn) -> list[str]:
+    """What the live database lacks of schema.py: tables, columns, column type families.
+    Read from schema.py at call time; columns the live database has beyond it are fine."""
+    declared = [t for t in schema.metadata.sorted_tables]
+    inspector = inspect(conn)
+    present = set(inspector.get_table_names())
+    found = []
+    missing = sorted(t.name for t in declared if t.name not in present)
+    if missing:
+        found.append(f"缺少数据表 {', '.join(missing)}")
+    tables = [t.name for t in declared if t.name in present]
+    live = {name: {c["name"]: c["type"] for c in columns}
+            for (_, name), columns in inspector.get_multi_columns(filter_names=tables).items()}
+    for table in (t for t in declared if t.name in present):
+        have = live.get(table.name, {})
+        gone = [c.name for c in table.columns if c.name not in have]
+        if gone:
+            found.append(f"数据表 {table.name} 缺少列 {', '.join(gone)}")
+        for column in table.columns:
+            if column.name in have:
+                want, got = type_family(column.type), type_family(have[column.name])
+                if want != got:
+                    found.append(f"列 {table.name}.{column.name} 的类型为{got}，应为{want}")
+    return found
 
 
 def check_database(engine: Engine) -> None:
-    """Raise CockpitDatabaseError unless `engine` reaches a cockpit database of our version."""
-    where = engine.url.render_as_string(hide_password=True)
+    """Raise CockpitDatabaseError unless `engine` reaches a cockpit database of our version
+    whose tables and columns are those of schema.py; the message names every difference."""
+    where = masked(engine.url.render_as_string(hide_password=True))
     try:
         with engine.connect() as conn:
-            present = set(inspect(conn).get_table_names())
-            missing = sorted(t.name for t in ALL_TABLES if t.name not in present)
-            if missing:
+            differences = schema_differences(conn)
+            if any(d.startswith("缺少数据表") for d in differences) and \
+                    schema.meta.name not in inspect(conn).get_table_names():
                 raise CockpitDatabaseError(
-                    f"{where} 不是驾驶舱数据库: 缺少数据表 {', '.join(missing)}。"
-                    "请用 `python -m data_access.admin create-schema` 建表或检查数据库地址。"
-                )
+                    f"{where} 不是驾驶舱数据库: {'；'.join(differences)}。"
+                    "请用 `python -m data_access.admin create-schema` 建表或检查数据库地址。")
             version = conn.execute(
-                select(meta.c.value).where(meta.c.key == "schema_version")
+                select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
             ).scalar()
     except CockpitDatabaseError:
         raise
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise CockpitDatabaseError(f"无法连接数据库 {where}: {reason}") from exc
-    if version != str(SCHEMA_VERSION):
+        raise CockpitDatabaseError(f"无法连接数据库 {where}: {masked(reason)}") from exc
+    if version != str(schema.SCHEMA_VERSION):
+        differences.insert(0, f"数据结构版本为 {version}，驾驶舱需要版本 {schema.SCHEMA_VERSION}")
+    if differences:
         raise CockpitDatabaseError(
-            f"{where} 的数据结构版本为 {version}，驾驶舱需要版本 {SCHEMA_VERSION}。"
-            "请运行 `python -m data_access.admin upgrade`。"
-        )
+            f"{where} 的数据结构与驾驶舱不一致（{len(differences)} 处）：{'；'.join(differences)}。"
+            "驾驶舱不会在它上面查询。请运行 `python -m data_access.admin upgrade`，"
+            "或请数据库管理员补齐上述表与列。")

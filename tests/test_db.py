@@ -70,3 +70,115 @@ def test_unsupported_backend_is_refused():
 
 def test_sample_database_passes_the_check(sample_db):
     db.check_database(sample_db)
+
+
+# --- configuration errors: one clear message, the password masked -----------------------
+
+@pytest.mark.parametrize("url", [
+    "postgres ql://reader:s3cret@host/cockpit",  # a space in the scheme
+    "postgresql+psycopg://reader:s3cret@host:port/cockpit",  # a port that is not a number
+    "://reader:s3cret@host/cockpit",
+])
+def test_a_malformed_url_gets_one_message_with_the_password_masked(url):
+    with pytest.raises(db.CockpitDatabaseError, match="数据库地址格式不正确") as caught:
+        db.read_only_engine(url)
+    assert "s3cret" not in str(caught.value) and "***" in str(caught.value)
+
+
+def test_an_unknown_driver_is_named_with_the_password_masked():
+    with pytest.raises(db.CockpitDatabaseError, match="未知的数据库驱动: postgresql\\+nodriver") as e:
+        db.read_only_engine("postgresql+nodriver://reader:s3cret@host/cockpit")
+    assert "s3cret" not in str(e.value)
+    with pytest.raises(db.CockpitDatabaseError, match="未知的数据库驱动"):
+        db.writable_engine("sqlite+nodriver:////tmp/x.db")
+
+
+def test_a_password_in_the_query_string_is_refused_and_masked():
+    url = "postgresql+psycopg://reader@host/cockpit?password=s3cret&sslmode=require"
+    for make in (db.read_only_engine, db.writable_engine):
+        with pytest.raises(db.CockpitDatabaseError, match="查询参数中含有密码") as caught:
+            make(url)
+        assert "s3cret" not in str(caught.value) and "password=***" in str(caught.value)
+
+
+def test_the_admin_tool_reports_a_bad_url_without_a_traceback(capsys):
+    from data_access.admin import main as admin
+
+    assert admin(["--url", "postgresql://reader@host/x?password=s3cret", "check"]) == 1
+    err = capsys.readouterr().err
+    assert "查询参数中含有密码" in err and "s3cret" not in err
+
+
+def _cockpit_file(path):
+    from tests.builders import TestDatabase
+
+    TestDatabase(db.sample_url(path)).close()
+    return path
+
+
+def test_a_sqlite_path_with_a_hash_opens_that_very_file_read_only(tmp_path):
+    _cockpit_file(tmp_path / "a#b.db")
+    (tmp_path / "a").write_text("a decoy: the part before # must not be opened")
+    engine = db.read_only_engine(f"sqlite:///{tmp_path}/a#b.db")
+    db.check_database(engine)
+    with pytest.raises(DBAPIError, match="read.only|readonly"):
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM grid_cells"))
+    engine.dispose()
+    encoded = db.read_only_engine(f"sqlite:///{tmp_path}/a%23b.db")  # the URL-encoded spelling
+    db.check_database(encoded)
+    encoded.dispose()
+
+
+def test_a_sqlite_path_with_a_question_mark_is_refused_or_opened_when_encoded(tmp_path):
+    import shutil
+
+    shutil.copy(_cockpit_file(tmp_path / "plain.db"), tmp_path / "a?b.db")
+    with pytest.raises(db.CockpitDatabaseError, match="SQLite 地址不能带“\\?”"):
+        db.read_only_engine(f"sqlite:///{tmp_path}/a?b.db")
+    engine = db.read_only_engine(f"sqlite:///{tmp_path}/a%3Fb.db")
+    db.check_database(engine)
+    engine.dispose()
+
+
+# --- schema drift: the start-up check names every difference ------------------------------
+
+def test_a_missing_column_a_changed_type_and_a_missing_table_are_all_named(tiny):
+    with tiny.writer.begin() as conn:
+        conn.execute(text("ALTER TABLE tickets DROP COLUMN satisfaction"))
+        conn.execute(text("ALTER TABLE towns DROP COLUMN population"))
+        conn.execute(text("ALTER TABLE towns ADD COLUMN population TEXT"))
+        conn.execute(text("DROP TABLE site_issues"))
+    with pytest.raises(db.CockpitDatabaseError, match="数据结构与驾驶舱不一致（3 处）") as caught:
+        db.check_database(tiny.engine)
+    message = str(caught.value)
+    assert "数据表 tickets 缺少列 satisfaction" in message
+    assert "列 towns.population 的类型为文本，应为整数" in message
+    assert "缺少数据表 site_issues" in message
+
+
+def test_the_check_reads_schema_py_at_run_time(tiny, monkeypatch):
+    from sqlalchemy import Column, Date
+
+    from data_access import schema
+
+    db.check_database(tiny.engine)
+    monkeypatch.setattr(schema.towns, "_columns", schema.towns._columns)  # restored afterwards
+    extra = Column("founded_on", Date)
+    schema.towns.append_column(extra)
+    try:
+        with pytest.raises(db.CockpitDatabaseError, match="数据表 towns 缺少列 founded_on"):
+            db.check_database(tiny.engine)
+    finally:
+        schema.towns._columns.remove(extra)
+    db.check_database(tiny.engine)
+
+
+def test_the_ping_fails_once_the_sqlite_file_is_gone(tmp_path):
+    path = _cockpit_file(tmp_path / "c.db")
+    engine = db.read_only_engine(db.sample_url(path))
+    db.ping(engine)
+    path.rename(tmp_path / "moved.db")
+    with pytest.raises(db.CockpitDatabaseError, match="找不到数据库文件"):
+        db.ping(engine)
+    engine.dispose()
