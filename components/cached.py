@@ -1,18 +1,75 @@
-"""The only caching boundary: the engine per process, query results per TTL.
+"""The only caching boundary: the engine per process, query results per TTL, and the last
+good result of every query for when the database stops answering.
 
 Pages call `cached.call(module.fetch_x, filters, ...)`: the data_access function runs in
-its own `with engine.connect()` and its result is cached by function name and arguments.
+its own `with engine.connect()` and its result is cached by the function (its name and its
+code, so an edited query never serves old results) and the arguments.
+
+Outages. The frame calls `begin_run()` first on every run: it pings the database cheaply
+and keeps a place at the top of the page for the banner. While the database does not
+answer (or a query fails), `call` returns the last good result for the same function and
+arguments, kept beyond the TTL, and the page shows one banner: the data is not current,
+since when. A view never computed before cannot be served: `call` puts a message in its
+place and ends the page run there (st.stop), or, inside `with cached.section():`, ends only
+that section. The next run after the database answers again is current, banner gone.
 """
 
+import hashlib
+import pickle
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import CodeType
+from typing import Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from components import format as fmt
 from data_access import db
 
 TTL_SECONDS = 300
+LAST_GOOD_ENTRIES = 2048  # per process; the oldest are forgotten first
+NOT_COMPUTED = ("暂无数据：数据库暂时无法访问，且此前未在这些条件下取得过数据。"
+                "数据库恢复后刷新页面即可显示。")
+DATABASE_FAILURES = (SQLAlchemyError, db.CockpitDatabaseError, TimeoutError, OSError)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 _build_lock = threading.Lock()
+_store_lock = threading.Lock()
+_last_good: OrderedDict[tuple, tuple[object, datetime]] = OrderedDict()
+_outage_since: dict[str, datetime] = {}  # url → when the database was first seen failing
+
+
+class DataUnavailable(Exception):
+    """A query failed and there is no earlier result of it to show (see `section`)."""
+
+
+@dataclass
+class _Run:
+    """What one page run knows about the database: set by begin_run, per script thread."""
+
+    url: str = ""
+    down: bool = False
+    slot: object = None  # the st.empty() at the top of the page that holds the banner
+    oldest: datetime | None = None  # the oldest result served from the last-good store
+    sections: int = 0
+    shown: set = field(default_factory=set)
+
+
+_local = threading.local()
+
+
+def _run() -> _Run:
+    if not hasattr(_local, "run"):
+        _local.run = _Run()
+    return _local.run
 
 
 def database_url() -> str:
@@ -43,22 +100,145 @@ def engine() -> Engine:
     return _engine(database_url())
 
 
+# --- outages --------------------------------------------------------------------------------
+
+def begin_run() -> bool:
+    """Start a page run: keep the banner's place here, ping the database. True if it answers.
+    The frame calls this once, after the engine is open and before any query."""
+    run = _local.run = _Run(url=database_url(), slot=st.empty())
+    try:
+        db.ping(engine())
+    except DATABASE_FAILURES:
+        _went_down(run)
+        return False
+    with _store_lock:
+        _outage_since.pop(run.url, None)
+    return True
+
+
+def _went_down(run: _Run) -> None:
+    run.down = True
+    with _store_lock:
+        _outage_since.setdefault(run.url, fmt.now_local())
+    _banner(run)
+
+
+def outage_since() -> datetime | None:
+    """When the configured database was first seen failing, or None if it answers."""
+    return _outage_since.get(database_url())
+
+
+def _banner(run: _Run) -> None:
+    since = _outage_since.get(run.url)
+    text = "数据库暂时无法访问"
+    if since is not None:
+        text += f"（自 {fmt.moment(since)} 起）"
+    text += "：页面显示的不是最新数据"
+    if run.oldest is not None:
+        text += f"，而是 {fmt.moment(run.oldest)} 起最后一次取得的结果"
+    text += "。数据库恢复后，下一次刷新会自动更新。"
+    if run.slot is None:  # a script that skipped begin_run: the banner goes here
+        run.slot = st.empty()
+    run.slot.warning(text, icon=":material/cloud_off:")  # replaced, never added to: one banner
+
+
+# --- queries --------------------------------------------------------------------------------
+
+def _code_digest(code: CodeType) -> bytes:
+    """The function's compiled body, its constants (nested functions included) and names."""
+    h = hashlib.sha256(code.co_code)
+    for const in code.co_consts:
+        h.update(_code_digest(const) if isinstance(const, CodeType) else repr(const).encode())
+    h.update(repr(code.co_names).encode())
+    return h.digest()
+
+
+def code_hash(fn: Callable) -> str:
+    """A hash of what `fn` does: an edited query gets a new one, hence no old results."""
+    code = getattr(fn, "__code__", None)
+    return _code_digest(code).hex()[:16] if code is not None else ""
+
+
+def _name(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
 @st.cache_data(ttl=TTL_SECONDS, max_entries=1024, show_spinner=False)
-def _call(url: str, name: str, _fn, args: tuple, kwargs: dict):
+def _call(url: str, name: str, code: str, _fn, args: tuple, kwargs: dict):
     with _engine(url).connect() as conn:
-        return _fn(conn, *args, **kwargs)
+        return _fn(conn, *args, **kwargs), fmt.now_local()
 
 
-def call(fn, *args, **kwargs):
-    """fn(conn, *args, **kwargs), cached for TTL_SECONDS by fn's name and the arguments."""
-    return _call(database_url(), f"{fn.__module__}.{fn.__qualname__}", fn, args, kwargs)
+def _store_key(url: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
+    try:
+        arguments = hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())))).hexdigest()
+    except (pickle.PicklingError, TypeError, AttributeError):
+        arguments = repr((args, sorted(kwargs.items())))
+    return url, _name(fn), code_hash(fn), arguments
+
+
+def call(fn: Callable[Concatenate[Connection, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """fn(conn, *args, **kwargs), cached for TTL_SECONDS by fn (name and code) and the
+    arguments. If the database fails, the last good result of the same call, under the
+    banner; if there is none, DataUnavailable (see the module docstring)."""
+    run = _run()
+    url = run.url or database_url()
+    key = _store_key(url, fn, args, kwargs)
+    if not run.down:
+        try:
+            value, computed = _call(url, key[1], key[2], fn, args, kwargs)
+        except DATABASE_FAILURES:
+            _went_down(run)
+        else:
+            with _store_lock:
+                _last_good[key] = (value, computed)
+                _last_good.move_to_end(key)
+                while len(_last_good) > LAST_GOOD_ENTRIES:
+                    _last_good.popitem(last=False)
+            return value
+    with _store_lock:
+        kept = _last_good.get(key)
+    if kept is None:
+        _unavailable(run)
+    value, computed = kept
+    if run.oldest is None or computed < run.oldest:
+        run.oldest = computed
+        _banner(run)
+    return value
+
+
+def _unavailable(run: _Run):
+    """Say so in the view's place; end the section, or else the page run."""
+    st.info(NOT_COMPUTED, icon=":material/hourglass_empty:")
+    if run.sections:
+        raise DataUnavailable(NOT_COMPUTED)
+    st.stop()
+
+
+@contextmanager
+def section() -> Iterator[None]:
+    """A part of a page that may be missing during an outage without ending the page:
+
+        with cached.section():
+            st.altair_chart(charts.funnel(cached.call(ticket_loop.fetch_funnel, f)))
+
+    If a query in it has no earlier result, the message stands in its place and the page
+    goes on after the block."""
+    run = _run()
+    run.sections += 1
+    try:
+        yield
+    except DataUnavailable:
+        pass
+    finally:
+        run.sections -= 1
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=256, show_spinner=False)
-def _memo(name: str, _fn, args: tuple):
+def _memo(name: str, code: str, _fn, args: tuple):
     return _fn(*args)
 
 
-def memo(fn, *args):
+def memo(fn: Callable[P, R], *args: P.args) -> R:
     """fn(*args) for a pure drawing step (e.g. building map features), cached like call()."""
-    return _memo(f"{fn.__module__}.{fn.__qualname__}", fn, args)
+    return _memo(_name(fn), code_hash(fn), fn, args)

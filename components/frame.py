@@ -98,6 +98,7 @@ def _open_database() -> None:
                  f"数据库地址由环境变量 `{db.ENV_VAR}` 或 `.streamlit/secrets.toml` 的 "
                  "`[connections.cockpit] url` 配置，详见 README。", icon=":material/error:")
         st.stop()
+    cached.begin_run()  # pings; while the database is down: last good results under a banner
 
 
 def _navigation(current: str) -> None:
