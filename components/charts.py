@@ -3,6 +3,7 @@
 import altair as alt
 import pandas as pd
 
+from data_access import figures
 from data_access import glossary as g
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -25,8 +26,8 @@ WEEK_TIP = alt.Tooltip("yearmonthdate(week):T", title="周起始", format="%Y-%m
 
 
 def _weekly_bars(weekly: pd.DataFrame) -> alt.Chart:
-    names = {"reported": g.COLUMNS["collected"], "resolved": "办结"}
-    long = weekly.melt("week", ["reported", "resolved"], var_name="what", value_name="n")
+    names = {code: figures.label(code) for code in ("collected", "resolved_in_period")}
+    long = weekly.melt("week", list(names), var_name="what", value_name="n")
     long["what"] = long["what"].map(names.get)
     return alt.Chart(long).mark_bar(cornerRadiusTopLeft=3, cornerRadiusTopRight=3).encode(
         x=WEEK_AXIS,
@@ -39,7 +40,7 @@ def _weekly_bars(weekly: pd.DataFrame) -> alt.Chart:
 
 
 def weekly_flow(weekly: pd.DataFrame, height: int = 320) -> alt.Chart:
-    """Grouped bars of tickets reported and resolved per week (input: week, reported, resolved)."""
+    """Grouped bars per week of 收集问题 and 期内办结 (input: ticket_flow.fetch_weekly_flow)."""
     return _style(_weekly_bars(weekly), height)
 
 
@@ -50,15 +51,15 @@ def town_resolution(towns: pd.DataFrame, row_height: int = 28) -> alt.Chart:
     base = alt.Chart(data).encode(y=alt.Y("town:N", sort="-x", title=None,
                                           axis=alt.Axis(labelFontSize=16, labelOverlap=False)))
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
-        x=alt.X("collected:Q", title=g.COLUMNS["collected"]),
-        color=alt.Color("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
+        x=alt.X("collected:Q", title=figures.column_label("collected")),
+        color=alt.Color("resolution_rate:Q", title=figures.column_label("resolution_rate"),
                         scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN], clamp=True),
                         legend=alt.Legend(format=".0%")),
-        tooltip=[alt.Tooltip("town:N", title=g.COLUMNS["town"]),
-                 alt.Tooltip("collected:Q", title=g.COLUMNS["collected"]),
-                 alt.Tooltip("resolved:Q", title=g.COLUMNS["resolved"]),
-                 alt.Tooltip("rate_text:N", title=g.COLUMNS["resolution_rate"]),
-                 alt.Tooltip("overdue:Q", title=g.COLUMNS["overdue"])],
+        tooltip=[alt.Tooltip("town:N", title=figures.column_label("town")),
+                 alt.Tooltip("collected:Q", title=figures.column_label("collected")),
+                 alt.Tooltip("resolved:Q", title=figures.column_label("resolved")),
+                 alt.Tooltip("rate_text:N", title=figures.column_label("resolution_rate")),
+                 alt.Tooltip("overdue:Q", title=figures.column_label("overdue"))],
     )
     text = base.mark_text(align="left", dx=6, fontSize=15, color="#E6EDF5").encode(
         x="collected:Q", text="rate_text:N")
@@ -77,7 +78,7 @@ def funnel(stages: pd.DataFrame) -> alt.Chart:
                                           axis=alt.Axis(labelFontSize=18)))
     bars = base.mark_bar(cornerRadiusEnd=4, color=BLUE).encode(
         x=alt.X("tickets:Q", title="问题数"),
-        tooltip=[alt.Tooltip("label:N", title=g.COLUMNS["stage"]),
+        tooltip=[alt.Tooltip("label:N", title=figures.column_label("stage")),
                  alt.Tooltip("tickets:Q", title="问题数", format=","),
                  alt.Tooltip("conversion_rate:Q", title="环节转化率", format=".1%")])
     text = base.mark_text(align="left", dx=6, fontSize=17, color="#E6EDF5").encode(
@@ -97,17 +98,17 @@ def breakdown(data: pd.DataFrame, labels: dict, row_height: int = 30) -> alt.Cha
         y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=15,
                                                                 labelOverlap=False,
                                                                 labelLimit=160)),
-        x=alt.X("collected:Q", title=g.COLUMNS["collected"]),
-        color=alt.Color("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
+        x=alt.X("collected:Q", title=figures.column_label("collected")),
+        color=alt.Color("resolution_rate:Q", title=figures.column_label("resolution_rate"),
                         scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN], clamp=True),
                         legend=None),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("label:N", title="分组"),
-                 alt.Tooltip("collected:Q", title=g.COLUMNS["collected"]),
-                 alt.Tooltip("resolved:Q", title=g.COLUMNS["resolved"]),
-                 alt.Tooltip("resolution_rate:Q", title=g.COLUMNS["resolution_rate"],
+                 alt.Tooltip("collected:Q", title=figures.column_label("collected")),
+                 alt.Tooltip("resolved:Q", title=figures.column_label("resolved")),
+                 alt.Tooltip("resolution_rate:Q", title=figures.column_label("resolution_rate"),
                              format=".1%"),
-                 alt.Tooltip("overdue:Q", title=g.COLUMNS["overdue"])],
+                 alt.Tooltip("overdue:Q", title=figures.column_label("overdue"))],
     ).add_params(pick)
     return _style(chart, AXES_HEIGHT + row_height * len(data))
 
@@ -131,12 +132,14 @@ def aging(buckets: pd.DataFrame) -> alt.Chart:
 
 def weekly_trend(weekly: pd.DataFrame) -> alt.Chart:
     """Weekly reported vs resolved bars with the week's resolution rate as a line
-    (input: week, reported, resolved, resolution_rate)."""
+    (input: ticket_flow.fetch_weekly_flow)."""
     line = alt.Chart(weekly).mark_line(color=AMBER, point=True, strokeWidth=3).encode(
         x=WEEK_AXIS,
-        y=alt.Y("resolution_rate:Q", title="当周上报问题化解率", scale=alt.Scale(domain=[0, 1]),
+        y=alt.Y("resolution_rate:Q", title=f"当周上报问题{figures.label('resolution_rate')}",
+                scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%", orient="right")),
-        tooltip=[WEEK_TIP, alt.Tooltip("resolution_rate:Q", title="化解率", format=".1%")])
+        tooltip=[WEEK_TIP, alt.Tooltip("resolution_rate:Q", title=figures.label("resolution_rate"),
+                                                 format=".1%")])
     return _style(alt.layer(_weekly_bars(weekly), line).resolve_scale(y="independent"), 320)
 
 
@@ -149,13 +152,13 @@ def coverage_bars(data: pd.DataFrame, labels: dict, threshold: float,
                                           axis=alt.Axis(labelFontSize=15, labelOverlap=False,
                                                         labelLimit=220)))
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
-        x=alt.X("coverage_rate:Q", title=g.COLUMNS["coverage_rate"],
+        x=alt.X("coverage_rate:Q", title=figures.column_label("coverage_rate"),
                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         color=alt.condition(alt.datum.coverage_rate < threshold, alt.value(RED), alt.value(GREEN)),
         tooltip=[alt.Tooltip("label:N", title="分组"),
-                 alt.Tooltip("assigned:Q", title=g.COLUMNS["assigned"]),
-                 alt.Tooltip("visited:Q", title=g.COLUMNS["visited"]),
-                 alt.Tooltip("coverage_rate:Q", title=g.COLUMNS["coverage_rate"], format=".1%")])
+                 alt.Tooltip("assigned:Q", title=figures.column_label("assigned")),
+                 alt.Tooltip("visited:Q", title=figures.column_label("visited")),
+                 alt.Tooltip("coverage_rate:Q", title=figures.column_label("coverage_rate"), format=".1%")])
     text = base.mark_text(align="left", dx=4, fontSize=14, color="#E6EDF5").encode(
         x="coverage_rate:Q", text="text:N")
     rule = alt.Chart(pd.DataFrame({"t": [threshold]})).mark_rule(

@@ -5,38 +5,46 @@ import math
 import streamlit as st
 
 from components import format as fmt
-from data_access import glossary as g
-
-RATES = {"resolution_rate", "satisfaction_rate", "coverage_rate"}
-# A rise is bad news for these; the delta turns red when they grow.
-RISE_IS_BAD = {"overdue"}
+from data_access.figures import FIGURES, glossary
 
 
-def _value(key: str, value) -> str:
-    return fmt.pct(value) if key in RATES else fmt.count(value)
+def value(key: str, value) -> str:
+    """A figure's value as the screen shows it: rates in %, counts with separators."""
+    return fmt.pct(value) if FIGURES[key].is_rate else fmt.count(value)
 
 
 def _delta(key: str, this_week, last_week) -> str | None:
     if any(isinstance(x, float) and math.isnan(x) for x in (this_week, last_week)):
         return None
-    if key in RATES:
+    if FIGURES[key].is_rate:
         return fmt.points(this_week - last_week)
     return fmt.signed(this_week - last_week)
 
 
-def tiles(keys: list[str], period: dict, this_week: dict, last_week: dict, helps: dict) -> None:
-    """One row of bordered tiles: the period's value, the change of this week against the
-    same days of last week."""
+def tiles(keys: list[str], period: dict, this_week: dict, last_week: dict) -> None:
+    """One row of bordered tiles of registry figures: the period's value, the change of this
+    week against the same days of last week; label and help from the registry."""
     for col, key in zip(st.columns(len(keys)), keys):
         col.metric(
-            g.KPIS[key], _value(key, period[key]),
+            FIGURES[key].label, value(key, period[key]),
             delta=_delta(key, this_week[key], last_week[key]),
-            delta_color="inverse" if key in RISE_IS_BAD else "normal",
-            delta_description="本周较上周同期", help=helps.get(key), border=True,
+            delta_color="inverse" if FIGURES[key].higher_is_better is False else "normal",
+            delta_description="本周较上周同期", help=FIGURES[key].definition, border=True,
         )
+
+
+def figure(key: str, values: dict) -> tuple[str, str, str]:
+    """(label, formatted value, definition) of a registry figure, for `row`."""
+    return FIGURES[key].label, value(key, values[key]), FIGURES[key].definition
 
 
 def row(*figures, where=st) -> None:
     """A row of bordered tiles, each (label, formatted value, help text)."""
     for col, (label, value, help_) in zip(where.columns(len(figures)), figures):
         col.metric(label, value, help=help_, border=True)
+
+
+def definitions(keys, where=st) -> None:
+    """The 指标口径 box: each figure's label and definition, from the registry."""
+    with where.expander("指标口径"):
+        st.markdown(glossary(dict.fromkeys(keys)))

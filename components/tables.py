@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from components import format as fmt
+from data_access import figures
 from data_access import glossary as g
 
 TICKET_COLUMNS = {
@@ -48,3 +49,19 @@ def downloads(frame: pd.DataFrame, name: str, key: str) -> None:
     right.download_button("下载 Excel", excel_bytes(frame, name), file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}_xlsx", icon=":material/download:")
+
+
+def figure_columns(codes) -> dict:
+    """st.dataframe column configs for columns named by registry figures or glossary columns:
+    the label from the registry (or glossary), rates as bars from 0 to 100%."""
+    configs = {}
+    for code in codes:
+        label = figures.column_label(code)
+        if code in figures.FIGURES and figures.FIGURES[code].is_rate:
+            configs[code] = st.column_config.ProgressColumn(label, min_value=0, max_value=1,
+                                                            format="percent")
+        elif code in figures.FIGURES or code == "population":
+            configs[code] = st.column_config.NumberColumn(label, format="localized")
+        else:
+            configs[code] = label
+    return configs

@@ -49,8 +49,10 @@ def upgrade(engine) -> str:
         config.attributes["connection"] = conn
         current = MigrationContext.configure(conn).get_current_revision()
         if current is None and "towns" in inspect(conn).get_table_names():
-            # built by the sample generator (create_all) at version 1: adopt it
-            command.stamp(config, FIRST_REVISION)
+            # built by the sample generator (create_all): adopt it at the version it records
+            version = conn.execute(select(meta.c.value).where(
+                meta.c.key == "schema_version")).scalar() or FIRST_REVISION
+            command.stamp(config, f"{int(version):04d}")
         command.upgrade(config, "head")
         return MigrationContext.configure(conn).get_current_revision()
 

@@ -1,19 +1,19 @@
 """Visit coverage in detail: per officer, by level, town and target kind, the gaps, diaries.
 
-Coverage follows visits.py: an assigned (officer, target) pair is covered when that officer
-visited that target in the period. A town filter keeps the targets of that town (and so
-the officers assigned to them).
+Coverage is the registry's 走访覆盖率 (figures.py): an assigned (officer, target) pair is
+covered when that officer visited that target in the period. A town filter keeps the
+targets of that town (and so the officers assigned to them).
 """
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, literal, select
 
 from data_access import glossary as g
+from data_access import ticket_state as ts
+from data_access.figures import family_query, pair_visited
 from data_access.filters import Filters
 from data_access.result import count_if, fetch, monday_of, weeks_between
 from data_access.schema import assignments, grid_cells, officers, targets, tickets, towns, visits
-from data_access.tickets import is_resolved, state
-from data_access.visits import fetch_pairs_by, in_period, pair_visited, town_scope
 
 RECORD_FIELDS = list(g.VISIT_RECORD_FIELDS)
 
@@ -38,7 +38,8 @@ def fetch_coverage_by(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
 
     Columns: key (str), assigned (int), visited (int), coverage_rate (0–1).
     """
-    out = fetch_pairs_by(conn, f, COVERAGE_BY[by])
+    names, query = family_query(conn, f, "pairs", COVERAGE_BY[by])
+    out = fetch(conn, query.group_by(COVERAGE_BY[by]), {"key": "str", **dict.fromkeys(names, "int")})
     out["coverage_rate"] = out["visited"] / out["assigned"]
     return out.sort_values("key", ignore_index=True)
 
@@ -53,22 +54,24 @@ def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
     pairs = (select(assignments.c.officer_id, func.count().label("assigned"),
                     count_if(pair_visited(f)).label("visited"))
              .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
-             .where(*town_scope(f)).group_by(assignments.c.officer_id).subquery())
+             .where(*f.town(targets.c.town_code)).group_by(assignments.c.officer_id).subquery())
     made = (select(visits.c.officer_id, func.count().label("visits"),
                    func.sum(visits.c.problems_raised).label("problems"))
             .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-            .where(*in_period(f), *town_scope(f)).group_by(visits.c.officer_id).subquery())
+            .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code))
+              .group_by(visits.c.officer_id).subquery())
     last = (select(visits.c.officer_id, func.max(visits.c.visited_at).label("last_at"))
             .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-            .where(visits.c.visited_at < f.as_of, *town_scope(f))
+            .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code))
             .group_by(visits.c.officer_id).subquery())
-    st = state(f)
+    st = ts.state(f)
     raised = (select(visits.c.officer_id, func.count(tickets.c.id).label("tickets"),
-                     count_if(is_resolved(st)).label("resolved"))
+                     count_if(ts.is_resolved(st)).label("resolved"))
               .select_from(tickets.join(visits, visits.c.id == tickets.c.visit_id)
                            .join(targets, targets.c.id == visits.c.target_id)
                            .outerjoin(st, st.c.ticket_id == tickets.c.id))
-              .where(*in_period(f), *town_scope(f)).group_by(visits.c.officer_id).subquery())
+              .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code))
+              .group_by(visits.c.officer_id).subquery())
     query = (select(officers.c.id, officers.c.name, officers.c.level, officers.c.department,
                     towns.c.name, pairs.c.assigned, pairs.c.visited, made.c.visits,
                     made.c.problems, raised.c.tickets, raised.c.resolved, last.c.last_at)
@@ -99,7 +102,7 @@ def fetch_unvisited_targets(conn: Connection, f: Filters) -> pd.DataFrame:
                           .join(officers, officers.c.id == assignments.c.officer_id)
                           .join(towns, towns.c.code == targets.c.town_code)
                           .outerjoin(grid_cells, grid_cells.c.code == targets.c.grid_cell_code))
-             .where(*town_scope(f), ~targets.c.id.in_(covered))
+             .where(*f.town(targets.c.town_code), ~targets.c.id.in_(covered))
              .group_by(targets.c.id, targets.c.name, target_group, towns.c.name,
                        grid_cells.c.name, targets.c.lat, targets.c.lon, targets.c.town_code)
              .order_by(targets.c.town_code, targets.c.name))
@@ -118,7 +121,8 @@ def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str]) ->
     day = func.date(visits.c.visited_at).label("day")
     daily = fetch(conn, select(visits.c.officer_id, day, func.count())
                   .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                  .where(*in_period(f), *town_scope(f), visits.c.officer_id.in_(officer_ids))
+                  .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
+                         visits.c.officer_id.in_(officer_ids))
                   .group_by(visits.c.officer_id, day),
                   {"officer_id": "str", "day": "date", "visits": "int"})
     daily["week"] = monday_of(daily["day"])
@@ -136,7 +140,8 @@ def fetch_diary_mix(conn: Connection, f: Filters) -> pd.DataFrame:
     complete = and_(*(visits.c[name].is_(True) for name in RECORD_FIELDS))
     out = fetch(conn, select(visits.c.diary_type, func.count(), count_if(complete))
                 .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                .where(*in_period(f), *town_scope(f)).group_by(visits.c.diary_type)
+                .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code))
+                .group_by(visits.c.diary_type)
                 .order_by(visits.c.diary_type),
                 {"diary_type": "str", "visits": "int", "complete": "int"})
     out["complete_rate"] = out["complete"] / out["visits"]
@@ -150,7 +155,7 @@ def list_officers(conn: Connection, f: Filters) -> pd.DataFrame:
     """
     assigned = (select(assignments.c.officer_id)
                 .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
-                .where(*town_scope(f)))
+                .where(*f.town(targets.c.town_code)))
     return fetch(conn, select(officers.c.id, officers.c.name, officers.c.level,
                               officers.c.department)
                  .where(officers.c.id.in_(assigned)).order_by(officers.c.id),
@@ -164,7 +169,7 @@ def fetch_officer_targets(conn: Connection, f: Filters, officer_id: str) -> pd.D
     last_visit_at (datetime, the officer's last visit before as_of, NaT if never).
     """
     mine = and_(visits.c.officer_id == officer_id, visits.c.target_id == targets.c.id)
-    in_p = (select(func.count()).where(mine, *in_period(f)).scalar_subquery())
+    in_p = (select(func.count()).where(mine, *f.period(visits.c.visited_at)).scalar_subquery())
     last = (select(func.max(visits.c.visited_at)).where(mine, visits.c.visited_at < f.as_of)
             .scalar_subquery())
     return fetch(conn, select(targets.c.id, targets.c.name, target_group, towns.c.name,
@@ -188,8 +193,58 @@ def fetch_officer_visits(conn: Connection, f: Filters, officer_id: str) -> pd.Da
                               visits.c.visited_at, visits.c.problems_raised, raised,
                               case((complete, True), else_=False))
                  .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                 .where(visits.c.officer_id == officer_id, *in_period(f))
+                 .where(visits.c.officer_id == officer_id, *f.period(visits.c.visited_at))
                  .order_by(visits.c.visited_at.desc()),
                  {"visit_id": "str", "target": "str", "diary_type": "str",
                   "visited_at": "datetime", "problems_raised": "int", "tickets": "int",
                   "record_complete": "bool"})
+def count_uncovered_targets(conn: Connection, *, kinds: tuple[str, ...],
+                            above_scale_only: bool = False) -> int:
+    """Targets of `kinds` that no officer is assigned to (full coverage means 0)."""
+    clauses = [targets.c.kind.in_(kinds)]
+    if above_scale_only:
+        clauses.append(targets.c.above_scale.is_(True))
+    assigned = select(assignments.c.target_id).distinct().scalar_subquery()
+    return conn.execute(
+        select(func.count()).where(*clauses, ~targets.c.id.in_(assigned))
+    ).scalar()
+
+
+def count_targets(conn: Connection, *, kinds: tuple[str, ...], above_scale_only=False) -> int:
+    clauses = [targets.c.kind.in_(kinds)]
+    if above_scale_only:
+        clauses.append(targets.c.above_scale.is_(True))
+    return conn.execute(select(func.count()).select_from(targets).where(and_(*clauses))).scalar()
+
+
+def fetch_gaps_by_officer(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Per officer (by id: officers who share a name stay apart), their assigned targets
+    that none of the target's officers visited in the period; most first.
+
+    Columns: officer_id, officer, department (str), unvisited (int).
+    """
+    covered = select(assignments.c.target_id).where(pair_visited(f))
+    query = (select(officers.c.id, officers.c.name, officers.c.department, func.count())
+             .select_from(assignments.join(officers, officers.c.id == assignments.c.officer_id)
+                          .join(targets, targets.c.id == assignments.c.target_id))
+             .where(*f.town(targets.c.town_code), ~targets.c.id.in_(covered))
+             .group_by(officers.c.id, officers.c.name, officers.c.department))
+    out = fetch(conn, query, {"officer_id": "str", "officer": "str", "department": "str",
+                              "unvisited": "int"})
+    return out.sort_values(["unvisited", "officer_id"], ascending=[False, True],
+                           ignore_index=True)
+
+
+def fetch_gaps_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
+    """Per town, assigned targets that none of their officers visited in the period; most
+    first. Columns: town_code, town (str), unvisited (int)."""
+    covered = select(assignments.c.target_id).where(pair_visited(f))
+    assigned = select(assignments.c.target_id).distinct()
+    query = (select(towns.c.code, towns.c.name, func.count())
+             .select_from(targets.join(towns, towns.c.code == targets.c.town_code))
+             .where(*f.town(targets.c.town_code), targets.c.id.in_(assigned),
+                    ~targets.c.id.in_(covered))
+             .group_by(towns.c.code, towns.c.name))
+    out = fetch(conn, query, {"town_code": "str", "town": "str", "unvisited": "int"})
+    return out.sort_values(["unvisited", "town_code"], ascending=[False, True],
+                           ignore_index=True)

@@ -2,7 +2,11 @@
 
 Every query takes one. The period is a closed range of days [start, end]; `as_of` is the
 moment at which "open" and "overdue" are judged (now for a period that reaches today,
-else the end of the period's last day).
+else the end of the period's last day). Nothing at or after `as_of` is ever counted.
+
+The filters own the filtering: queries call `f.town(column)`, `f.period(column)`,
+`f.period_days(column)`, `f.known(column)` and `f.ticket_choices(table)` rather than spelling
+the conditions themselves, so a new rule (a town scope, a cut-off) is added here once.
 """
 
 from dataclasses import dataclass, replace
@@ -19,7 +23,9 @@ def local_now() -> datetime:
     return datetime.now(TZ).replace(tzinfo=None, microsecond=0)
 
 
+CAMPAIGN = "campaign"
 PERIODS = {
+    CAMPAIGN: "活动以来",
     "this_week": "本周",
     "last_week": "上周",
     "last_30_days": "近30天",
@@ -28,9 +34,13 @@ PERIODS = {
 }
 
 
-def period_range(period: str, today: date) -> tuple[date, date]:
-    """The first and last day of a named period, seen from `today`."""
+def period_range(period: str, today: date,
+                 campaign_start: date | None = None) -> tuple[date, date]:
+    """The first and last day of a named period, seen from `today`. The campaign runs from
+    `campaign_start` (default: 1 January) to today."""
     monday = today - timedelta(days=today.weekday())
+    if period == CAMPAIGN:
+        return min(campaign_start or today.replace(month=1, day=1), today), today
     if period == "this_week":
         return monday, today
     if period == "last_week":
@@ -68,8 +78,9 @@ class Filters:
             raise ValueError(f"未知的工作专班: {self.task_force!r}")
 
     @classmethod
-    def for_period(cls, period: str, now: datetime, **kw) -> "Filters":
-        start, end = period_range(period, now.date())
+    def for_period(cls, period: str, now: datetime, campaign_start: date | None = None,
+                   **kw) -> "Filters":
+        start, end = period_range(period, now.date(), campaign_start)
         return cls.between(start, end, now, **kw)
 
     @classmethod
@@ -90,6 +101,31 @@ class Filters:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
+
+    # --- the filtering, written once -------------------------------------------------------
+    def town(self, column) -> list:
+        """WHERE clauses keeping the chosen town on a town-code column."""
+        return [column == self.town_code] if self.town_code else []
+
+    def known(self, column) -> list:
+        """WHERE clauses keeping what had happened before `as_of` (a datetime column)."""
+        return [column < self.as_of]
+
+    def period(self, column) -> list:
+        """WHERE clauses keeping a datetime column inside the period and before `as_of`."""
+        return [column >= self.start_at, column < self.end_before, column < self.as_of]
+
+    def period_days(self, column) -> list:
+        """WHERE clauses keeping a date column on the period's days, up to `as_of`'s day."""
+        return [column >= self.start, column <= min(self.end, self.as_of.date())]
+
+    def ticket_choices(self, table) -> list:
+        """WHERE clauses for the choices about tickets (town, category, source, department,
+        专班) on `tickets` or a table with the same columns."""
+        chosen = {"category": self.category, "source": self.source,
+                  "department": self.department, "task_force": self.task_force}
+        return self.town(table.c.town_code) + [
+            table.c[name] == value for name, value in chosen.items() if value is not None]
 
     def with_town(self, town_code: str | None) -> "Filters":
         return replace(self, town_code=town_code)

@@ -15,7 +15,10 @@ import math
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from data_access import figures
+from data_access import ticket_state as ts
 from data_access.filters import Filters
+from data_access.programmes import OLD_COMPOUND_BEFORE
 from data_access.result import fetch
 from data_access.schema import (
     clinic_points,
@@ -28,20 +31,14 @@ from data_access.schema import (
     towns,
     visits,
 )
-from data_access.tickets import evaluation_counts, fetch_grouped, scope
-from data_access.visits import fetch_pairs_by, in_period
 
 # Haishu's extent in WGS-84 (haishu_facts.md §3), with a margin of about 2 km.
 DISTRICT_BBOX = (121.115, 29.705, 121.577, 29.972)  # west, south, east, north
 
-METRICS = {
-    "tickets_per_1k": "每千人问题数",
-    "open_tickets": "在办问题",
-    "overdue_tickets": "超期问题",
-    "coverage_rate": "走访覆盖率",
-    "satisfaction_rate": "满意率",
-}
-HIGHER_IS_BETTER = {"coverage_rate", "satisfaction_rate"}
+# The figures a map area may be coloured by (labels and definitions: the registry).
+METRIC_FIGURES = ["tickets_per_1k", "open", "overdue", "coverage_rate", "satisfaction_rate"]
+METRICS = {code: figures.label(code) for code in METRIC_FIGURES}
+HIGHER_IS_BETTER = {c for c in METRIC_FIGURES if figures.FIGURES[c].higher_is_better}
 
 # What groups the area metrics: cells or towns. Looked up, never pasted into SQL.
 AREAS = {
@@ -95,29 +92,35 @@ def fetch_shapes(conn: Connection, area: str, town_code: str | None = None) -> p
 def fetch_area_metrics(conn: Connection, f: Filters, area: str) -> pd.DataFrame:
     """The METRICS per grid cell or per town (all areas, zeros where nothing happened).
 
-    Columns: code (str); population, open_tickets, overdue_tickets, tickets (int);
-    tickets_per_1k, coverage_rate, satisfaction_rate (float; rates NaN when undefined).
+    Columns: code (str); population, collected (int); then METRIC_FIGURES (figures.grouped).
     """
-    table, code, ticket_area, target_area = AREAS[area]
-    stock = fetch_grouped(conn, f, ticket_area).rename(columns={
-        "key": "code", "collected": "tickets", "open": "open_tickets",
-        "overdue": "overdue_tickets"})
-    rated = fetch(conn, evaluation_counts(f, ticket_area),
-                  {"code": "str", "evaluations": "int", "satisfied": "int"})
-    pairs = fetch_pairs_by(conn, f, target_area).rename(columns={"key": "code"})
-    areas = fetch(conn, select(code, table.c.population), {"code": "str", "population": "int"})
-    out = areas
-    for part in (stock, rated, pairs):
-        out = out.merge(part, on="code", how="left")
-    counts = ["open_tickets", "overdue_tickets", "tickets", "evaluations", "satisfied",
-              "assigned", "visited"]
-    out[counts] = out[counts].fillna(0).astype("int64")
-    out["tickets_per_1k"] = out["tickets"] / out["population"].where(out["population"] > 0) * 1000
-    out["coverage_rate"] = out["visited"] / out["assigned"].where(out["assigned"] > 0)
-    out["satisfaction_rate"] = out["satisfied"] / out["evaluations"].where(out["evaluations"] > 0)
-    keep = ["code", "population", "open_tickets", "overdue_tickets", "tickets", "tickets_per_1k",
-            "coverage_rate", "satisfaction_rate"]
-    return out[keep]
+    by = {"cell": "grid_cell_code", "town": "town_code"}[area]
+    out = figures.grouped(conn, f, by, ["population", "collected", *METRIC_FIGURES])
+    return out.rename(columns={"key": "code"})
+
+
+def fetch_worst_stage(conn: Connection, f: Filters, area: str) -> pd.DataFrame:
+    """Per grid cell or town with open tickets at as_of: the step of the loop where its open
+    tickets wait longest (the step of its longest-waiting ticket).
+
+    Columns: code (str), worst_stage (str, a key of g.WAITING_STAGES), wait_hours (float,
+    how long that ticket has waited in it), open (int, the area's open tickets).
+    """
+    column = {"cell": tickets.c.grid_cell_code, "town": tickets.c.town_code}[area]
+    st = ts.state(f)
+    stage = ts.waiting_stage(st).label("stage")
+    waited = func.max(ts.epoch(f.as_of) - ts.seconds(ts.waiting_since(st)))
+    rows = fetch(conn, select(column, stage, waited, func.count())
+                 .select_from(ts.joined(st))
+                 .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets),
+                        ts.is_open(st), column.is_not(None))
+                 .group_by(column, stage),
+                 {"code": "str", "worst_stage": "str", "wait_seconds": "float", "open": "int"})
+    rows["open"] = rows.groupby("code")["open"].transform("sum")
+    worst = rows.sort_values(["code", "wait_seconds"], ascending=[True, False])
+    worst = worst.drop_duplicates("code", ignore_index=True)
+    worst["wait_hours"] = worst.pop("wait_seconds") / 3600
+    return worst[["code", "worst_stage", "wait_hours", "open"]]
 
 
 def fetch_clinic_points(conn: Connection, f: Filters) -> pd.DataFrame:
@@ -146,14 +149,16 @@ def fetch_clinic_points(conn: Connection, f: Filters) -> pd.DataFrame:
                                "stops": "int"})
 
 
-def fetch_compounds(conn: Connection) -> pd.DataFrame:
-    """The old compounds. Columns: code, name, town_code, grid_cell_code, renovation_stage
-    (str); built_year, households, lifts_installed (int); property_upgrade_done (bool);
-    lat, lon (float)."""
+def fetch_compounds(conn: Connection, f: Filters | None = None) -> pd.DataFrame:
+    """The old compounds (built before 2000) of the filtered town. Columns: code, name,
+    town_code, grid_cell_code, renovation_stage (str); built_year, households,
+    lifts_installed (int); property_upgrade_done (bool); lat, lon (float)."""
     c = compounds.c
     return fetch(conn, select(c.code, c.name, c.town_code, c.grid_cell_code, c.renovation_stage,
                               c.built_year, c.households, c.lifts_installed,
-                              c.property_upgrade_done, c.lat, c.lon).order_by(c.code),
+                              c.property_upgrade_done, c.lat, c.lon)
+                 .where(c.built_year < OLD_COMPOUND_BEFORE, *(f.town(c.town_code) if f else []))
+                 .order_by(c.code),
                  {"code": "str", "name": "str", "town_code": "str", "grid_cell_code": "str",
                   "renovation_stage": "str", "built_year": "int", "households": "int",
                   "lifts_installed": "int", "property_upgrade_done": "bool", "lat": "float",
@@ -164,7 +169,8 @@ def fetch_ticket_points(conn: Connection, f: Filters) -> pd.DataFrame:
     """Where the period's tickets lie. Columns: lat, lon (float); tickets with no location
     are absent."""
     return fetch(conn, select(tickets.c.lat, tickets.c.lon)
-                 .where(*scope(f), tickets.c.lat.is_not(None), tickets.c.lon.is_not(None)),
+                 .where(*f.period(tickets.c.reported_at), *f.ticket_choices(tickets),
+                        tickets.c.lat.is_not(None), tickets.c.lon.is_not(None)),
                  {"lat": "float", "lon": "float"})
 
 
@@ -192,7 +198,7 @@ def fetch_cell_visits(conn: Connection, f: Filters, cell_code: str, limit: int =
                               visits.c.diary_type, visits.c.problems_raised)
                  .select_from(visits.join(targets, targets.c.id == visits.c.target_id)
                               .join(officers, officers.c.id == visits.c.officer_id))
-                 .where(targets.c.grid_cell_code == cell_code, *in_period(f))
+                 .where(targets.c.grid_cell_code == cell_code, *f.period(visits.c.visited_at))
                  .order_by(visits.c.visited_at.desc()).limit(limit),
                  {"visited_at": "datetime", "officer": "str", "target": "str",
                   "diary_type": "str", "problems_raised": "int"})

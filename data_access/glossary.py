@@ -34,16 +34,36 @@ VISIT_RECORD_FIELDS = {
     "left_responsibility": "留下责任担当",
 }
 
-# The closed loop in order; supervised and reopened are side events, not funnel stages.
+# The district's own ticket flow (the seed): 上报 (可报) → 派单 → 接单 (or 退单, back to 派单)
+# → 协调交办 where several units must act → 办结 → 对账销号 (the dispatcher checks the result
+# and signs it off) → 评价 (可评). The funnel follows LOOP_STAGES; 协调交办 is taken only by
+# tickets that need several units, so it is a stage but not a funnel step.
 STAGES = {
     "reported": "上报",
-    "accepted": "受理",
-    "assigned": "交办",
+    "dispatched": "派单",
+    "accepted": "接单",
+    "coordinated": "协调交办",
     "resolved": "办结",
+    "signed_off": "对账销号",
     "evaluated": "评价",
 }
-SIDE_EVENTS = {"supervised": "督办", "reopened": "重办"}
+LOOP_STAGES = ["reported", "dispatched", "accepted", "resolved", "signed_off", "evaluated"]
+SIDE_EVENTS = {"rejected": "退单", "supervised": "督办", "reopened": "重办"}
 ALL_EVENTS = {**STAGES, **SIDE_EVENTS}
+# Stage codes of schema version 1 and what they are in the district's flow (migration 0002).
+STAGES_V1 = {"accepted": "dispatched", "assigned": "accepted"}
+
+# Where an open ticket waits: the step it has not yet taken (the map colours by it).
+WAITING_STAGES = {"dispatched": "待派单", "accepted": "待接单", "resolved": "办理中（待办结）"}
+
+# Time limit to resolve, in working days from the day of reporting, per category (the
+# default; a deployment sets its own in the ticket_time_limits table).
+TIME_LIMIT_WORKDAYS = {"enterprise_development": 10, "grassroots_governance": 15, "livelihood": 7}
+# Resolved faster than this after reporting is implausible for the category (hours).
+IMPLAUSIBLY_FAST_HOURS = {"enterprise_development": 4, "grassroots_governance": 2, "livelihood": 1}
+# A resolved problem reported again in the same grid cell and category within this many
+# days counts as a repeat report.
+REPEAT_REPORT_DAYS = 30
 
 SOURCES = {
     "visit": "走访",
@@ -124,26 +144,14 @@ SUPERVISION_FOCUS = {
 
 SUPERVISION_STATUS = {"not_started": "未启动", "in_progress": "推进中", "completed": "已完成"}
 
-# Column names of the DataFrames that data_access returns, as table headers.
+# Column names of the DataFrames that data_access returns, as table headers. Columns that
+# hold a figure (collected, resolution_rate, …) take their label from figures.FIGURES.
 COLUMNS = {
     "town": "镇(乡)街道",
     "town_code": "区划代码",
     "grid_cell": "网格",
     "grid_cell_code": "网格编码",
     "tickets": "问题数",
-    "collected": "收集问题",
-    "resolved": "已解决",
-    "resolution_rate": "化解率",
-    "open": "在办",
-    "overdue": "超期",
-    "satisfaction_rate": "满意率",
-    "evaluations": "评价数",
-    "visits": "走访次数",
-    "coverage_rate": "走访覆盖率",
-    "assigned": "联系对象",
-    "visited": "已走访对象",
-    "clinic_visits": "巡回医疗人次",
-    "hotline_services": "81890服务量",
     "population": "常住人口",
     "week": "周",
     "day": "日期",
@@ -158,35 +166,9 @@ COLUMNS = {
     "due_at": "办理时限",
 }
 
-# The headline figures of the overview, in the order of the tiles.
-KPIS = {
-    "collected": "收集问题",
-    "resolved": "已解决",
-    "resolution_rate": "化解率",
-    "overdue": "超期未办结",
-    "satisfaction_rate": "满意率",
-    "visits": "走访次数",
-    "coverage_rate": "走访覆盖率",
-    "clinic_visits": "巡回医疗人次",
-    "hotline_services": "81890服务量",
-}
-
 
 def label(mapping: dict[str, str], code: str | None) -> str:
     """The Chinese word for `code`, or the code itself when the glossary lacks it."""
     if code is None:
         return "—"
     return mapping.get(code, code)
-
-# What each headline figure means: shown as help on the tiles, kept true to the queries.
-KPI_DEFINITIONS = {
-    "collected": "本期上报的问题数（可报）",
-    "resolved": "本期上报的问题中，截至期末已办结且未被重办的问题数",
-    "resolution_rate": "化解率 = 已解决 ÷ 收集问题",
-    "overdue": "截至期末未办结且已超过办理时限的问题（存量，不限上报时间）",
-    "satisfaction_rate": "满意率 = 本期评价中 4–5 分的评价数 ÷ 本期评价数（可评）",
-    "visits": "本期干部走访次数（企情/民情/基层日记）",
-    "coverage_rate": "走访覆盖率 = 本期已走访的联系关系 ÷ 全部联系关系（干部—联系对象）",
-    "clinic_visits": "本期高山巡回卫生健康服务点服务人次",
-    "hotline_services": "本期81890服务平台服务量",
-}

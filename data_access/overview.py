@@ -1,52 +1,32 @@
-"""The overview's figures: headline KPIs and the per-town comparison, from the domain modules."""
+"""The overview's figures: the headline tiles and the towns side by side, from the registry."""
 
 import pandas as pd
 from sqlalchemy import Connection
 
-from data_access import places, programmes, tickets, visits
+from data_access import figures, places
 from data_access.filters import Filters
+
+# The headline tiles, in screen order: the closed loop, then visits and services.
+LOOP_TILES = ["collected", "resolved", "resolution_rate", "overdue", "satisfaction_rate"]
+WORK_TILES = ["visits", "coverage_rate", "clinic_visits", "hotline_services"]
+TOWN_FIGURES = ["collected", "resolved", "resolution_rate", "overdue", "visits",
+                "coverage_rate", "clinic_visits", "hotline_services"]
 
 
 def fetch_kpis(conn: Connection, f: Filters) -> dict:
-    """The headline figures for the filters; keys are those of glossary.KPIS.
-
-    collected, resolved, overdue, visits, clinic_visits, hotline_services: int;
-    resolution_rate, satisfaction_rate, coverage_rate: 0–1 (NaN when undefined).
-    """
-    t = tickets.fetch_headline(conn, f)
-    v = visits.fetch_headline(conn, f)
-    return {
-        "collected": t["collected"],
-        "resolved": t["resolved"],
-        "resolution_rate": t["resolution_rate"],
-        "overdue": t["overdue"],
-        "satisfaction_rate": t["satisfaction_rate"],
-        "visits": v["visits"],
-        "coverage_rate": v["coverage_rate"],
-        "clinic_visits": programmes.sum_clinic_visits(conn, f),
-        "hotline_services": programmes.sum_hotline_services(conn, f),
-    }
+    """The headline figures of LOOP_TILES and WORK_TILES (figures.headline)."""
+    return figures.headline(conn, f, LOOP_TILES + WORK_TILES)
 
 
 def fetch_town_comparison(conn: Connection, f: Filters) -> pd.DataFrame:
     """One row per town (all 17, or the filtered one), in code order.
 
-    Columns: town_code, town (str); population, collected, resolved, overdue, visits,
-    assigned, visited, clinic_visits, hotline_services (int); resolution_rate,
-    coverage_rate (0–1 float), hotline_per_10k (float, services per 10,000 residents).
+    Columns: town_code, town (str), population (int), then TOWN_FIGURES (figures.grouped).
     """
     towns = places.list_towns(conn)[["town_code", "town", "population"]]
-    if f.town_code:
-        towns = towns[towns["town_code"] == f.town_code]
-    out = towns
-    for part in (tickets.fetch_by_town(conn, f), visits.fetch_by_town(conn, f),
-                 programmes.fetch_clinic_visits_by_town(conn, f),
-                 programmes.fetch_hotline_by_town(conn, f)):
-        out = out.merge(part, on="town_code", how="left")
-    counts = ["collected", "resolved", "overdue", "visits", "assigned", "visited",
-              "clinic_visits", "hotline_services"]
+    towns = towns[towns["town_code"] == f.town_code] if f.town_code else towns
+    per_town = figures.grouped(conn, f, "town_code", TOWN_FIGURES)
+    out = towns.merge(per_town.rename(columns={"key": "town_code"}), on="town_code", how="left")
+    counts = [c for c in TOWN_FIGURES if not figures.FIGURES[c].is_rate]
     out[counts] = out[counts].fillna(0).astype("int64")
-    out["resolution_rate"] = out["resolved"] / out["collected"].where(out["collected"] > 0)
-    out["coverage_rate"] = out["visited"] / out["assigned"].where(out["assigned"] > 0)
-    out["hotline_per_10k"] = out["hotline_services"] / out["population"] * 10_000
     return out.reset_index(drop=True)

@@ -17,7 +17,6 @@ from data_access.schema import (
     clinic_services,
     compounds,
     enforcement_items,
-    hotline_daily,
     open_space_sessions,
     red_helper_cases,
     red_helpers,
@@ -26,50 +25,7 @@ from data_access.schema import (
     supervision_items,
 )
 
-
-def _days(column, f: Filters) -> list:
-    return [column >= f.start, column <= f.end]
-
-
-def _town(column, f: Filters) -> list:
-    return [column == f.town_code] if f.town_code else []
-
-
-def sum_clinic_visits(conn: Connection, f: Filters) -> int:
-    """Person-visits (人次) served at the mountain clinic points in the period."""
-    return int(conn.execute(
-        select(func.coalesce(func.sum(clinic_services.c.person_visits), 0))
-        .select_from(clinic_services.join(clinic_points,
-                                          clinic_points.c.code == clinic_services.c.point_code))
-        .where(*_days(clinic_services.c.served_on, f), *_town(clinic_points.c.town_code, f))
-    ).scalar())
-
-
-def sum_hotline_services(conn: Connection, f: Filters) -> int:
-    """Services delivered by the 81890 platform in the period."""
-    return int(conn.execute(
-        select(func.coalesce(func.sum(hotline_daily.c.services), 0))
-        .where(*_days(hotline_daily.c.day, f), *_town(hotline_daily.c.town_code, f))
-    ).scalar())
-
-
-def fetch_clinic_visits_by_town(conn: Connection, f: Filters):
-    """Columns: town_code (str), clinic_visits (int). Towns without clinic points are absent."""
-    return fetch(conn, select(clinic_points.c.town_code, func.sum(clinic_services.c.person_visits))
-                 .select_from(clinic_services.join(
-                     clinic_points, clinic_points.c.code == clinic_services.c.point_code))
-                 .where(*_days(clinic_services.c.served_on, f),
-                        *_town(clinic_points.c.town_code, f))
-                 .group_by(clinic_points.c.town_code),
-                 {"town_code": "str", "clinic_visits": "int"})
-
-
-def fetch_hotline_by_town(conn: Connection, f: Filters):
-    """Columns: town_code (str), hotline_services (int)."""
-    return fetch(conn, select(hotline_daily.c.town_code, func.sum(hotline_daily.c.services))
-                 .where(*_days(hotline_daily.c.day, f), *_town(hotline_daily.c.town_code, f))
-                 .group_by(hotline_daily.c.town_code),
-                 {"town_code": "str", "hotline_services": "int"})
+OLD_COMPOUND_BEFORE = 2000  # 老小区: compounds built before 2000
 
 
 def count_clinic_points(conn: Connection) -> int:
@@ -77,7 +33,9 @@ def count_clinic_points(conn: Connection) -> int:
 
 
 def count_compounds(conn: Connection, *, upgraded_only: bool = False) -> int:
-    query = select(func.count()).select_from(compounds)
+    """Old compounds (built before 2000), or those of them whose 物业提价提质 is done."""
+    query = select(func.count()).select_from(compounds).where(
+        compounds.c.built_year < OLD_COMPOUND_BEFORE)
     if upgraded_only:
         query = query.where(compounds.c.property_upgrade_done.is_(True))
     return conn.execute(query).scalar()
@@ -96,7 +54,7 @@ def fetch_clinic_monthly(conn: Connection, f: Filters) -> pd.DataFrame:
                                func.sum(clinic_services.c.person_visits))
                   .select_from(clinic_services.join(
                       clinic_points, clinic_points.c.code == clinic_services.c.point_code))
-                  .where(*_days(day, f), *_town(clinic_points.c.town_code, f))
+                  .where(*f.period_days(day), *f.town(clinic_points.c.town_code))
                   .group_by(day, clinic_points.c.town_code),
                   {"day": "date", "town_code": "str", "person_visits": "int"})
     return _monthly(daily, ["town_code"], "person_visits")
@@ -110,7 +68,7 @@ def fetch_agent_services(conn: Connection, f: Filters) -> pd.DataFrame:
     day = agent_services.c.served_on
     daily = fetch(conn, select(day, agent_services.c.town_code, agent_services.c.item,
                                func.sum(agent_services.c.cases))
-                  .where(*_days(day, f), *_town(agent_services.c.town_code, f))
+                  .where(*f.period_days(day), *f.town(agent_services.c.town_code))
                   .group_by(day, agent_services.c.town_code, agent_services.c.item),
                   {"day": "date", "town_code": "str", "item": "str", "cases": "int"})
     return _monthly(daily, ["town_code", "item"], "cases")
@@ -133,7 +91,8 @@ def fetch_compound_stages(conn: Connection, f: Filters) -> pd.DataFrame:
     return fetch(conn, select(c.renovation_stage, func.count(), func.sum(c.households),
                               count_if(c.property_upgrade_done.is_(True)),
                               func.sum(c.lifts_installed))
-                 .where(*_town(c.town_code, f)).group_by(c.renovation_stage),
+                 .where(c.built_year < OLD_COMPOUND_BEFORE, *f.town(c.town_code))
+                 .group_by(c.renovation_stage),
                  {"renovation_stage": "str", "compounds": "int", "households": "int",
                   "upgraded": "int", "lifts": "int"})
 
@@ -146,7 +105,8 @@ def fetch_compound_list(conn: Connection, f: Filters) -> pd.DataFrame:
     return fetch(conn, select(c.code, c.name, c.town_code, c.renovation_stage, c.built_year,
                               c.households, c.lifts_installed, c.property_upgrade_done,
                               c.property_upgrade_on)
-                 .where(*_town(c.town_code, f)).order_by(c.town_code, c.code),
+                 .where(c.built_year < OLD_COMPOUND_BEFORE, *f.town(c.town_code))
+                 .order_by(c.town_code, c.code),
                  {"code": "str", "name": "str", "town_code": "str", "renovation_stage": "str",
                   "built_year": "int", "households": "int", "lifts_installed": "int",
                   "property_upgrade_done": "bool", "property_upgrade_on": "date"})
@@ -172,7 +132,7 @@ def fetch_open_space_themes(conn: Connection, f: Filters) -> pd.DataFrame:
                               func.sum(o.committee_members), func.sum(o.firms),
                               func.sum(o.party_members), func.sum(o.problems_raised),
                               func.sum(o.problems_solved))
-                 .where(*_days(o.held_on, f), *_town(o.town_code, f)).group_by(o.theme)
+                 .where(*f.period_days(o.held_on), *f.town(o.town_code)).group_by(o.theme)
                  .order_by(func.sum(o.problems_solved).desc()),
                  {"theme": "str", "sessions": "int", "residents": "int",
                   "committee_members": "int", "firms": "int", "party_members": "int",
@@ -183,7 +143,7 @@ def fetch_open_space_themes(conn: Connection, f: Filters) -> pd.DataFrame:
 
 def count_red_helpers(conn: Connection, f: Filters) -> int:
     return conn.execute(select(func.count()).select_from(red_helpers)
-                        .where(*_town(red_helpers.c.town_code, f))).scalar()
+                        .where(*f.town(red_helpers.c.town_code))).scalar()
 
 
 def fetch_red_helper_work(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
@@ -195,7 +155,7 @@ def fetch_red_helper_work(conn: Connection, f: Filters, by: str) -> pd.DataFrame
     r = red_helper_cases.c
     return fetch(conn, select(key, func.count(distinct(r.helper_id)), func.sum(r.problems_solved))
                  .select_from(red_helper_cases.join(red_helpers, red_helpers.c.id == r.helper_id))
-                 .where(*_days(r.solved_on, f), *_town(red_helpers.c.town_code, f))
+                 .where(*f.period_days(r.solved_on), *f.town(red_helpers.c.town_code))
                  .group_by(key).order_by(func.sum(r.problems_solved).desc()),
                  {"key": "str", "helpers": "int", "problems_solved": "int"})
 
@@ -217,7 +177,7 @@ def fetch_site_projects(conn: Connection, f: Filters) -> pd.DataFrame:
                               count_if(and_(raised, s.resolved_on <= f.end)),
                               count_if(still_open))
                  .select_from(site_projects.outerjoin(site_issues, s.project_code == p.code))
-                 .where(*_town(p.town_code, f))
+                 .where(*f.town(p.town_code))
                  .group_by(p.code, p.name, p.kind, p.town_code, p.secretary)
                  .order_by(count_if(still_open).desc(), p.code),
                  {"code": "str", "name": "str", "kind": "str", "town_code": "str",
@@ -231,7 +191,7 @@ def fetch_site_issue_kinds(conn: Connection, f: Filters) -> pd.DataFrame:
                               count_if(s.resolved_on <= f.end))
                  .select_from(site_issues.join(site_projects,
                                                site_projects.c.code == s.project_code))
-                 .where(*_days(s.raised_on, f), *_town(site_projects.c.town_code, f))
+                 .where(*f.period_days(s.raised_on), *f.town(site_projects.c.town_code))
                  .group_by(s.kind), {"kind": "str", "issues": "int", "resolved": "int"})
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -137,7 +137,8 @@ tickets = Table(
     _col("reporter_name", String(32), "name of the person who reported (mask in the UI)"),
     _col("reporter_phone", String(32), "phone of the reporter (mask in the UI)"),
     _col("reported_at", DateTime, "when the problem was reported (可报)", nullable=False),
-    _col("due_at", DateTime, "deadline for resolution", nullable=False),
+    _col("due_at", DateTime, "deadline for resolution: the category's time limit in working "
+         "days (ticket_time_limits) on the official calendar", nullable=False),
     _col("satisfaction", Integer, "evaluation score 1-5 by the served party (可评), NULL if none"),
     comment="问题: problems collected in the closed loop 可报、可办、可查、可督、可评",
 )
@@ -147,12 +148,33 @@ ticket_events = Table(
     _col("id", Integer, "event id", primary_key=True, autoincrement=True),
     _col("ticket_id", String(14), "ticket", ForeignKey("tickets.id"), nullable=False, index=True),
     _col("stage", String(32),
-         "reported | accepted | assigned | supervised | resolved | evaluated | reopened",
+         "reported | dispatched | accepted | rejected | coordinated | resolved | signed_off | "
+         "evaluated | supervised | reopened (上报 派单 接单 退单 协调交办 办结 对账销号 评价 督办 重办)",
          nullable=False),
     _col("at", DateTime, "when the ticket reached the stage", nullable=False),
     _col("actor", String(40), "department or person acting"),
     UniqueConstraint("ticket_id", "stage", "at", name="uq_ticket_events_natural"),
-    comment="问题流转: 派单 → 接单 → 协调交办 → 对账销号, one row per stage reached",
+    comment="问题流转: 上报 → 派单 → 接单 (退单) → 协调交办 → 办结 → 对账销号 → 评价, one row per "
+            "stage reached",
+)
+
+official_calendar = Table(
+    "official_calendar", metadata,
+    _col("day", Date, "a day whose status the official calendar sets", primary_key=True),
+    _col("is_workday", Boolean, "true: a working day (调休 make-up day); false: a holiday",
+         nullable=False),
+    _col("note", String(40), "e.g. 春节, 国庆节调休上班"),
+    comment="the State Council's holiday arrangement, where the district records it (e.g. next "
+            "year's, before the calendar library knows it); it overrides the library",
+)
+
+ticket_time_limits = Table(
+    "ticket_time_limits", metadata,
+    _col("category", String(30), "ticket category", primary_key=True),
+    _col("work_days", Integer, "working days from the day of reporting to the deadline",
+         nullable=False),
+    comment="办理时限 per category in working days; due_at = end of the N-th working day "
+            "after the day of reporting",
 )
 
 clinic_points = Table(

@@ -1,12 +1,12 @@
 """The tickets behind a number, and one ticket's stage history."""
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, select
+from sqlalchemy import Connection, case, select
 
+from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import fetch
 from data_access.schema import grid_cells, ticket_events, tickets, towns, visits
-from data_access.tickets import is_open, is_resolved, scope, state
 
 # Which tickets a list shows: the user's choice is looked up here.
 SHOWS = {
@@ -16,18 +16,23 @@ SHOWS = {
     "resolved": "已解决",
     "reopened": "曾重办",
     "supervised": "曾督办",
+    "bounced": "多次退单",
+    "signed_off_unscored": "销号未评价",
 }
 LIST_LIMIT = 2000
 
 
 def _status(st):
-    """The ticket's current status at as_of, as a stage code."""
+    """The ticket's status at as_of, as a code of g.ALL_EVENTS or g.WAITING_STAGES' stage:
+    the last step it took (评价, 对账销号, 办结) or, when open, 重办 or the step it took last."""
     return case(
-        (and_(st.c.reopened_at.is_not(None), ~is_resolved(st)), "reopened"),
-        (and_(is_resolved(st), st.c.evaluated_at > st.c.resolved_at), "evaluated"),
-        (is_resolved(st), "resolved"),
-        (st.c.assigned_at.is_not(None), "assigned"),
-        (st.c.accepted_at.is_not(None), "accepted"),
+        (ts.is_evaluated(st), "evaluated"),
+        (ts.is_signed_off(st), "signed_off"),
+        (ts.is_resolved(st), "resolved"),
+        (st.c.reopened_at.is_not(None), "reopened"),
+        (ts.reached(st, "accepted"), "accepted"),
+        (ts.reached(st, "dispatched"), "dispatched"),
+        (st.c.rejected_at.is_not(None), "rejected"),
         else_="reported",
     )
 
@@ -44,16 +49,20 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
     overdue (bool), satisfaction (float, NaN without evaluation), reporter_name,
     reporter_phone (str, unmasked: mask before showing), lat, lon (float).
     """
-    st = state(f)
-    open_now = is_open(st)
+    st = ts.state(f)
     conditions = {
         "all": [],
-        "open": [open_now],
-        "overdue": [open_now, tickets.c.due_at < f.as_of],
-        "resolved": [is_resolved(st)],
+        "open": [ts.is_open(st)],
+        "overdue": [ts.is_overdue(st, f)],
+        "resolved": [ts.is_resolved(st)],
         "reopened": [st.c.reopened_at.is_not(None)],
         "supervised": [st.c.supervisions > 0],
+        "bounced": [st.c.rejections >= 2],
+        "signed_off_unscored": [ts.is_signed_off(st), tickets.c.satisfaction.is_(None)],
     }[show]
+    known = [*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)]
+    if in_period:
+        known += f.period(tickets.c.reported_at)
     if grid_cell_code:
         conditions.append(tickets.c.grid_cell_code == grid_cell_code)
     if officer_id:
@@ -63,12 +72,11 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
         select(tickets.c.id, tickets.c.title, tickets.c.category, tickets.c.source, towns.c.name,
                grid_cells.c.name, tickets.c.department, tickets.c.task_force, _status(st),
                tickets.c.reported_at, tickets.c.due_at,
-               and_(open_now, tickets.c.due_at < f.as_of), tickets.c.satisfaction,
+               ts.is_overdue(st, f), tickets.c.satisfaction,
                tickets.c.reporter_name, tickets.c.reporter_phone, tickets.c.lat, tickets.c.lon)
-        .select_from(tickets.outerjoin(st, st.c.ticket_id == tickets.c.id)
-                     .join(towns, towns.c.code == tickets.c.town_code)
+        .select_from(ts.joined(st).join(towns, towns.c.code == tickets.c.town_code)
                      .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
-        .where(*scope(f, reported_in_period=in_period), *conditions)
+        .where(*known, *conditions)
         .order_by(tickets.c.reported_at.desc(), tickets.c.id)
         .limit(limit)
     )

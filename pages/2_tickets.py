@@ -5,36 +5,29 @@ import streamlit as st
 from components import cached, charts, frame, kpis, tables
 from components import format as fmt
 from data_access import glossary as g
-from data_access import ticket_list, ticket_loop, tickets
+from data_access import ticket_flow, ticket_list, ticket_loop
 
 f = frame.filters("pages/2_tickets.py", "问题流转")
 towns = frame.town_names()
 
 # Headline: the seed's figures and the loop's rates, for the filtered period.
 rates = cached.call(ticket_loop.fetch_loop_rates, f)
-kpis.row(
-    ("收集问题", fmt.count(rates["collected"]), "本期上报的问题（可报）"),
-    ("已解决", fmt.count(rates["resolved"]), "截至期末已办结且未被重办"),
-    ("化解率", fmt.pct(rates["resolution_rate"]), "已解决 ÷ 收集问题"),
-    ("办结率", fmt.pct(rates["completion_rate"]), "已解决 ÷ 已受理（可办）"),
-    ("按时办结率", fmt.pct(rates["on_time_rate"]), "时限内办结 ÷ 已解决"),
-    ("满意率", fmt.pct(rates["satisfaction_rate"]), "4–5 分评价 ÷ 已评价（可评）"),
-    ("重办率", fmt.pct(rates["reopen_rate"]), "曾重办 ÷ 曾办结"),
-)
+kpis.row(*(kpis.figure(code, rates) for code in ticket_loop.LOOP_RATES))
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader("闭环流转：上报 → 受理 → 交办 → 办结 → 评价")
+    st.subheader("闭环流转：" + " → ".join(g.STAGES[s] for s in ticket_loop.FUNNEL))
     st.altair_chart(charts.funnel(cached.call(ticket_loop.fetch_funnel, f)))
 with right:
     st.subheader("各环节停留时间（中位数）")
     hours = cached.call(ticket_loop.fetch_stage_hours, f)
     st.table(hours.assign(
-        stage=hours["stage"].map(g.STAGES.get),
+        stage=[f"{g.STAGES[a]} → {g.STAGES[b]}" for a, b in
+               zip(ticket_loop.FUNNEL, list(ticket_loop.FUNNEL)[1:])],
         median_hours=hours["median_hours"].map(
             lambda h: "—" if h != h else f"{h / 24:.1f} 天（{h:.0f} 小时）"))
-        .rename(columns={"stage": "环节", "median_hours": "到下一环节的中位时长",
-                         "tickets": "进入下一环节的问题数"}).set_index("环节"))
+        .rename(columns={"stage": "环节", "median_hours": "中位时长",
+                         "tickets": "走完这一步的问题数"}).set_index("环节"))
 
 # Breakdowns: clicking a bar narrows everything below it.
 st.subheader("分类分析（点击条形筛选下方内容）")
@@ -67,16 +60,15 @@ if picked or linked:
 # Service level: the stock of open tickets and how old they are.
 st.subheader("时限与督办")
 sla = cached.call(ticket_loop.fetch_sla, narrow)
-kpis.row(*((label, fmt.count(sla[key]), help_) for label, key, help_ in [
-    ("在办问题", "open", "截至期末未办结的问题（不限上报时间）"),
-    ("超期未办结", "overdue", "在办且已过办理时限"),
-    (f"{ticket_loop.SOON_DUE_DAYS}天内到期", "soon_due", "在办、未超期、时限在三天内"),
-    ("督办问题", "supervised", "本期上报、曾被督办的问题（可督）"),
-    ("重办问题", "reopened", "本期上报、曾被重办的问题"),
-]))
+kpis.row(*(kpis.figure(code, sla) for code in ticket_loop.SLA))
 left, right = st.columns([2, 3], gap="large")
 left.altair_chart(charts.aging(cached.call(ticket_loop.fetch_open_aging, narrow)))
-right.altair_chart(charts.weekly_trend(cached.call(tickets.fetch_weekly_flow, narrow)))
+right.altair_chart(charts.weekly_trend(cached.call(ticket_flow.fetch_weekly_flow, narrow)))
+
+# Closure quality: tickets closed in ways that deserve a second look.
+st.subheader("办结质量")
+quality_figures = cached.call(ticket_loop.fetch_closure_quality, narrow)
+kpis.row(*(kpis.figure(code, quality_figures) for code in ticket_loop.CLOSURE_QUALITY))
 
 # The tickets behind the numbers.
 st.subheader("问题清单（可查）")
@@ -104,12 +96,12 @@ quality = cached.call(ticket_loop.fetch_data_quality, f)
 if any(quality.values()):
     st.warning(
         "数据质量提示：" + "，".join(f"{label} {quality[k]} 条" for k, label in [
-            ("before_report", "早于上报时间的流转记录"), ("skipped_stage", "跳过受理或交办即办结的问题"),
+            ("before_report", "早于上报时间的流转记录"), ("skipped_stage", "跳过派单或接单即办结的问题"),
             ("unknown_stage", "未知环节名称的记录"), ("orphan_events", "找不到对应问题的流转记录")]
             if quality[k]) + "。这些记录已按规则计入或剔除，不影响页面其余部分。",
         icon=":material/report:")
 else:
     st.caption("数据质量：流转记录时间顺序、环节完整性与环节名称均无异常。")
 
-with st.expander("指标口径"):
-    st.markdown(ticket_loop.__doc__)
+kpis.definitions([*ticket_loop.LOOP_RATES, *ticket_loop.FUNNEL.values(), *ticket_loop.SLA,
+                  *ticket_loop.CLOSURE_QUALITY, "resolved_in_period"])

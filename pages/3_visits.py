@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import cached, charts, frame, kpis, tables
 from components import format as fmt
-from data_access import coverage, ticket_list, visits
+from data_access import coverage, figures, ticket_list
 from data_access import glossary as g
 from data_access.filters import Filters
 
@@ -20,22 +20,20 @@ note, setting = st.columns([5, 1], vertical_alignment="center")
 threshold = setting.popover("预警线设置", icon=":material/tune:").slider(
     "覆盖率预警线", 0, 100, 60, step=5, format="%d%%", key="threshold", bind="query-params") / 100
 note.caption(f"覆盖率预警线 {threshold:.0%} · 红色为低于预警线")
-head = cached.call(visits.fetch_headline, f)
+head = cached.call(figures.headline, f, ["visits", "assigned", "visited", "coverage_rate"])
 officers = cached.call(coverage.fetch_officer_coverage, f)
 gaps = cached.call(coverage.fetch_unvisited_targets, f)
 mix = cached.call(coverage.fetch_diary_mix, f)
 lagging = officers[officers["coverage_rate"] < threshold]
 complete_rate = mix["complete"].sum() / mix["visits"].sum() if mix["visits"].sum() else None
 kpis.row(
-    ("走访次数", fmt.count(head["visits"]), "本期干部走访次数（含联系对象以外的走访）"),
-    ("走访覆盖率", fmt.pct(head["coverage_rate"]), "本期已走访的联系关系 ÷ 全部联系关系"),
-    ("联系关系", fmt.count(head["assigned"]), "干部—联系对象的结对数"),
+    kpis.figure("visits", head), kpis.figure("coverage_rate", head), kpis.figure("assigned", head),
     ("未走访对象", fmt.count(len(gaps)), "本期无任何联系干部走访的对象"),
     ("低于预警线的干部", fmt.count(len(lagging)), f"本期覆盖率低于 {threshold:.0%} 的干部"),
     ("“三带走三留下”完整率", fmt.pct(complete_rate), "六项记录齐全的走访 ÷ 全部走访"),
     where=tiles)
 
-if f.days > 45 and not gaps.shape[0]:
+if f.days > 45 and len(gaps) <= 0.01 * head["assigned"]:  # almost every target visited
     hint, switch = st.columns([5, 1], vertical_alignment="center")
     hint.info(f"本期长达 {f.days} 天，几乎每个联系对象都已走访过；看近30天或本月更能发现缺口。",
               icon=":material/lightbulb:")
@@ -99,14 +97,13 @@ with right:
 
 st.subheader("未走访的联系对象")
 left, right = st.columns([1, 3], gap="large")
-by_town_gap = gaps.groupby("town").size().rename("未走访对象").reset_index()
-left.dataframe(by_town_gap.rename(columns={"town": "镇(乡)街道"}), hide_index=True, width="stretch",
-               height=200)
-by_officer_gap = (gaps.assign(officer=gaps["officers"].str.split("、")).explode("officer")
-                  .groupby("officer").size().rename("未走访对象").sort_values(ascending=False)
-                  .reset_index())
-left.dataframe(by_officer_gap.rename(columns={"officer": "联系干部"}), hide_index=True,
-               width="stretch", height=200)
+by_town_gap = cached.call(coverage.fetch_gaps_by_town, f)[["town", "unvisited"]]
+left.dataframe(by_town_gap.rename(columns={"town": "镇(乡)街道", "unvisited": "未走访对象"}),
+               hide_index=True, width="stretch", height=200)
+by_officer_gap = cached.call(coverage.fetch_gaps_by_officer, f)
+left.dataframe(by_officer_gap[["officer", "department", "unvisited"]].rename(
+    columns={"officer": "联系干部", "department": "部门", "unvisited": "未走访对象"}),
+    hide_index=True, width="stretch", height=200)
 gap_view = gaps.assign(kind=gaps["kind"].map(coverage.TARGET_GROUPS.get))
 gap_columns = {"target": "联系对象", "kind": "类型", "town": "镇(乡)街道", "grid_cell": "网格",
                "officers": "联系干部"}

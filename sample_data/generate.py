@@ -27,6 +27,7 @@ from data_access import glossary as g
 from data_access import schema as s
 from data_access.db import SAMPLE_DB, sample_url, writable_engine
 from data_access.filters import local_now
+from data_access.workdays import WorkCalendar
 from sample_data import geometry
 from sample_data import reference as ref
 from sample_data.programmes import ProgrammeRows, person, pick_weighted, place
@@ -38,7 +39,6 @@ TICKETS_BY_SOURCE = {
     "visit": 520, "hotline_81890": 260, "direct_line": 200, "grid": 120,
     "open_space": 90, "red_helper": 87, "site_secretary": 60,
 }
-DUE_DAYS = {"enterprise_development": 15, "grassroots_governance": 20, "livelihood": 10}
 
 
 class SampleBuilder(ProgrammeRows):
@@ -52,6 +52,7 @@ class SampleBuilder(ProgrammeRows):
         self.latest = self.now - timedelta(minutes=1)  # every record is strictly before now
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.cell_pixels: dict[str, geometry.Region] = {}
+        self.calendar = WorkCalendar()
 
     # --- time -------------------------------------------------------------
     def random_day(self, start: date | None = None) -> date:
@@ -236,6 +237,7 @@ class SampleBuilder(ProgrammeRows):
         for source, n in TICKETS_BY_SOURCE.items():
             for visit in (rng.sample(with_problems, n) if source == "visit" else [None] * n):
                 drafts.append(self._draft_ticket(source, visit, target))
+        self._repeat_reports(drafts)
         drafts.sort(key=lambda d: d["reported_at"])
         # Each ticket needs its own time to resolve; those furthest past it are resolved,
         # exactly SEED_FIGURES["tickets_resolved"] of them. The rest: new or hard ones.
@@ -253,6 +255,25 @@ class SampleBuilder(ProgrammeRows):
             took = min(needs[k] * stretch, ages[k] * 0.98) if k in resolved else None
             self._ticket_events(d, took)
             self.rows["tickets"].append(d)
+
+    def _repeat_reports(self, drafts):
+        """About one problem in 25 is reported again from the same grid cell and category a
+        few weeks after an earlier one (some after it was closed: a repeat report)."""
+        rng = self.rng
+        for d in drafts:
+            if d["visit_id"] is not None or rng.random() >= 0.04:
+                continue
+            first = rng.choice(drafts)
+            reported = (first["reported_at"] + timedelta(days=rng.uniform(3, 30))).replace(
+                microsecond=0)
+            if first is d or reported >= self.latest:
+                continue
+            lat, lon = self.point_in(first["grid_cell_code"])
+            d.update(town_code=first["town_code"], grid_cell_code=first["grid_cell_code"],
+                     category=first["category"], title=rng.choice(TITLES[first["category"]]),
+                     lat=lat, lon=lon, reported_at=reported,
+                     due_at=self.calendar.due_at(reported,
+                                                 g.TIME_LIMIT_WORKDAYS[first["category"]]))
 
     def _draft_ticket(self, source, visit, target):
         rng = self.rng
@@ -287,11 +308,15 @@ class SampleBuilder(ProgrammeRows):
             "visit_id": visit["id"] if visit else None,
             "reporter_name": person(rng), "reporter_phone": f"13{rng.randrange(10**9):09d}",
             "reported_at": reported,
-            "due_at": reported + timedelta(days=DUE_DAYS[category]), "satisfaction": None,
+            "due_at": self.calendar.due_at(reported, g.TIME_LIMIT_WORKDAYS[category]),
+            "satisfaction": None,
         }
 
     def _ticket_events(self, t, took_days: float | None):
-        """The stage events of ticket t; resolved after `took_days`, or still open if None."""
+        """The events of ticket t in the district's flow (上报 → 派单 → 接单 (退单) → 协调交办 →
+        办结 → 对账销号 → 评价); resolved after `took_days`, or still open if None. A few
+        tickets carry each closure-quality pattern: bounced, reopened (and still open),
+        signed off without a score, implausibly fast."""
         rng = self.rng
         events = self.rows["ticket_events"]
 
@@ -301,32 +326,59 @@ class SampleBuilder(ProgrammeRows):
 
         reported, now = t["reported_at"], self.now
         add("reported", reported, g.SOURCES[t["source"]])
-        accepted = reported + timedelta(hours=rng.uniform(1, 40))
-        if accepted >= now:
+        fast = took_days is not None and rng.random() < 0.012
+        step = (lambda lo, hi: timedelta(minutes=rng.uniform(2, 6))) if fast else \
+            (lambda lo, hi: timedelta(hours=rng.uniform(lo, hi)))
+        at = reported + step(0.5, 8)
+        bounces = rng.choices([0, 1, 2], weights=[90, 7, 3])[0] if not fast else 0
+        for _ in range(bounces):  # 退单: the unit sends it back, the dispatcher tries again
+            if at >= now:
+                return
+            add("dispatched", at, "区三服务办")
+            at += timedelta(hours=rng.uniform(2, 30))
+            if at >= now:
+                return
+            add("rejected", at)
+            at += timedelta(hours=rng.uniform(1, 12))
+        if at >= now:
             return
-        add("accepted", accepted)
-        assigned = accepted + timedelta(hours=rng.uniform(2, 60))
-        if assigned < now:
-            add("assigned", assigned)
+        add("dispatched", at, "区三服务办")
+        at += step(1, 30)
+        if at >= now:
+            return
+        add("accepted", at)
+        if not fast and rng.random() < 0.15 and at + timedelta(hours=30) < now:
+            at += timedelta(hours=rng.uniform(4, 30))
+            add("coordinated", at, "区三服务办")
         if took_days is None:
             pressed = t["due_at"] + timedelta(days=rng.uniform(0.5, 3))
             if pressed < now and rng.random() < 0.7:
                 add("supervised", pressed, "区督查室")
+            # a few were closed once and reopened by the served party: still open
+            first = at + timedelta(days=rng.uniform(2, 20))
+            if rng.random() < 0.12 and first + timedelta(days=2) < now:
+                add("resolved", first)
+                add("reopened", first + timedelta(days=rng.uniform(0.5, 2)), "服务对象")
             return
         limit = reported + (now - reported) * 0.95
-        done = max(reported + timedelta(days=took_days), assigned + timedelta(hours=1))
+        done = at + step(0, 0) if fast else max(reported + timedelta(days=took_days),
+                                                at + timedelta(hours=1))
         done = min(done, limit)
         if done > t["due_at"] and rng.random() < 0.6:
             add("supervised", t["due_at"] + timedelta(days=rng.uniform(0.5, 2)), "区督查室")
         if rng.random() < 0.04 and done + timedelta(days=3) < limit:
             add("resolved", done)
-            add("reopened", done + timedelta(days=rng.uniform(1, 2)), t["reporter_name"])
+            add("reopened", done + timedelta(days=rng.uniform(1, 2)), "服务对象")
             done = min(done + timedelta(days=rng.uniform(2, 8)), limit)
         add("resolved", done)
-        evaluated = done + timedelta(days=rng.uniform(0.5, 5))
+        signed = done + timedelta(hours=rng.uniform(3, 72))
+        if signed >= now or rng.random() < 0.05:
+            return
+        add("signed_off", signed, "区三服务办")
+        evaluated = signed + timedelta(days=rng.uniform(0.2, 4))
         if evaluated < now and rng.random() < 0.88:
             t["satisfaction"] = rng.choices([5, 4, 3, 2, 1], weights=[60, 28, 7, 3, 2])[0]
-            add("evaluated", evaluated, t["reporter_name"])
+            add("evaluated", evaluated, "服务对象")
 
     # --- programmes -------------------------------------------------------
     def build(self) -> "SampleBuilder":
@@ -342,6 +394,8 @@ class SampleBuilder(ProgrammeRows):
             {"key": "built_at", "value": self.now.isoformat()},
             {"key": "geometry", "value": "schematic"},
         ]
+        self.rows["ticket_time_limits"] = [{"category": c, "work_days": n}
+                                           for c, n in g.TIME_LIMIT_WORKDAYS.items()]
         return self
 
     def write(self, engine: Engine) -> None:

@@ -36,6 +36,18 @@ class TestDatabase:
             self.add_cell(f"{code[:9]}-001", town=name)
         self._engine = None
 
+    @staticmethod
+    def fill_minimal(conn):
+        """One town, one cell and one ticket T1 (no events), inserted on `conn` (for databases
+        at older schema versions, which have these tables already)."""
+        conn.execute(insert(s.towns), [dict(code=TOWNS["章水镇"], name="章水镇", kind="town",
+                                             lat=29.8, lon=121.2, mountain=True,
+                                             population=10000, boundary=SQUARE)])
+        conn.execute(insert(s.tickets), [dict(
+            id="T1", title="问题", source="grid", category="livelihood",
+            town_code=TOWNS["章水镇"], department="区住建局", reported_at=at("2026-03-02 09:00"),
+            due_at=at("2026-03-12 09:00"))])
+
     @property
     def engine(self):
         """The read-only engine the cockpit would use."""

@@ -20,7 +20,7 @@ def empty_url(request, tmp_path):
 
 def test_create_schema_makes_a_cockpit_database_at_the_newest_version(empty_url, capsys):
     assert admin.main(["--url", empty_url, "create-schema"]) == 0
-    assert "数据结构已就绪（版本 0001）" in capsys.readouterr().err
+    assert "数据结构已就绪（版本 0002）" in capsys.readouterr().err
     engine = db.read_only_engine(empty_url)
     db.check_database(engine)
     with engine.connect() as conn:
@@ -38,6 +38,34 @@ def test_upgrade_adopts_a_database_built_without_migrations_and_keeps_its_data(e
     engine = db.read_only_engine(empty_url)
     with engine.connect() as conn:
         assert conn.execute(select(schema.officers.c.id)).scalars().all() == ["O1"]
+    engine.dispose()
+
+
+def test_upgrade_renames_version_1_stages_to_the_district_flow_in_place(empty_url):
+    from alembic import command
+    from sqlalchemy import insert, update
+
+    engine = db.writable_engine(empty_url)
+    with engine.begin() as conn:
+        config = admin.alembic_config(engine)
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(update(schema.meta).where(schema.meta.c.key == "schema_version")
+                     .values(value="1"))
+        TestDatabase.fill_minimal(conn)
+        conn.execute(insert(schema.ticket_events), [
+            {"ticket_id": "T1", "stage": stage, "at": datetime(2026, 3, 2, hour)}
+            for stage, hour in [("reported", 9), ("accepted", 10), ("assigned", 11),
+                                ("resolved", 12)]])
+    engine.dispose()
+    assert admin.main(["--url", empty_url, "upgrade"]) == 0
+    engine = db.read_only_engine(empty_url)
+    db.check_database(engine)
+    with engine.connect() as conn:
+        stages = conn.execute(select(schema.ticket_events.c.stage)
+                              .order_by(schema.ticket_events.c.at)).scalars().all()
+        assert stages == ["reported", "dispatched", "accepted", "resolved"]
+        assert "official_calendar" in inspect(conn).get_table_names()
     engine.dispose()
 
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from data_access import overview, places, tickets
+from data_access import overview, places, ticket_flow
 from data_access.filters import Filters, period_range
 from tests.conftest import SAMPLE_NOW
 
@@ -47,10 +47,10 @@ def test_town_filter_returns_only_that_towns_rows(conn):
 
 def test_period_filter_keeps_only_that_periods_tickets(conn):
     march = Filters.between(date(2026, 3, 1), date(2026, 3, 31), SAMPLE_NOW)
-    daily = tickets.fetch_daily_flow(conn, march)
+    daily = ticket_flow.fetch_daily_flow(conn, march)
     assert daily["day"].min() >= datetime(2026, 3, 1)
     assert daily["day"].max() <= datetime(2026, 3, 31)
-    assert daily["reported"].sum() == overview.fetch_kpis(conn, march)["collected"]
+    assert daily["collected"].sum() == overview.fetch_kpis(conn, march)["collected"]
     whole = Filters.between(date(2026, 1, 1), SAMPLE_NOW.date(), SAMPLE_NOW)
     months = [Filters.between(date(2026, m, 1), month_end(m), SAMPLE_NOW) for m in range(1, 12)]
     assert sum(overview.fetch_kpis(conn, m)["collected"] for m in months) == \
@@ -64,7 +64,7 @@ def month_end(month: int) -> date:
 
 def test_weekly_flow_lists_every_week_of_the_period(conn):
     f = Filters.between(date(2026, 10, 1), date(2026, 10, 31), SAMPLE_NOW)
-    weekly = tickets.fetch_weekly_flow(conn, f)
+    weekly = ticket_flow.fetch_weekly_flow(conn, f)
     assert weekly["week"].dt.day_of_week.eq(0).all()
     assert len(weekly) == 5  # weeks starting 09-28, 10-05, 10-12, 10-19, 10-26
-    assert weekly["reported"].sum() == overview.fetch_kpis(conn, f)["collected"]
+    assert weekly["collected"].sum() == overview.fetch_kpis(conn, f)["collected"]

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import numpy as np
 import pytest
 
-from components import crs, layers
+from components import crs, layers, map_geometry, map_settings
 from data_access import geo
 from data_access.filters import Filters
 
@@ -41,11 +41,11 @@ def test_area_metrics_per_cell_with_known_answers(tiny):
     with tiny.connect() as conn:
         got = geo.fetch_area_metrics(conn, MARCH, "cell").set_index("code")
     row = got.loc[cell]
-    assert (row["open_tickets"], row["overdue_tickets"], row["tickets"]) == (1, 1, 1)
+    assert (row["open"], row["overdue"], row["collected"]) == (1, 1, 1)
     assert row["tickets_per_1k"] == pytest.approx(1 / 500 * 1000)
     assert row["coverage_rate"] == 1.0 and row["satisfaction_rate"] == 1.0
     other = got.loc["330203005-001"]
-    assert other["tickets"] == 0 and np.isnan(other["coverage_rate"])
+    assert other["collected"] == 0 and np.isnan(other["coverage_rate"])
 
 
 def test_gcj02_round_trip_and_offset_near_ningbo():
@@ -72,11 +72,12 @@ def test_features_convert_coordinates_once_for_the_basemap():
 
     shapes = pd.DataFrame({"boundary": [json.dumps({"type": "Polygon", "coordinates": [SQUARE]})]})
     props = pd.DataFrame({"code": ["x"]})
-    same, dropped = layers.features(shapes, props, crs.converter(crs.WGS84, crs.WGS84))
-    shifted, _ = layers.features(shapes, props, crs.converter(crs.WGS84, crs.GCJ02))
+    same, dropped = map_geometry.features(shapes, props, map_settings.MapSettings(), "town")
+    shifted, _ = map_geometry.features(shapes, props, map_settings.MapSettings(
+        basemap_crs=crs.GCJ02), "town")
     assert dropped == 0
-    first = same["features"][0]["geometry"]["coordinates"][0][0][0]
-    moved = shifted["features"][0]["geometry"]["coordinates"][0][0][0]
+    first = same["features"][0]["geometry"]["coordinates"][0][0]
+    moved = shifted["features"][0]["geometry"]["coordinates"][0][0]
     assert first == [121.2, 29.8] and moved != first
 
 
@@ -91,3 +92,42 @@ def test_no_points_at_all_is_not_an_error():
     empty = pd.DataFrame({"code": [], "lat": [], "lon": []})
     kept, dropped = layers.located(layers.settings({}), empty)
     assert kept.empty and list(kept.columns) == ["code", "lat", "lon"] and dropped == 0
+
+
+def test_neighbours_are_simplified_together_and_keep_sharing_their_border():
+    import pandas as pd
+    import shapely
+    from shapely.geometry import shape
+
+    # two cells sharing a zig-zag border: simplified one by one they would part
+    zig = [[121.2 + 0.0002 * (k % 2), 29.8 + 0.001 * k] for k in range(11)]
+    left = [[121.19, 29.8], *zig, [121.19, 29.81], [121.19, 29.8]]
+    right = [[121.21, 29.8], [121.21, 29.81], *zig[::-1], [121.21, 29.8]]
+    shapes = pd.DataFrame({"boundary": [json.dumps({"type": "Polygon", "coordinates": [r]})
+                                        for r in (left, right)]})
+    got, _ = map_geometry.features(shapes, pd.DataFrame({"code": ["a", "b"]}),
+                                   map_settings.MapSettings(), "district")
+    parts = [shape(f["geometry"]) for f in got["features"]]
+    assert shapely.coverage_is_valid(parts)
+    assert sum(len(p.exterior.coords) for p in parts) < len(left) + len(right)
+
+
+def test_sample_cells_tile_their_towns_and_towns_tile_the_district():
+    import shapely
+
+    from sample_data import geometry
+    from sample_data import reference as ref
+    from sample_data.generate import SEED_FIGURES, _largest_remainder
+
+    towns = ref.load_towns()
+    counts = _largest_remainder([t["population"] * (1.6 if t["mountain"] else 1.0)
+                                 for t in towns], SEED_FIGURES["grid_cells"])
+    regions, cells = geometry.tessellate(towns, counts)
+    town_shapes = [regions[t["code"]].shape for t in towns]
+    assert shapely.coverage_is_valid(town_shapes)
+    assert all(len(cells[t["code"]]) == n for t, n in zip(towns, counts))
+    all_cells = [c.shape for t in towns for c in cells[t["code"]]]
+    assert shapely.coverage_is_valid(all_cells)
+    for t in towns:
+        union = shapely.union_all([c.shape for c in cells[t["code"]]])
+        assert union.symmetric_difference(regions[t["code"]].shape).area < 1e-6

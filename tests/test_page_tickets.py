@@ -52,4 +52,4 @@ def test_ticket_table_masks_citizens_and_selecting_a_row_shows_its_history():
 def test_every_stage_of_the_funnel_is_labelled_in_chinese_in_loop_order():
     at = run(PAGE)
     funnel = chart_with(at, "label", "上报")
-    assert funnel["label"].tolist() == ["上报", "受理", "交办", "办结", "评价"]
+    assert funnel["label"].tolist() == ["上报", "派单", "接单", "办结", "对账销号", "评价"]

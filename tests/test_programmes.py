@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from data_access import geo, programmes
+from data_access import figures, geo, programmes
 from data_access.filters import Filters
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
@@ -17,8 +17,9 @@ def test_clinic_visits_count_only_the_period_and_the_town(tiny):
     tiny.add_clinic_point("C1", services=[("2026-03-02", 20), ("2026-03-20", 15),
                                           ("2026-04-02", 99)])
     tiny.add_clinic_point("C2", town="鼓楼街道", services=[("2026-03-05", 7)])
-    assert call(tiny, programmes.sum_clinic_visits, MARCH) == 42
-    assert call(tiny, programmes.sum_clinic_visits, MARCH.with_town("330203106000")) == 35
+    assert call(tiny, figures.headline, MARCH, ["clinic_visits"])["clinic_visits"] == 42
+    assert call(tiny, figures.headline, MARCH.with_town("330203106000"),
+                ["clinic_visits"])["clinic_visits"] == 35
     points = call(tiny, geo.fetch_clinic_points, MARCH).set_index("code")
     assert points.at["C1", "stops"] == 2 and points.at["C1", "person_visits"] == 35
     monthly = call(tiny, programmes.fetch_clinic_monthly, MARCH)

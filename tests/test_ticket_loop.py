@@ -8,7 +8,7 @@ from data_access import ticket_list, ticket_loop
 from data_access.filters import Filters
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
-FULL = [("accepted", "2026-03-02 12:00"), ("assigned", "2026-03-03 09:00"),
+FULL = [("dispatched", "2026-03-02 12:00"), ("accepted", "2026-03-03 09:00"),
         ("resolved", "2026-03-06 09:00")]
 
 
@@ -18,26 +18,40 @@ def call(db, fn, *args, **kw):
 
 
 def test_funnel_counts_each_stage_and_its_conversion(tiny):
-    tiny.add_ticket("A", events=[*FULL, ("evaluated", "2026-03-07 09:00")], satisfaction=5)
+    tiny.add_ticket("A", events=[*FULL, ("signed_off", "2026-03-06 18:00"),
+                                 ("evaluated", "2026-03-07 09:00")], satisfaction=5)
     tiny.add_ticket("B", events=FULL)
     tiny.add_ticket("C", events=FULL[:2])
     tiny.add_ticket("D", events=FULL[:1])
     got = call(tiny, ticket_loop.fetch_funnel, MARCH).set_index("stage")
-    assert got["tickets"].tolist() == [4, 4, 3, 2, 1]
-    assert got.at["assigned", "conversion_rate"] == pytest.approx(3 / 4)
-    assert got.at["evaluated", "conversion_rate"] == pytest.approx(1 / 2)
+    assert got.index.tolist() == ["reported", "dispatched", "accepted", "resolved", "signed_off",
+                                  "evaluated"]
+    assert got["tickets"].tolist() == [4, 4, 3, 2, 1, 1]
+    assert got.at["accepted", "conversion_rate"] == pytest.approx(3 / 4)
+    assert got.at["signed_off", "conversion_rate"] == pytest.approx(1 / 2)
 
 
-def test_a_ticket_resolved_without_accepted_event_counts_as_accepted_and_as_a_skip(tiny):
+def test_a_bounced_ticket_waits_for_dispatch_again_and_counts_as_bounced_twice(tiny):
+    tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00"), ("rejected", "2026-03-02 12:00"),
+                                 ("dispatched", "2026-03-03 10:00"), ("rejected", "2026-03-03 12:00")])
+    tiny.add_ticket("B", events=[("dispatched", "2026-03-02 10:00"), ("rejected", "2026-03-02 12:00"),
+                                 ("dispatched", "2026-03-03 10:00"), ("accepted", "2026-03-03 12:00")])
+    funnel = call(tiny, ticket_loop.fetch_funnel, MARCH).set_index("stage")["tickets"]
+    assert (funnel["dispatched"], funnel["accepted"]) == (1, 1)
+    assert call(tiny, ticket_loop.fetch_closure_quality, MARCH)["bounced"] == 1
+    assert call(tiny, ticket_list.fetch_tickets, MARCH, "bounced")["id"].tolist() == ["A"]
+
+
+def test_a_ticket_resolved_without_dispatch_event_counts_as_dispatched_and_as_a_skip(tiny):
     tiny.add_ticket("A", events=[("resolved", "2026-03-04 10:00")])
     funnel = call(tiny, ticket_loop.fetch_funnel, MARCH).set_index("stage")["tickets"]
-    assert (funnel["accepted"], funnel["assigned"], funnel["resolved"]) == (1, 1, 1)
+    assert (funnel["dispatched"], funnel["accepted"], funnel["resolved"]) == (1, 1, 1)
     assert call(tiny, ticket_loop.fetch_data_quality, MARCH)["skipped_stage"] == 1
 
 
 def test_an_empty_period_has_an_empty_funnel_and_undefined_rates(tiny):
     funnel = call(tiny, ticket_loop.fetch_funnel, MARCH)
-    assert funnel["tickets"].tolist() == [0, 0, 0, 0, 0]
+    assert funnel["tickets"].tolist() == [0, 0, 0, 0, 0, 0]
     rates = call(tiny, ticket_loop.fetch_loop_rates, MARCH)
     for key in ("completion_rate", "on_time_rate", "satisfaction_rate", "reopen_rate"):
         assert rates[key] != rates[key], key
@@ -45,7 +59,7 @@ def test_an_empty_period_has_an_empty_funnel_and_undefined_rates(tiny):
 
 def test_loop_rates_with_known_answers(tiny):
     # A: on time, satisfied. B: late (due in 2 days, resolved after 4), unsatisfied.
-    # C: reopened, resolved again. D: accepted, never resolved. E: no evaluation.
+    # C: reopened, resolved again. D: dispatched, never accepted. E: no evaluation.
     tiny.add_ticket("A", events=[*FULL, ("evaluated", "2026-03-07 09:00")], satisfaction=5)
     tiny.add_ticket("B", due_days=2, events=[*FULL, ("evaluated", "2026-03-07 09:00")],
                     satisfaction=2)
@@ -54,9 +68,9 @@ def test_loop_rates_with_known_answers(tiny):
     tiny.add_ticket("D", events=FULL[:1])
     tiny.add_ticket("E", events=FULL)
     got = call(tiny, ticket_loop.fetch_loop_rates, MARCH)
-    assert (got["collected"], got["accepted"], got["resolved"]) == (5, 5, 4)
+    assert (got["collected"], got["resolved"]) == (5, 4)
     assert got["resolution_rate"] == pytest.approx(4 / 5)
-    assert got["completion_rate"] == pytest.approx(4 / 5)
+    assert got["completion_rate"] == pytest.approx(4 / 4)  # D was dispatched, never accepted
     assert got["on_time_rate"] == pytest.approx(3 / 4)
     assert got["satisfaction_rate"] == pytest.approx(1 / 2)
     assert got["reopen_rate"] == pytest.approx(1 / 4)
@@ -67,8 +81,8 @@ def test_median_hours_in_each_stage(tiny):
     tiny.add_ticket("B", reported="2026-03-02 11:00", events=FULL)  # 1 h, 21 h, 72 h
     got = call(tiny, ticket_loop.fetch_stage_hours, MARCH).set_index("stage")
     assert got.at["reported", "median_hours"] == pytest.approx(2.0)
-    assert got.at["accepted", "median_hours"] == pytest.approx(21.0)
-    assert got.at["assigned", "median_hours"] == pytest.approx(72.0)
+    assert got.at["dispatched", "median_hours"] == pytest.approx(21.0)
+    assert got.at["accepted", "median_hours"] == pytest.approx(72.0)
     assert got.at["resolved", "tickets"] == 0
 
 
@@ -81,7 +95,7 @@ def test_breakdown_by_department_and_task_force(tiny):
     assert dept.at["区住建局", "resolution_rate"] == pytest.approx(0.5)
     forces = call(tiny, ticket_loop.fetch_breakdown, MARCH, "task_force")
     assert sorted(forces["key"].dropna()) == ["finance", "policy"]
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError):
         call(tiny, ticket_loop.fetch_breakdown, MARCH, "reporter_phone")
 
 
@@ -96,7 +110,7 @@ def test_sla_and_aging_of_open_tickets_at_as_of(tiny):
     assert (sla["open"], sla["overdue"], sla["soon_due"], sla["supervised"]) == (4, 2, 1, 1)
     aging = call(tiny, ticket_loop.fetch_open_aging, MARCH).set_index("bucket")
     assert aging["tickets"].tolist() == [2, 1, 0, 0, 1]
-    assert aging.at["60天以上", "overdue"] == 1
+    assert aging.at["40个工作日以上", "overdue"] == 1
 
 
 def test_inconsistent_events_are_counted_not_fatal(tiny):
@@ -116,5 +130,5 @@ def test_ticket_list_shows_status_and_history(tiny):
     assert listed.at["B", "status"] == "evaluated"
     assert call(tiny, ticket_list.fetch_tickets, MARCH, "reopened")["id"].tolist() == ["A"]
     history = call(tiny, ticket_list.fetch_history, "A")
-    assert history["stage"].tolist() == ["reported", "accepted", "assigned", "resolved",
+    assert history["stage"].tolist() == ["reported", "dispatched", "accepted", "resolved",
                                          "reopened"]

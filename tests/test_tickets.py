@@ -1,10 +1,10 @@
-"""Ticket figures on hand-built data: every rate with a known answer."""
+"""Ticket figures of the registry on hand-built data: every rate with a known answer."""
 
 from datetime import date, datetime
 
 import pytest
 
-from data_access import tickets
+from data_access import figures, ticket_flow
 from data_access.filters import Filters
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
@@ -12,7 +12,8 @@ MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 1
 
 def headline(db, f=MARCH):
     with db.connect() as conn:
-        return tickets.fetch_headline(conn, f)
+        return figures.headline(conn, f, ["collected", "resolved", "resolution_rate", "overdue",
+                                          "evaluations", "satisfaction_rate"])
 
 
 def test_an_empty_period_has_zero_counts_and_undefined_rates(tiny):
@@ -23,8 +24,8 @@ def test_an_empty_period_has_zero_counts_and_undefined_rates(tiny):
 
 
 def test_resolution_rate_is_resolved_over_collected(tiny):
-    tiny.add_ticket("A", events=[("accepted", "2026-03-02 10:00"), ("resolved", "2026-03-05 10:00")])
-    tiny.add_ticket("B", events=[("accepted", "2026-03-02 10:00")], due_days=60)
+    tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00"), ("resolved", "2026-03-05 10:00")])
+    tiny.add_ticket("B", events=[("dispatched", "2026-03-02 10:00")], due_days=60)
     tiny.add_ticket("C", events=[("resolved", "2026-03-03 10:00")])  # no accepted event
     tiny.add_ticket("D", reported="2026-02-27 09:00", events=[("resolved", "2026-03-03 10:00")])
     got = headline(tiny)
@@ -82,6 +83,7 @@ def test_daily_flow_counts_reports_and_final_resolutions_per_day(tiny):
     tiny.add_ticket("B", reported="2026-03-02 15:00", events=[("resolved", "2026-03-04 11:00"),
                                                               ("reopened", "2026-03-05 09:00")])
     with tiny.connect() as conn:
-        daily = tickets.fetch_daily_flow(conn, MARCH).set_index("day")
-    assert daily.loc["2026-03-02", "reported"] == 2
-    assert daily.loc["2026-03-04", "resolved"] == 1
+        daily = ticket_flow.fetch_daily_flow(conn, MARCH).set_index("day")
+    assert daily.loc["2026-03-02", "collected"] == 2
+    assert daily.loc["2026-03-02", "resolved"] == 1  # of that day's reports, B was reopened
+    assert daily.loc["2026-03-04", "resolved_in_period"] == 1

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from data_access import visits
+from data_access import coverage, figures
 from data_access.filters import Filters
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
@@ -12,7 +12,7 @@ MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 1
 
 def headline(db, f=MARCH):
     with db.connect() as conn:
-        return visits.fetch_headline(conn, f)
+        return figures.headline(conn, f, ["visits", "assigned", "visited", "coverage_rate"])
 
 
 def test_coverage_counts_assigned_pairs_visited_in_the_period(tiny):
@@ -53,6 +53,6 @@ def test_uncovered_targets_are_those_without_any_officer(tiny):
     tiny.add_target("F3").add_target("V1", kind="village")
     tiny.assign("O1", "F1")
     with tiny.connect() as conn:
-        assert visits.count_uncovered_targets(conn, kinds=("enterprise",),
+        assert coverage.count_uncovered_targets(conn, kinds=("enterprise",),
                                               above_scale_only=True) == 1
-        assert visits.count_uncovered_targets(conn, kinds=("village", "community")) == 1
+        assert coverage.count_uncovered_targets(conn, kinds=("village", "community")) == 1

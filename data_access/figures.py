@@ -1,0 +1,317 @@
+"""The registry of figures: every number the cockpit shows, defined once.
+
+Each Figure has its Chinese label, its definition in one Chinese sentence, and the one SQL
+expression that computes it: a count is a conditional count over one family of rows
+(tickets with their state at `as_of`, visits, assigned pairs, programme records), a rate is
+one count divided by another. `headline` computes figures for the filters, `grouped` the
+same figures per town, grid cell, category, source, department or 专班: the same
+expressions with a GROUP BY. Pages, tiles, tooltips, tables, the map, exports and the 指标
+口径 text all take their figures and words from here (`label`, `definition`, `glossary`).
+"""
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from data_access import glossary as g
+from data_access import ticket_state as ts
+from data_access.filters import Filters
+from data_access.result import count_if, ratio, typed
+from data_access.schema import (
+    assignments,
+    clinic_points,
+    clinic_services,
+    grid_cells,
+    hotline_daily,
+    officers,
+    targets,
+    tickets,
+    towns,
+    visits,
+)
+from data_access.workdays import WorkCalendar, load_calendar
+
+SATISFIED_MIN_SCORE = 4
+SOON_DUE_WORKDAYS = 3
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    label: str
+    definition: str
+    family: str  # tickets | visits | pairs | clinic | hotline | rate | per_1k
+    numerator: str | None = None  # rates: the counts divided
+    denominator: str | None = None
+    higher_is_better: bool | None = None  # None: neither (a volume)
+
+    @property
+    def is_rate(self) -> bool:
+        return self.family == "rate"
+
+
+def _f(code, label, definition, family, num=None, den=None, better=None) -> Figure:
+    return Figure(code, label, definition, family, num, den, better)
+
+
+FIGURES: dict[str, Figure] = {f.code: f for f in [
+    # the closed loop, on the tickets reported in the period
+    _f("collected", "收集问题", "本期上报的问题数（可报）。", "tickets"),
+    _f("resolved", "已解决", "本期上报的问题中，截至统计时点已办结、且最后一次办结后未被重办的问题数。",
+       "tickets", better=True),
+    _f("resolution_rate", "化解率", "已解决 ÷ 收集问题：本期上报的问题中已解决的比例。", "rate",
+       "resolved", "collected", True),
+    _f("dispatched", "已派单", "本期上报的问题中，截至统计时点已派单（退单后须重新派单）的问题数。",
+       "tickets"),
+    _f("accepted", "已接单", "本期上报的问题中，截至统计时点已由承办单位接单（最后一次退单之后）的问题数。",
+       "tickets"),
+    _f("completion_rate", "办结率", "已解决 ÷ 已接单：承办单位接单的问题中已解决的比例。", "rate",
+       "resolved", "accepted", True),
+    _f("signed_off", "已销号", "本期上报的问题中，已解决且在最后一次办结后经对账销号的问题数。",
+       "tickets"),
+    _f("evaluated", "已评价", "本期上报的问题中，已解决且在最后一次办结后由服务对象评价打分的问题数（可评）。",
+       "tickets"),
+    _f("on_time", "按时办结", "本期上报的问题中，已解决且最后一次办结不晚于办理时限（按工作日计）的问题数。",
+       "tickets", better=True),
+    _f("on_time_rate", "按时办结率", "按时办结 ÷ 已解决：已解决的问题中在办理时限内办结的比例。", "rate",
+       "on_time", "resolved", True),
+    _f("ever_resolved", "曾办结", "本期上报的问题中，截至统计时点至少办结过一次的问题数。", "tickets"),
+    _f("reopened", "重办", "本期上报的问题中，办结后又被重办（可督）的问题数。", "tickets", better=False),
+    _f("reopen_rate", "重办率", "重办 ÷ 曾办结：办结过的问题中又被重办的比例。", "rate",
+       "reopened", "ever_resolved", False),
+    _f("supervised", "督办", "本期上报的问题中，被督办过的问题数（可督）。", "tickets", better=False),
+    _f("coordinated", "协调交办", "本期上报的问题中，需多个单位协同、经协调交办的问题数。", "tickets"),
+    # closure quality
+    _f("bounced", "多次退单", "本期上报的问题中，被承办单位退单两次及以上的问题数。", "tickets",
+       better=False),
+    _f("repeat_reported", "办结后重复反映",
+       f"本期上报且已解决的问题中，办结后{g.REPEAT_REPORT_DAYS}天内同一网格、同一类别又有新问题上报的问题数。",
+       "tickets", better=False),
+    _f("fast_closed", "办结过快",
+       "本期上报的问题中，自上报至最后一次办结的时长短于该类别合理下限（企业发展4小时、基层治理2小时、"
+       "民生实事1小时）的问题数。", "tickets", better=False),
+    _f("signed_off_unscored", "销号未评价", "本期上报的问题中，已对账销号但服务对象没有评价打分的问题数。",
+       "tickets", better=False),
+    # flows within the period, whenever reported
+    _f("resolved_in_period", "期内办结", "本期内办结、且截至统计时点未被重办的问题数（不论何时上报）。",
+       "tickets"),
+    _f("evaluations", "评价数", "本期内服务对象作出评价打分的问题数（不论何时上报，以最后一次评价为准）。",
+       "tickets"),
+    _f("satisfied", "满意评价", f"评价数中评分为{SATISFIED_MIN_SCORE}–5分的问题数。", "tickets"),
+    _f("satisfaction_rate", "满意率", f"满意评价 ÷ 评价数：本期内作出的评价中评分为{SATISFIED_MIN_SCORE}–5分的比例。",
+       "rate", "satisfied", "evaluations", True),
+    # the stock at as_of, whenever reported
+    _f("open", "在办", "截至统计时点尚未解决的问题数（存量，不限上报时间）。", "tickets"),
+    _f("overdue", "超期未办结", "截至统计时点尚未解决、且已超过办理时限（按工作日计）的问题数（存量，不限上报时间）。",
+       "tickets", better=False),
+    _f("soon_due", f"{SOON_DUE_WORKDAYS}个工作日内到期",
+       f"截至统计时点尚未解决、未超期、且办理时限在此后{SOON_DUE_WORKDAYS}个工作日内的问题数。", "tickets"),
+    _f("tickets_per_1k", "每千人问题数", "本期上报的问题数 ÷ 常住人口 × 1000。", "per_1k",
+       "collected", "population", False),
+    # visits: the four-level contact mechanism
+    _f("visits", "走访次数", "本期干部走访次数（企情/民情/基层日记，含非联系对象）。", "visits"),
+    _f("assigned", "联系关系", "联系对象所在范围内的干部—联系对象结对数。", "pairs"),
+    _f("visited", "已走访联系关系", "本期内干部走访了其联系对象的结对数。", "pairs", better=True),
+    _f("coverage_rate", "走访覆盖率", "已走访联系关系 ÷ 联系关系：本期内走访到自己联系对象的结对比例。",
+       "rate", "visited", "assigned", True),
+    # programmes
+    _f("clinic_visits", "巡回医疗人次", "本期高山巡回卫生健康服务点服务人次。", "clinic"),
+    _f("hotline_services", "81890服务量", "本期81890服务平台服务量。", "hotline"),
+]}
+
+
+def label(code: str) -> str:
+    """The Chinese label of a figure."""
+    return FIGURES[code].label
+
+
+def column_label(code: str) -> str:
+    """A table or chart header: the figure's label, else the glossary's column name."""
+    return FIGURES[code].label if code in FIGURES else g.COLUMNS[code]
+
+
+def definition(code: str) -> str:
+    return FIGURES[code].definition
+
+
+def glossary(codes) -> str:
+    """The 指标口径 text for `codes`, in Chinese: one line per figure, as Markdown."""
+    return "\n".join(f"- **{FIGURES[c].label}**：{FIGURES[c].definition}" for c in codes)
+
+
+# --- the SQL of each count, by family of rows ------------------------------------------------
+
+def _ticket_counts(f: Filters, st, cal: WorkCalendar) -> dict:
+    """The SQL count of each ticket figure, over tickets reported before as_of."""
+    t = tickets.c
+    in_period = and_(t.reported_at >= f.start_at, t.reported_at < f.end_before)
+    resolved = ts.is_resolved(st)
+    evaluated_in_period = and_(ts.is_evaluated(st), st.c.evaluated_at >= f.start_at,
+                               st.c.evaluated_at < f.end_before)
+    fast = case(*((t.category == c, h * 3600) for c, h in g.IMPLAUSIBLY_FAST_HOURS.items()),
+                else_=0)
+    later = aliased(tickets)
+    repeat = exists().where(
+        later.c.grid_cell_code == t.grid_cell_code, later.c.category == t.category,
+        later.c.id != t.id, later.c.reported_at > st.c.resolved_at, *f.known(later.c.reported_at),
+        ts.seconds(later.c.reported_at) - ts.seconds(st.c.resolved_at)
+        <= g.REPEAT_REPORT_DAYS * 86400)
+    soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
+    conditions = {
+        "collected": in_period,
+        "resolved": and_(in_period, resolved),
+        "dispatched": and_(in_period, ts.reached(st, "dispatched")),
+        "accepted": and_(in_period, ts.reached(st, "accepted")),
+        "signed_off": and_(in_period, ts.is_signed_off(st)),
+        "evaluated": and_(in_period, ts.is_evaluated(st)),
+        "on_time": and_(in_period, resolved, st.c.resolved_at <= t.due_at),
+        "ever_resolved": and_(in_period, st.c.resolved_at.is_not(None)),
+        "reopened": and_(in_period, st.c.reopened_at.is_not(None)),
+        "supervised": and_(in_period, st.c.supervisions > 0),
+        "coordinated": and_(in_period, st.c.coordinated_at.is_not(None)),
+        "bounced": and_(in_period, st.c.rejections >= 2),
+        "repeat_reported": and_(in_period, resolved, repeat),
+        "fast_closed": and_(in_period, resolved,
+                            ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast),
+        "signed_off_unscored": and_(in_period, ts.is_signed_off(st), t.satisfaction.is_(None)),
+        "resolved_in_period": and_(resolved, st.c.resolved_at >= f.start_at,
+                                   st.c.resolved_at < f.end_before),
+        "evaluations": evaluated_in_period,
+        "satisfied": and_(evaluated_in_period, t.satisfaction >= SATISFIED_MIN_SCORE),
+        "open": ts.is_open(st),
+        "overdue": ts.is_overdue(st, f),
+        "soon_due": and_(ts.is_open(st), t.due_at >= f.as_of, t.due_at < soon),
+    }
+    return {code: count_if(cond) for code, cond in conditions.items()}
+
+
+def pair_visited(f: Filters):
+    """SQL truth: the assignment's officer visited its target in the period."""
+    return exists().where(visits.c.officer_id == assignments.c.officer_id,
+                          visits.c.target_id == assignments.c.target_id,
+                          *f.period(visits.c.visited_at))
+
+
+# What a figure may be grouped by, and the column that is the key in each family's rows.
+# A family without a column for a dimension (visits by category) has no value there.
+DIMENSIONS = {
+    "town_code": {"tickets": tickets.c.town_code, "visits": targets.c.town_code,
+                  "pairs": targets.c.town_code, "clinic": clinic_points.c.town_code,
+                  "hotline": hotline_daily.c.town_code, "population": towns.c.code},
+    "grid_cell_code": {"tickets": tickets.c.grid_cell_code, "visits": targets.c.grid_cell_code,
+                       "pairs": targets.c.grid_cell_code,
+                       "clinic": clinic_points.c.grid_cell_code,
+                       "population": grid_cells.c.code},
+    "category": {"tickets": tickets.c.category},
+    "source": {"tickets": tickets.c.source},
+    "department": {"tickets": tickets.c.department},
+    "task_force": {"tickets": tickets.c.task_force},
+}
+
+
+def family_query(conn: Connection, f: Filters, family: str, group) -> tuple[list, object]:
+    """(codes, SELECT [group,] counts…) for one family of rows."""
+    groups = [group] if group is not None else []
+    if family == "tickets":
+        st = ts.state(f)
+        counts = _ticket_counts(f, st, load_calendar(conn))
+        query = (select(*groups, *counts.values()).select_from(ts.joined(st))
+                 .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)))
+        return list(counts), query
+    if family == "visits":
+        query = (select(*groups, func.count())
+                 .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+                 .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code)))
+        return ["visits"], query
+    if family == "pairs":
+        query = (select(*groups, func.count(), count_if(pair_visited(f)))
+                 .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
+                              .join(officers, officers.c.id == assignments.c.officer_id))
+                 .where(*f.town(targets.c.town_code)))
+        return ["assigned", "visited"], query
+    if family == "clinic":
+        query = (select(*groups, func.coalesce(func.sum(clinic_services.c.person_visits), 0))
+                 .select_from(clinic_services.join(
+                     clinic_points, clinic_points.c.code == clinic_services.c.point_code))
+                 .where(*f.period_days(clinic_services.c.served_on),
+                        *f.town(clinic_points.c.town_code)))
+        return ["clinic_visits"], query
+    if family == "hotline":
+        query = (select(*groups, func.coalesce(func.sum(hotline_daily.c.services), 0))
+                 .where(*f.period_days(hotline_daily.c.day), *f.town(hotline_daily.c.town_code)))
+        return ["hotline_services"], query
+    if family == "population":
+        table = group.table if group is not None else towns
+        query = select(*groups, func.coalesce(func.sum(table.c.population), 0))
+        if table is towns:
+            query = query.where(*f.town(towns.c.code))
+        else:
+            query = query.where(*f.town(table.c.town_code))
+        return ["population"], query
+    raise ValueError(f"未知的指标类别: {family!r}")
+
+
+def _counts_needed(codes) -> list[str]:
+    """The count figures (and population) that `codes` need, rates resolved to their parts."""
+    out = []
+    for code in codes:
+        if code == "population":  # not a figure: the residents behind per-1,000 figures
+            out += [code] if code not in out else []
+            continue
+        fig = FIGURES[code]
+        parts = [fig.numerator, fig.denominator] if fig.family in ("rate", "per_1k") else [code]
+        out += [p for p in parts if p not in out]
+    return out
+
+
+def _family_of(count: str) -> str:
+    return "population" if count == "population" else FIGURES[count].family
+
+
+def _derive(frame: pd.DataFrame, codes) -> pd.DataFrame:
+    """Add the rates (and per-1,000 figures) of `codes` from their parts."""
+    for code in codes:
+        fig = FIGURES.get(code)
+        if fig and fig.family in ("rate", "per_1k"):
+            den = frame[fig.denominator].where(frame[fig.denominator] > 0)
+            frame[code] = frame[fig.numerator] / den * (1000 if fig.family == "per_1k" else 1)
+    return frame
+
+
+def headline(conn: Connection, f: Filters, codes) -> dict:
+    """The figures `codes` for the filters: counts as int, rates as 0–1 (NaN when undefined)."""
+    needed = _counts_needed(codes)
+    values = {}
+    for family in dict.fromkeys(_family_of(c) for c in needed):
+        names, query = family_query(conn, f, family, None)
+        values.update({n: int(v or 0) for n, v in zip(names, conn.execute(query).one())})
+    for code in codes:
+        fig = FIGURES[code]
+        if fig.family in ("rate", "per_1k"):
+            scale = 1000 if fig.family == "per_1k" else 1
+            values[code] = ratio(values[fig.numerator], values[fig.denominator]) * scale
+    return {code: values[code] for code in codes}
+
+
+def grouped(conn: Connection, f: Filters, by: str, codes) -> pd.DataFrame:
+    """The figures `codes` per value of a DIMENSIONS key, for every value any family has
+    (`codes` may include "population" for towns and grid cells).
+
+    Columns: key (str; None for rows without a value, e.g. no 专班), then one column per
+    code (counts int, 0 where nothing happened; rates float, NaN when undefined).
+    """
+    needed = _counts_needed(codes)
+    columns = DIMENSIONS[by]
+    out = None
+    for family in dict.fromkeys(_family_of(c) for c in needed):
+        if family not in columns:
+            raise ValueError(f"指标“{family}”不能按“{by}”分组")
+        names, query = family_query(conn, f, family, columns[family])
+        part = typed(conn.execute(query.group_by(columns[family])).all(),
+                     {"key": "str", **dict.fromkeys(names, "int")})
+        out = part if out is None else out.merge(part, on="key", how="outer")
+    counts = [c for c in needed]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    return _derive(out, codes)[["key", *codes]].reset_index(drop=True)

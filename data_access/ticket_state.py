@@ -1,0 +1,142 @@
+"""The states of a ticket, defined once: reached a stage, resolved, open, overdue, signed off.
+
+A ticket's state at `as_of` comes from its events before `as_of` (the `state` subquery: the
+last time of each stage, and how often it was bounced or supervised). Every figure, list and
+map layer judges tickets with the SQL truths below, so "resolved" means one thing everywhere:
+- resolved (已解决/办结): it has a 办结 event, and no 重办 (reopen) event after its last one;
+- open (在办): not resolved (also a ticket without any event yet);
+- overdue (超期未办结): open, and its due time (working days, see workdays.py) has passed;
+- signed off (对账销号): resolved, and the dispatcher signed it off after the last 办结;
+- waiting stage: the step an open ticket has yet to take (派单, 接单 or 办结).
+"""
+
+import calendar
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from data_access import glossary as g
+from data_access.filters import Filters
+from data_access.result import count_if
+from data_access.schema import ticket_events, tickets
+
+EVENT_STAGES = [*g.STAGES, *g.SIDE_EVENTS]
+
+
+class seconds(FunctionElement):
+    """SQL: a naive timestamp as seconds since 1970 (the same reading on both backends)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(seconds)
+def _seconds_default(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+@compiles(seconds, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+def epoch(moment: datetime) -> int:
+    """seconds() of a Python moment, to compare with columns."""
+    return calendar.timegm(moment.timetuple())
+
+
+def state(f: Filters):
+    """Subquery: one row per ticket with the last time of each stage known at `as_of`, the
+    number of 退单 and 督办 events, and since when it waits in its current step."""
+    ev = ticket_events.c
+
+    def last(*stages):
+        return func.max(case((ev.stage.in_(stages), ev.at)))
+
+    return (
+        select(ev.ticket_id,
+               *(last(s).label(f"{s}_at") for s in EVENT_STAGES if s != "reported"),
+               last("accepted", "coordinated", "reopened").label("handling_since"),
+               count_if(ev.stage == "rejected").label("rejections"),
+               count_if(ev.stage == "supervised").label("supervisions"))
+        .where(*f.known(ev.at))
+        .group_by(ev.ticket_id)
+        .subquery("state")
+    )
+
+
+def joined(st):
+    """tickets LEFT JOIN their state (a ticket without events has a NULL state)."""
+    return tickets.outerjoin(st, st.c.ticket_id == tickets.c.id)
+
+
+def is_resolved(st):
+    """SQL truth: resolved at as_of (a 办结 event, not reopened after the last one)."""
+    return and_(st.c.resolved_at.is_not(None),
+                or_(st.c.reopened_at.is_(None), st.c.reopened_at < st.c.resolved_at))
+
+
+def is_open(st):
+    """SQL truth: not resolved at as_of (also for tickets without any event yet)."""
+    return or_(st.c.ticket_id.is_(None), ~is_resolved(st))
+
+
+def is_overdue(st, f: Filters):
+    """SQL truth: open at as_of and past its due time."""
+    return and_(is_open(st), tickets.c.due_at < f.as_of)
+
+
+def is_signed_off(st):
+    """SQL truth: resolved and signed off (对账销号) after the last 办结."""
+    return and_(is_resolved(st), st.c.signed_off_at.is_not(None),
+                st.c.signed_off_at >= st.c.resolved_at)
+
+
+def is_evaluated(st):
+    """SQL truth: resolved and evaluated (评价) after the last 办结, with a score."""
+    return and_(is_resolved(st), st.c.evaluated_at.is_not(None),
+                st.c.evaluated_at >= st.c.resolved_at, tickets.c.satisfaction.is_not(None))
+
+
+def _after_last_rejection(column, st):
+    return and_(column.is_not(None), or_(st.c.rejected_at.is_(None), column > st.c.rejected_at))
+
+
+def reached(st, stage: str):
+    """SQL truth: the ticket reached a step of the loop (g.LOOP_STAGES) at as_of. A ticket
+    that is past a step without its event (a skipped 派单) counts as having reached it; a
+    退单 sends it back to 派单, so 接单 counts only after the last 退单."""
+    if stage == "reported":
+        return literal(True)
+    if stage == "resolved":
+        return is_resolved(st)
+    if stage == "signed_off":
+        return is_signed_off(st)
+    if stage == "evaluated":
+        return is_evaluated(st)
+    handling = or_(_after_last_rejection(st.c.accepted_at, st),
+                   st.c.coordinated_at.is_not(None), st.c.resolved_at.is_not(None))
+    if stage == "accepted":
+        return handling
+    if stage == "dispatched":
+        return or_(handling, _after_last_rejection(st.c.dispatched_at, st))
+    raise ValueError(f"未知的环节: {stage!r}")
+
+
+def waiting_stage(st):
+    """SQL: for an open ticket, the step it waits for: dispatched (待派单), accepted
+    (待接单) or resolved (办理中, 待办结)."""
+    return case((or_(reached(st, "accepted"), st.c.reopened_at.is_not(None)), "resolved"),
+                (reached(st, "dispatched"), "accepted"), else_="dispatched")
+
+
+def waiting_since(st):
+    """SQL: when an open ticket entered the step it waits in."""
+    back_to_dispatch = func.coalesce(st.c.rejected_at, tickets.c.reported_at)
+    return type_coerce(case((or_(reached(st, "accepted"), st.c.reopened_at.is_not(None)),
+                             func.coalesce(st.c.handling_since, st.c.resolved_at,
+                                           tickets.c.reported_at)),
+                            (reached(st, "dispatched"), st.c.dispatched_at),
+                            else_=back_to_dispatch), DateTime)
