@@ -1,134 +1,209 @@
-"""地图: grid cells coloured by a chosen figure, clinic points, old compounds; click to drill
-from the district into a town and into one grid cell."""
+"""地图: cells coloured by a chosen figure, named places, clinic points and old compounds.
+A click drills district → town → grid cell → its tickets; every level lives in the URL
+(?town=…&cell=…&ticket=…; layers and metric as codes)."""
 
 import json
 
 import pandas as pd
 import streamlit as st
 
-from components import cached, frame, layers, tables
+from components import cached, frame, links, tables
 from components import format as fmt
+from components import map_colours as mc
+from components import map_deck as md
+from components import map_geometry as mg
+from components import map_settings as ms
 from data_access import coverage, geo, places, ticket_list
 from data_access import glossary as g
 
 f = frame.filters("pages/1_map.py", "地图")
 towns = frame.town_names()
 try:
-    settings = layers.settings()
+    settings = ms.settings()
 except ValueError as exc:
     st.error(f"地图设置有误：{exc}", icon=":material/error:")
     st.stop()
-LAYERS = {"cells": "网格", "towns": "镇(乡)街道界", "clinics": "高山巡回医疗点",
-          "compounds": "老小区", "heat": "问题热力", "gaps": "未走访对象"}
-DEFAULT_LAYERS = ["网格", "镇(乡)街道界", "高山巡回医疗点", "老小区"]
-metric_names = {label: code for code, label in geo.METRICS.items()}  # URL: ?metric=满意率
+# The map fills the screen's height (desk, wall, 4K); the legend sits above it, in view.
+st.markdown("""<style>
+.st-key-map_box [data-testid=stDeckGlJsonChart], .st-key-map_box [data-testid=stDeckGlJsonChart] > div
+  { height: max(480px, calc(100vh - 300px)) !important; }
+.map-legend { font-size: 1rem; color: #C9D4E3; line-height: 1.9; }
+@media (min-width: 2400px) { .map-legend { font-size: 1.5rem; } }
+</style>""", unsafe_allow_html=True)
+
+WORST = "worst_stage"
+STAGE_LABELS = getattr(g, "WAITING_STAGES", None)
+metric_labels = dict(geo.METRICS)
+if hasattr(geo, "fetch_worst_stage") and STAGE_LABELS:
+    metric_labels[WORST] = "最久等待环节"
+
+
+def url_list(key: str, allowed, default: list[str]) -> list[str]:
+    got = [v for v in st.query_params.get_all(key) if v in allowed]
+    return got or default
+
 
 left, right = st.columns([1, 3], vertical_alignment="bottom")
-metric = metric_names[left.selectbox("网格着色指标", list(metric_names), key="metric",
-                                     bind="query-params")]
-default = DEFAULT_LAYERS + (["未走访对象"] if st.query_params.get("show") == "gaps" else [])
-chosen = right.pills("图层", list(LAYERS.values()), selection_mode="multi", default=default,
-                     key="layers", bind="query-params")
-on = {code for code, label in LAYERS.items() if label in (chosen or [])}
+metric = left.selectbox("网格着色指标", list(metric_labels), format_func=metric_labels.get,
+                        key="metric_pick", index=list(metric_labels).index(
+                            url_list("metric", metric_labels, [next(iter(metric_labels))])[0]))
+default = ms.DEFAULT_LAYERS + (["gaps"] if st.query_params.get("show") == "gaps" else [])
+on = set(right.pills("图层", list(ms.LAYERS), format_func=ms.LAYERS.get, selection_mode="multi",
+                     default=url_list("layers", ms.LAYERS, default), key="layers_pick") or [])
+st.query_params["metric"] = metric
+st.query_params["layers"] = [code for code in ms.LAYERS if code in on]
 
-
-# --- what to draw ---------------------------------------------------------------------------
+# --- where we are: district, town, cell, ticket ---------------------------------------------
 cell = st.query_params.get("cell")
 cell_info = cached.call(geo.get_cell, cell) if cell else None
-if cell and (cell_info is None or (f.town_code and cell_info["town_code"] != f.town_code)):
-    cell_info = None
-    del st.query_params["cell"]
+if cell and (cell_info is None or cell_info["town_code"] != f.town_code):
+    cell_info, cell = None, None
+    st.query_params.pop("cell", None)
+if not cell_info:
+    st.query_params.pop("ticket", None)
+level = "cell" if cell_info else "town" if f.town_code else "district"
+detail = "district" if level == "district" else "town"
 
-deck_layers, dropped, view_of = [], {}, None
+
+def area_figures(area: str) -> pd.DataFrame:
+    if metric == WORST:
+        return cached.call(geo.fetch_worst_stage, f, area).rename(columns={"key": "code"})
+    return cached.call(geo.fetch_area_metrics, f, area)
+
+
+def props(shapes, figures, dim_except=None):
+    return md.area_props(shapes, figures, metric, metric_labels[metric],
+                         metric in geo.HIGHER_IS_BETTER, dim_except,
+                         STAGE_LABELS if metric == WORST else None)
+
+
+deck_layers, dropped = [], {}
 town_shapes = cached.call(geo.fetch_shapes, "town")
-town_metrics = cached.call(geo.fetch_area_metrics, f, "town")
-town_fc, dropped["镇(乡)街道边界"] = cached.memo(layers.area_features, town_shapes, town_metrics,
-                                          metric, settings)
+town_figures = area_figures("town")
+town_fc, dropped["镇(乡)街道边界"] = cached.memo(
+    mg.features, town_shapes, props(town_shapes, town_figures, f.town_code), settings, "district")
+cell_shapes = cached.call(geo.fetch_shapes, "cell", f.town_code)
+cell_figures = area_figures("cell")
+view_fc = town_fc
+if f.town_code:  # other towns dimmed, the chosen one full
+    view_fc = {"type": "FeatureCollection", "features": [
+        ft for ft in town_fc["features"] if ft["properties"]["code"] == f.town_code]}
 if "cells" in on:
-    cell_shapes = cached.call(geo.fetch_shapes, "cell", f.town_code)
-    cell_metrics = cached.call(geo.fetch_area_metrics, f, "cell")
-    cell_fc, dropped["网格边界"] = cached.memo(layers.area_features, cell_shapes, cell_metrics,
-                                           metric, settings)
-    deck_layers.append(layers.area_layer("cells", cell_fc))
-    view_of = cell_fc
-if "towns" in on or "cells" not in on:
-    in_town = {"type": "FeatureCollection", "features": [
-        ft for ft in town_fc["features"]
-        if not f.town_code or ft["properties"]["code"] == f.town_code]}
-    if "cells" not in on:
-        deck_layers.append(layers.area_layer("towns", in_town))
-    if "towns" in on:
-        deck_layers.append(layers.area_layer("town-borders", cached.memo(
-            layers.outline_bands, in_town, 50 if f.town_code else 140), opacity=1.0,
-            pickable=False))
-    view_of = view_of or in_town
+    cell_fc, dropped["网格边界"] = cached.memo(
+        mg.features, cell_shapes, props(cell_shapes, cell_figures, cell), settings, detail)
+    if f.town_code:
+        deck_layers.append(md.polygon_layer("towns", mg.polygon_rows(town_fc)))
+    deck_layers.append(md.polygon_layer("cells", cached.memo(mg.polygon_rows, cell_fc)))
+else:
+    deck_layers.append(md.polygon_layer("towns", mg.polygon_rows(town_fc)))
+if "heat" in on:
+    heat, _ = mg.located(settings, cached.call(geo.fetch_ticket_points, f))
+    deck_layers.append(md.heat_layer("heat", heat))
+if "towns" in on:
+    deck_layers.append(md.path_layer("town-borders", cached.memo(mg.border_paths, town_fc),
+                                     mc.BORDER, 2.5 if f.town_code else 1.8))
+if cell_info and "cells" in on:
+    chosen = {"type": "FeatureCollection", "features": [
+        ft for ft in cell_fc["features"] if ft["properties"]["code"] == cell]}
+    deck_layers.append(md.path_layer("selected-cell", mg.border_paths(chosen), mc.SELECTED, 5))
 
 points_dropped = 0
-if "heat" in on:
-    heat, n = layers.located(settings, cached.call(geo.fetch_ticket_points, f))
-    points_dropped += n
-    deck_layers.insert(0, layers.heat_layer("heat", heat))
-if cell_info and "cells" in on:  # the open cell, outlined
-    chosen_fc = {"type": "FeatureCollection",
-                 "features": [ft for ft in cell_fc["features"] if ft["properties"]["code"] == cell]}
-    deck_layers.append(layers.area_layer("selected-cell", cached.memo(
-        layers.outline_bands, chosen_fc, 40, layers.AMBER_BORDER), opacity=1.0, pickable=False))
 
 
 def in_scope(sites: pd.DataFrame) -> pd.DataFrame:
-    """The sites of the filtered town (all, for the district)."""
     return sites[sites["town_code"] == f.town_code] if f.town_code else sites
 
 
 clinics = cached.call(geo.fetch_clinic_points, f)
 if "clinics" in on:
-    data, n = layers.located(settings, clinics)
+    data, n = mg.located(settings, clinics)
     points_dropped += n
-    data = layers.site_rows(data.assign(radius_m=180 + 420 * (
-        data["person_visits"] / max(1, clinics["person_visits"].max())) ** 0.5), [
+    data = md.site_rows(data.assign(radius_px=(7 + 9 * (data["person_visits"] / max(
+        1, clinics["person_visits"].max())) ** 0.5).round(1)), [
         [towns.get(r.town_code, ""), f"服务村：{r.villages}", r.schedule,
          f"本期服务 {r.person_visits:,} 人次，{r.stops} 次"] for r in data.itertuples()])
-    deck_layers.append(layers.site_layer(
-        "clinics", data[["code", "name", "label", "tip", "lat", "lon", "radius_m",
-                         "grid_cell_code"]], colour=layers.CLINIC_COLOUR))
+    deck_layers.append(md.point_layer("clinics", data[[
+        "code", "name", "label", "lat", "lon", "radius_px", "grid_cell_code",
+        "town_code"]], mc.CLINIC_COLOUR))
 compounds = cached.call(geo.fetch_compounds)
 if "compounds" in on:
-    data, n = layers.located(settings, in_scope(compounds))
+    data, n = mg.located(settings, in_scope(compounds))
     points_dropped += n
-    data = layers.site_rows(data.assign(colour=[layers.STAGE_COLOURS.get(s, layers.NO_DATA)
-                                                for s in data["renovation_stage"]]), [
+    data = md.site_rows(data.assign(colour=[mc.STAGE_COLOURS.get(s, mc.NO_DATA)
+                                            for s in data["renovation_stage"]]), [
         [f"{r.built_year} 年建，{r.households:,} 户",
          f"改造：{g.label(g.RENOVATION_STAGES, r.renovation_stage)}",
          f"物业提价提质：{'已完成' if r.property_upgrade_done else '未完成'}",
          f"加装电梯 {r.lifts_installed} 部"] for r in data.itertuples()])
-    deck_layers.append(layers.site_layer(
-        "compounds", data[["code", "name", "label", "tip", "lat", "lon", "colour",
-                           "grid_cell_code"]], colour="colour", radius_m=180))
+    deck_layers.append(md.point_layer("compounds", data[[
+        "code", "name", "label", "lat", "lon", "colour", "grid_cell_code",
+        "town_code"]], "colour", radius_px=6))
 if "gaps" in on:
-    gaps, n = layers.located(settings, cached.call(coverage.fetch_unvisited_targets, f))
+    gaps, n = mg.located(settings, cached.call(coverage.fetch_unvisited_targets, f))
     points_dropped += n
-    gaps = layers.site_rows(gaps.assign(name=gaps["target"]), [
+    gaps = md.site_rows(gaps.assign(name=gaps["target"]), [
         [coverage.TARGET_GROUPS.get(r.kind, r.kind), f"本期未走访 · 联系干部：{r.officers}"]
         for r in gaps.itertuples()])
-    deck_layers.append(layers.site_layer("gaps", gaps[["name", "label", "tip", "lat", "lon"]],
-                                         colour=layers.GAP_COLOUR, radius_m=120))
+    deck_layers.append(md.point_layer("gaps", gaps[["name", "label", "lat", "lon"]],
+                                      mc.GAP_COLOUR, radius_px=5))
+if "names" in on:  # names last: above everything
+    if f.town_code and "cells" in on:  # the town's cells by number
+        labels = cached.memo(mg.label_points, cell_fc, "code", 3)
+        deck_layers.append(md.text_layer("cell-names", labels, 13))
+    shown_towns = view_fc if f.town_code else town_fc
+    deck_layers.append(md.text_layer("town-names", cached.memo(
+        mg.label_points, shown_towns, "name"), 22 if f.town_code else 17))
 
-deck = layers.deck(deck_layers, layers.view_of(view_of), layers.TOOLTIP, settings)
-
-# --- breadcrumb, map and panel --------------------------------------------------------------
+# --- breadcrumb, legend, map and panel -----------------------------------------------------
 crumbs = st.columns([1, 1, 2, 4], vertical_alignment="center")
-if crumbs[0].button("海曙区", icon=":material/home:", disabled=not f.town_code and not cell_info):
+if crumbs[0].button("海曙区", icon=":material/home:", disabled=level == "district"):
     st.query_params.pop("cell", None)
     frame.request_town(None)
     st.rerun()
-if f.town_code and crumbs[1].button(f"› {towns[f.town_code]}", disabled=not cell_info):
+if f.town_code and crumbs[1].button(f"› {towns[f.town_code]}", disabled=level == "town"):
     st.query_params.pop("cell", None)
     st.rerun()
 if cell_info:
-    crumbs[2].markdown(f"› **{cell_info['name']}**")
+    crumbs[2].text(f"› {cell_info['name']}")
+
+sites = {}
+if "clinics" in on:
+    sites["高山巡回医疗点（大小为本期服务人次）"] = mc.CLINIC_COLOUR
+if "compounds" in on:
+    sites |= {f"老小区·{label}": mc.STAGE_COLOURS[code] for code, label in g.RENOVATION_STAGES.items()}
+if "gaps" in on:
+    sites["本期未走访的联系对象"] = mc.GAP_COLOUR
+scaled = cell_figures[cell_figures["code"].isin(cell_shapes["code"])] if "cells" in on \
+    else town_figures  # the values the colours were scaled on
+st.markdown(mc.legend_html(metric_labels[metric], scaled.get(metric), metric in geo.HIGHER_IS_BETTER,
+                           sites, stages=STAGE_LABELS if metric == WORST else None,
+                           heat="heat" in on), unsafe_allow_html=True)
+
+
+def drill(layer_id: str, obj: dict) -> None:
+    """A click goes one level down from where we are: the town first, then a cell."""
+    code = obj.get("code")
+    town = obj.get("town_code")
+    cell_code = code if layer_id == "cells" else obj.get("grid_cell_code")
+    if layer_id in ("cells",) or cell_code:
+        target = cached.call(geo.get_cell, cell_code) if cell_code else None
+        town = target["town_code"] if target else town
+    elif layer_id == "towns":
+        town = code
+    if not town:
+        return
+    if level == "district" or town != f.town_code:
+        st.query_params.pop("cell", None)
+        frame.request_town(town)  # the town first, not the cell under the pointer
+    elif cell_code:
+        st.query_params["cell"] = cell_code
+        st.query_params.pop("ticket", None)
+        st.rerun()
+
 
 map_col, panel = st.columns([2.2, 1], gap="medium")
-with map_col:
+with map_col, st.container(key="map_box"):
+    deck = md.deck(deck_layers, mg.view_of(view_fc), md.TOOLTIP, settings)
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map",
                             height=720)
     picked = event.selection.objects if event else {}
@@ -136,27 +211,7 @@ with map_col:
     if picked and seen != st.session_state.get("_map_seen"):
         st.session_state["_map_seen"] = seen
         layer_id, objects = next(iter(picked.items()))
-        obj = objects[0].get("properties", objects[0]) if objects else {}
-        if layer_id == "cells" or obj.get("grid_cell_code"):
-            code = obj.get("code") if layer_id == "cells" else obj["grid_cell_code"]
-            st.query_params["cell"] = code
-            target = cached.call(geo.get_cell, code)
-            frame.request_town(target["town_code"] if target else None)
-            st.rerun()
-        elif layer_id == "towns":
-            st.query_params.pop("cell", None)
-            frame.request_town(obj.get("code"))
-    sites = {}
-    if "clinics" in on:
-        sites["高山巡回医疗点（大小为本期服务人次）"] = layers.CLINIC_COLOUR
-    if "compounds" in on:
-        sites |= {f"老小区·{label}": layers.STAGE_COLOURS[code]
-                  for code, label in g.RENOVATION_STAGES.items()}
-    if "gaps" in on:
-        sites["本期未走访的联系对象"] = layers.GAP_COLOUR
-    shown = (cell_metrics[cell_metrics["code"].isin(cell_shapes["code"])] if "cells" in on
-             else town_metrics)  # the values the colours were scaled on
-    st.markdown(layers.legend_html(metric, shown[metric], sites), unsafe_allow_html=True)
+        drill(layer_id, objects[0].get("properties", objects[0]) if objects else {})
     notes = [f"{n} 个{what}无法绘制（缺失、格式错误或超出区界），已略去" for what, n in dropped.items()
              if n]
     if points_dropped:
@@ -173,20 +228,39 @@ with panel:
         st.subheader(cell_info["name"])
         st.caption(f"{cell_info['town']} · 常住人口 {cell_info['population']:,} · "
                    f"{cell_info['households']:,} 户 · 网格员 {cell_info['officer'] or '—'}")
-        a, b, c = st.columns(3)
-        a.metric("在办问题", fmt.count(figures["open_tickets"]), border=True)
-        b.metric("超期", fmt.count(figures["overdue_tickets"]), border=True)
-        c.metric("本期问题", fmt.count(figures["tickets"]), border=True)
-        a.metric("每千人", "—" if pd.isna(figures["tickets_per_1k"])
-                 else f"{figures['tickets_per_1k']:.1f}", border=True)
-        b.metric("走访覆盖", fmt.pct(figures["coverage_rate"]), border=True)
-        c.metric("满意率", fmt.pct(figures["satisfaction_rate"]), border=True)
+        shown = [c for c in geo.METRICS if c in figures.index][:6]
+        for col, code in zip(st.columns(3) * 2, shown):
+            value = figures[code]
+            col.metric(geo.METRICS[code], fmt.pct(value) if code in geo.HIGHER_IS_BETTER else
+                       fmt.NOTHING if pd.isna(value) else f"{value:,.1f}" if isinstance(
+                           value, float) else fmt.count(value), border=True)
         open_here = cached.call(ticket_list.fetch_tickets, f, "open", in_period=False,
                                 grid_cell_code=cell)
-        st.markdown(f"**在办问题**（{len(open_here)} 件）")
-        st.dataframe(tables.ticket_view(open_here)[["问题", "当前环节", "超期", "上报时间",
-                                                    "反映人"]],
-                     hide_index=True, width="stretch", height=180)
+        st.markdown(f"**在办问题**（{len(open_here)} 件，选中一行查看流转记录）")
+        view = tables.ticket_view(open_here)
+        ticket = st.query_params.get("ticket")
+        ids = list(open_here["id"])
+        picked_row = st.dataframe(view[["问题", "当前环节", "超期", "上报时间"]], hide_index=True,
+                                  width="stretch", height=220, on_select="rerun",
+                                  selection_mode="single-row", key=f"cell_tickets_{cell}")
+        rows_picked = picked_row.selection.rows if picked_row else []
+        if rows_picked and ids[rows_picked[0]] != ticket:
+            ticket = ids[rows_picked[0]]
+            st.query_params["ticket"] = ticket
+        if ticket in ids:
+            row = open_here.iloc[ids.index(ticket)]
+            history = cached.call(ticket_list.fetch_history, ticket)
+            st.markdown("**流转记录**")
+            st.text(f"{row['id']} · {row['title']}")
+            st.dataframe(history.assign(
+                stage=history["stage"].map(lambda s: g.label(g.ALL_EVENTS, s)),
+                at=history["at"].map(fmt.moment)), hide_index=True, width="stretch",
+                column_config={"stage": "环节", "actor": "办理方", "at": "时间"}, key="history")
+        elif ticket:
+            st.query_params.pop("ticket", None)
+        st.page_link("pages/2_tickets.py", label="在问题流转页查看本网格的问题",
+                     icon=":material/account_tree:",
+                     query_params=links.kept() | {"cell": cell, "show": "open"})
         trips = cached.call(geo.fetch_cell_visits, f, cell)
         st.markdown(f"**近期走访**（本期 {len(trips)} 次）")
         st.dataframe(trips.assign(visited_at=trips["visited_at"].map(fmt.moment),
@@ -195,30 +269,26 @@ with panel:
                      hide_index=True, width="stretch", height=180,
                      column_config={"visited_at": "时间", "officer": "干部", "target": "对象",
                                     "diary_type": "日记"})
-        sites = [f"医疗点 {r.name}" for r in clinics.itertuples() if r.grid_cell_code == cell]
-        sites += [f"老小区 {r.name}" for r in compounds.itertuples() if r.grid_cell_code == cell]
-        st.markdown("**网格内站点**：" + ("、".join(sites) if sites else "无"))
+        here = [f"医疗点 {r.name}" for r in clinics.itertuples() if r.grid_cell_code == cell]
+        here += [f"老小区 {r.name}" for r in compounds.itertuples() if r.grid_cell_code == cell]
+        st.markdown("**网格内站点**")
+        st.text("、".join(here) if here else "无")
     else:
         area = "cell" if f.town_code else "town"
         figures = cached.call(geo.fetch_area_metrics, f, area)
-        if f.town_code:
-            shapes = cached.call(geo.fetch_shapes, "cell", f.town_code)
-            names = dict(zip(shapes["code"], shapes["name"]))
-        else:
-            names = towns
+        names = dict(zip(cell_shapes["code"], cell_shapes["name"])) if f.town_code else towns
         figures = figures[figures["code"].isin(names)]
-        worst = figures.sort_values(metric, ascending=metric in geo.HIGHER_IS_BETTER).head(12)
-        st.subheader(f"{towns.get(f.town_code, '海曙区')} · {geo.METRICS[metric]}")
-        st.caption("点击地图上的" + ("网格查看详情" if f.town_code else "镇(乡)街道或网格下钻"))
-        st.dataframe(worst.assign(name=worst["code"].map(names),
-                                  tickets_per_1k=worst["tickets_per_1k"].map(
-                                      lambda v: fmt.NOTHING if pd.isna(v) else f"{v:.1f}"),
-                                  coverage_rate=worst["coverage_rate"].map(fmt.pct),
-                                  satisfaction_rate=worst["satisfaction_rate"].map(fmt.pct))[
-                         ["name", "open_tickets", "overdue_tickets", "tickets_per_1k",
-                          "coverage_rate", "satisfaction_rate"]],
-                     hide_index=True, width="stretch", height=460,
-                     column_config={"name": "网格" if f.town_code else "镇(乡)街道",
-                                    "open_tickets": "在办", "overdue_tickets": "超期",
-                                    "tickets_per_1k": "每千人", "coverage_rate": "覆盖",
-                                    "satisfaction_rate": "满意"})
+        rank = metric if metric in figures else next(iter(geo.METRICS))
+        worst = figures.sort_values(rank, ascending=rank in geo.HIGHER_IS_BETTER).head(12)
+        st.subheader(f"{towns.get(f.town_code, '海曙区')} · {metric_labels[metric]}")
+        st.caption("点击地图上的" + ("网格查看详情与问题" if f.town_code else "镇(乡)街道下钻"))
+        table = worst.assign(name=worst["code"].map(names))
+        columns = {"name": "网格" if f.town_code else "镇(乡)街道"}
+        for code, label in geo.METRICS.items():
+            if code in table:
+                columns[code] = label
+                table[code] = table[code].map(fmt.pct if code in geo.HIGHER_IS_BETTER else (
+                    lambda v: fmt.NOTHING if pd.isna(v) else f"{v:,.1f}" if isinstance(v, float)
+                    else fmt.count(v)))
+        st.dataframe(table[list(columns)], hide_index=True, width="stretch", height=460,
+                     column_config=columns)

@@ -1,4 +1,5 @@
-"""The 地图 page: layers and their rows, a town click, a cell click, the breadcrumb."""
+"""The 地图 page: named places, points, the selected cell's outline; drilling district →
+town → cell → ticket, each level in the URL; the breadcrumb; undrawable geometry."""
 
 import json
 
@@ -9,6 +10,7 @@ from data_access import db
 from tests.test_pages import run
 
 PAGE = "pages/1_map.py"
+ZHANGSHUI = "330203106000"
 ZHANGSHUI_CELL = "330203106-008"
 
 
@@ -19,86 +21,177 @@ def deck(at) -> dict:
     return json.loads(at.get("deck_gl_json_chart")[0].proto.json)
 
 
+def layers_of(at) -> dict:
+    return {layer["id"]: layer for layer in deck(at)["layers"]}
+
+
 def rows(layer: dict) -> int:
     data = layer["data"]
     return len(data["features"]) if isinstance(data, dict) else len(data)
 
 
-def click(at, layer_id: str, properties: dict):
+def click(at, layer_id: str, record: dict):
     at.session_state["map"] = PydeckState({"selection": {
-        "indices": {layer_id: [0]}, "objects": {layer_id: [{"properties": properties}]}}})
+        "indices": {layer_id: [0]}, "objects": {layer_id: [record]}}})
     return at.run()
 
 
-def test_default_layers_draw_every_cell_clinic_point_and_compound():
+def query(at, key):
+    value = at.query_params.get(key)
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+def test_district_deck_names_all_17_towns_and_draws_points_as_points():
     at = run(PAGE)
     assert not at.exception
-    layers = {layer["id"]: layer for layer in deck(at)["layers"]}
+    layers = layers_of(at)
     assert rows(layers["cells"]) == 1409
-    assert rows(layers["clinics"]) == 18
-    assert rows(layers["compounds"]) == 98
-    assert rows(layers["town-borders"]) == 17
+    names = layers["town-names"]
+    assert names["@@type"] == "TextLayer" and len(names["data"]) == 17
+    assert {"章水镇", "鼓楼街道", "龙观乡"} <= {row["text"] for row in names["data"]}
+    # CJK through an explicit character set, written as plain JSON (not a pydeck expression)
+    assert isinstance(names["characterSet"], list) and "章" in names["characterSet"]
+    assert isinstance(names["fontFamily"], str) and not names["fontFamily"].startswith("@@=")
+    for layer_id, n in (("clinics", 18), ("compounds", 98)):
+        points = layers[layer_id]
+        assert points["@@type"] == "ScatterplotLayer" and rows(points) == n
+        assert points["radiusUnits"] == "pixels" and points["stroked"] is True
+        assert points["radiusMinPixels"] >= 4
+    assert layers["town-borders"]["@@type"] == "PathLayer"
     assert deck(at).get("mapProvider") is None  # no basemap request on an intranet
 
 
-def test_every_cell_has_a_preformatted_tooltip_and_a_colour():
-    at = run(PAGE, metric="满意率")
-    cells = next(la for la in deck(at)["layers"] if la["id"] == "cells")["data"]["features"]
-    props = cells[0]["properties"]
-    assert set(props) == {"code", "name", "label", "tip", "fill"}
-    assert props["label"].startswith("满意率：")
-    assert all(len(c["properties"]["fill"]) == 3 for c in cells)
+def test_site_colours_are_not_on_any_metric_ramp():
+    from components import map_colours as mc
+
+    ramps = {tuple(c) for c in mc.BAD_RAMP + mc.GOOD_RAMP}
+    sites = [mc.CLINIC_COLOUR, mc.GAP_COLOUR, *mc.STAGE_COLOURS.values()]
+    assert not ramps & {tuple(c) for c in sites}
 
 
-def test_layers_can_be_switched_off_and_on_through_the_url():
-    at = run(PAGE, layers=["镇(乡)街道界", "未走访对象"], period="近30天")
-    ids = [layer["id"] for layer in deck(at)["layers"]]
-    assert "cells" not in ids and "clinics" not in ids
-    assert "towns" in ids and "gaps" in ids
-
-
-def test_clicking_a_town_filters_the_whole_cockpit_and_zooms_in():
-    at = run(PAGE, layers=["镇(乡)街道界"])
-    district_zoom = deck(at)["initialViewState"]["zoom"]
-    at = click(at, "towns", {"code": "330203106000", "name": "章水镇"})
-    assert not at.exception
-    assert at.selectbox(key="town").value == "章水镇"
-    assert deck(at)["initialViewState"]["zoom"] > district_zoom
-    assert any(b.label == "› 章水镇" for b in at.button)
-
-
-def test_clicking_a_cell_opens_its_panel_and_drills_into_its_town():
+def test_district_level_keeps_full_colours():
     at = run(PAGE)
+    cells = layers_of(at)["cells"]["data"]
+    assert all(len(c["fill"]) == 3 for c in cells)  # no alpha: nothing dimmed
+
+
+def test_every_cell_has_a_preformatted_tooltip_and_a_colour():
+    at = run(PAGE, metric="satisfaction_rate")
+    cells = layers_of(at)["cells"]["data"]
+    assert {"code", "name", "label", "fill", "polygon"} <= set(cells[0])
+    assert cells[0]["label"].startswith("满意率：")
+
+
+def test_worst_stage_colours_cells_by_stage_with_its_legend():
+    from components import map_colours as mc
+    from data_access import glossary as g
+
+    at = run(PAGE, town="章水镇", metric="worst_stage")
+    assert not at.exception
+    cells = layers_of(at)["cells"]["data"]
+    stage_colours = {tuple(c) for c in mc.WAIT_STAGE_COLOURS[:len(g.WAITING_STAGES)]}
+    waiting = [c for c in cells if not c["label"].endswith("无在办问题")]
+    assert waiting and all(tuple(c["fill"][:3]) in stage_colours for c in waiting)
+    assert all(c["label"].startswith("最久等待环节：") for c in cells)
+    legend = " ".join(m.value for m in at.markdown)
+    assert all(label in legend for label in g.WAITING_STAGES.values())
+
+
+def test_layers_and_metric_travel_as_codes_in_the_url():
+    at = run(PAGE, layers=["towns", "gaps"], metric="coverage_rate", period="近30天")
+    ids = set(layers_of(at))
+    assert "cells" not in ids and "clinics" not in ids
+    assert {"towns", "gaps", "town-borders"} <= ids
+    assert at.query_params["layers"] == ["towns", "gaps"]
+    assert query(at, "metric") == "coverage_rate"
+
+
+def test_a_click_on_a_cell_at_district_level_chooses_its_town_not_the_cell():
+    at = run(PAGE)
+    district_zoom = deck(at)["initialViewState"]["zoom"]
     at = click(at, "cells", {"code": ZHANGSHUI_CELL, "name": "章水镇第008网格"})
     assert not at.exception
     assert at.selectbox(key="town").value == "章水镇"
-    assert at.query_params["cell"] == [ZHANGSHUI_CELL] or at.query_params["cell"] == ZHANGSHUI_CELL
+    assert "cell" not in at.query_params
+    assert deck(at)["initialViewState"]["zoom"] > district_zoom  # the view fits the town
+    layers = layers_of(at)
+    assert 0 < rows(layers["cells"]) < 1409 and "selected-cell" not in layers
+    names = layers["cell-names"]["data"]  # the town's cells by number
+    assert len(names) == rows(layers["cells"]) and names[0]["text"].isdigit()
+
+
+def test_a_click_on_a_town_opens_the_town():
+    at = run(PAGE, layers=["towns"])
+    at = click(at, "towns", {"code": ZHANGSHUI, "name": "章水镇"})
+    assert at.selectbox(key="town").value == "章水镇"
+    assert any(b.label == "› 章水镇" for b in at.button)
+
+
+def test_in_a_town_a_cell_click_opens_the_cell_outlined_and_dims_only_the_rest():
+    at = run(PAGE, town="章水镇")
+    at = click(at, "cells", {"code": ZHANGSHUI_CELL, "name": "章水镇第008网格"})
+    assert not at.exception
+    assert query(at, "cell") == ZHANGSHUI_CELL
     assert any(s.value == "章水镇第008网格" for s in at.subheader)
-    cells = next(la for la in deck(at)["layers"] if la["id"] == "cells")
-    assert 0 < rows(cells) < 1409  # only the town's cells now
+    layers = layers_of(at)
+    outline = layers["selected-cell"]
+    assert outline["@@type"] == "PathLayer" and outline["getWidth"] >= 4 and rows(outline) >= 1
+    fills = {c["code"]: c["fill"] for c in layers["cells"]["data"]}
+    assert fills[ZHANGSHUI_CELL][3] == 255
+    assert all(f[3] < 255 for code, f in fills.items() if code != ZHANGSHUI_CELL)
     panel = " ".join(m.value for m in at.markdown)
     assert "在办问题" in panel and "近期走访" in panel and "网格内站点" in panel
 
 
-def test_a_shared_link_opens_the_same_town_cell_and_layers():
-    at = run(PAGE, town="章水镇", cell=ZHANGSHUI_CELL, layers=["网格", "高山巡回医疗点"])
-    assert any(s.value == "章水镇第008网格" for s in at.subheader)
-    ids = [layer["id"] for layer in deck(at)["layers"]]
-    assert "clinics" in ids and "compounds" not in ids
-
-
-def test_breadcrumb_leads_back_to_the_district():
+def test_going_back_up_restores_full_colours():
     at = run(PAGE, town="章水镇", cell=ZHANGSHUI_CELL)
     next(b for b in at.button if b.label == "海曙区").click()
     at.run()
     assert at.selectbox(key="town").value == "海曙区（全区）"
     assert "cell" not in at.query_params
+    assert all(len(c["fill"]) == 3 for c in layers_of(at)["cells"]["data"])
+
+
+def busiest_cell(town: str, town_code9: str) -> str:
+    """The town's cell with the most open tickets, read from the map's own side list."""
+    from data_access import geo
+
+    open_metric = next(code for code in geo.METRICS if code.startswith("open"))
+    listed = run(PAGE, town=town, metric=open_metric).dataframe[-1].value
+    return f"{town_code9}-{listed.iloc[0]['name'][-5:-2]}"
+
+
+def test_every_drill_level_round_trips_through_the_url():
+    cell = busiest_cell("章水镇", "330203106")
+    at = run(PAGE, town="章水镇", cell=cell)
+    assert query(at, "cell") == cell
+    at.session_state[f"cell_tickets_{cell}"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    ticket = query(at, "ticket")
+    assert ticket
+    assert "流转记录" in " ".join(m.value for m in at.markdown)
+    history = next(d.value for d in at.dataframe if "stage" in d.value.columns)
+    assert len(history) >= 1  # at least its report
+    # a shared link opens the same town, cell and ticket with its history
+    again = run(PAGE, town="章水镇", cell=cell, ticket=ticket)
+    assert query(again, "ticket") == ticket and query(again, "cell") == cell
+    assert again.selectbox(key="town").value == "章水镇"
+    assert "流转记录" in " ".join(m.value for m in again.markdown)
+    assert any(ticket in t.value for t in again.text)
 
 
 def test_a_cell_of_another_town_in_the_link_is_ignored():
-    at = run(PAGE, town="鼓楼街道", cell=ZHANGSHUI_CELL)
+    at = run(PAGE, town="鼓楼街道", cell=ZHANGSHUI_CELL, ticket="T0001")
     assert not at.exception
     assert not any(s.value == "章水镇第008网格" for s in at.subheader)
+    assert "ticket" not in at.query_params
+
+
+def test_heat_layer_is_drawn_above_the_cells_with_a_legend_entry():
+    at = run(PAGE, layers=["cells", "heat"])
+    ids = [layer["id"] for layer in deck(at)["layers"]]
+    assert ids.index("heat") > ids.index("cells")
+    assert "问题热力" in " ".join(m.value for m in at.markdown)
 
 
 def test_geometry_that_cannot_be_drawn_is_left_off_and_counted(sample_file, tmp_path,
@@ -119,7 +212,7 @@ def test_geometry_that_cannot_be_drawn_is_left_off_and_counted(sample_file, tmp_
     monkeypatch.setenv(db.ENV_VAR, db.sample_url(broken))
     at = run(PAGE)
     assert not at.exception
-    layers = {layer["id"]: layer for layer in deck(at)["layers"]}
+    layers = layers_of(at)
     assert rows(layers["cells"]) == 1406
     assert rows(layers["compounds"]) == 97
     notes = " ".join(c.value for c in at.caption)
@@ -128,26 +221,23 @@ def test_geometry_that_cannot_be_drawn_is_left_off_and_counted(sample_file, tmp_
 
 
 def test_a_town_without_the_cell_layer_still_lists_its_cells_beside_the_map():
-    at = run(PAGE, town="章水镇", layers=["镇(乡)街道界"])
+    at = run(PAGE, town="章水镇", layers=["towns"])
     table = at.dataframe[-1].value
     assert len(table) > 0 and table["name"].str.startswith("章水镇").all()
 
 
 def test_every_pickable_row_carries_the_tooltips_fields():
-    at = run(PAGE, layers=["网格", "高山巡回医疗点", "老小区", "未走访对象"], period="近30天")
+    at = run(PAGE, layers=["cells", "clinics", "compounds", "gaps"], period="近30天")
     for layer in deck(at)["layers"]:
-        if not layer.get("pickable"):
-            continue
-        data = layer["data"]
-        records = [f["properties"] for f in data["features"]] if isinstance(data, dict) else data
-        assert all({"name", "label", "tip"} <= set(r) for r in records), layer["id"]
+        if layer.get("pickable"):
+            assert all({"name", "label"} <= set(r) for r in layer["data"]), layer["id"]
 
 
 def test_site_names_are_escaped_for_the_html_tooltip():
     import pandas as pd
 
-    from components import layers
+    from components import map_deck
 
-    rows = layers.site_rows(pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"]}),
-                            [["<b>bold</b>"]])
-    assert rows.at[0, "name"].startswith("&lt;img") and rows.at[0, "tip"] == "&lt;b&gt;bold&lt;/b&gt;"
+    rows = map_deck.site_rows(pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"]}),
+                              [["<b>bold</b>"]])
+    assert rows.at[0, "name"].startswith("&lt;img") and rows.at[0, "label"] == "&lt;b&gt;bold&lt;/b&gt;"
