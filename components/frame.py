@@ -3,29 +3,26 @@
 It sets the page configuration and the wall-screen styling, opens the database (building
 the sample on a fresh machine, or saying clearly why the configured one cannot serve),
 draws the navigation and the filter bar whose state lives in the URL, and returns the
-page's Filters. `?wall=1` is wall mode: no navigation or widgets, pages rotate by
-themselves and data refreshes.
+page's Filters. `?wall=1` on any page opens the wall screen (pages/5_wall.py): no
+navigation or widgets; it rotates and refreshes itself inside the session.
 """
 
 import html
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 import streamlit as st
 
-from components import cached
+from components import cached, wall
 from components import format as fmt
-from data_access import db, places
+from data_access import db, freshness, places
 from data_access.filters import PERIODS, Filters, period_range
 
 APP_TITLE = "海曙区“三服务”领导驾驶舱"
 CAMPAIGN = "campaign"
 PERIOD_OPTIONS = {CAMPAIGN: "活动以来", **PERIODS}
 ALL_TOWNS = "海曙区（全区）"
-WALL_ROTATE_SECONDS = 60
 PENDING = "_frame_pending"  # filter changes a page asked for, applied on the next run
 FAVICON = str(Path(__file__).with_name("favicon.png"))
 
@@ -110,15 +107,21 @@ def _navigation(current: str) -> None:
                       disabled=page.script == current)
 
 
-def _wall_rotation(current: str, query: dict[str, str]) -> None:
-    """In wall mode, open the next page after WALL_ROTATE_SECONDS (which also refreshes).
-    `query` holds only validated filter values; nothing else from the URL reaches the script."""
-    scripts = [p.script for p in PAGES]
-    nxt = PAGES[(scripts.index(current) + 1) % len(PAGES)] if current in scripts else PAGES[0]
-    target = json.dumps(f"/{nxt.url_path}?{urlencode(query | {'wall': '1'})}")
-    st.iframe(f"<script>setTimeout(() => {{ window.parent.location.href ="
-              f" window.parent.location.origin + {target}; }}, {WALL_ROTATE_SECONDS * 1000});"
-              f"</script>", height=1)
+def _to_the_wall(names: dict[str, str]) -> None:
+    """`?wall=1` on a desk page: switch to the wall page, carrying only validated values."""
+    query = wall.WallSettings.from_query(st.query_params.to_dict()).to_query()
+    if st.query_params.get("period") in PERIOD_OPTIONS.values():
+        query["period"] = st.query_params["period"]
+    if st.query_params.get("town") in names.values():
+        query["town"] = st.query_params["town"]
+    st.switch_page(wall.SCRIPT, query_params=query)
+
+
+def data_time_note() -> str:
+    """'数据截至 …': when the headline's sources were last loaded (not the clock's now)."""
+    loaded = freshness.data_time(cached.call(freshness.fetch_load_times),
+                                 freshness.HEADLINE_SOURCES)
+    return f"数据截至 {fmt.moment(loaded)}" if loaded else "数据时间未知"
 
 
 def filters(script: str, title: str) -> Filters:
@@ -128,13 +131,13 @@ def filters(script: str, title: str) -> Filters:
                        layout="wide", initial_sidebar_state="collapsed")
     st.markdown(CSS, unsafe_allow_html=True)
     _open_database()
-    wall = st.query_params.get("wall") == "1"
-    if wall:
-        st.markdown(f"### {APP_TITLE} · {title}")
-    else:
+    on_wall = script == wall.SCRIPT  # the wall draws its own title and data time
+    names = town_names()
+    if st.query_params.get("wall") == "1" and not on_wall:
+        _to_the_wall(names)
+    if not on_wall:
         _navigation(script)
     campaign_start = cached.call(places.get_campaign_start)
-    names = town_names()
     for key, value in st.session_state.pop(PENDING, {}).items():
         st.session_state[key] = value  # a page asked for it (e.g. a map click); before widgets
     by_name = {name: code for code, name in names.items()}
@@ -143,7 +146,7 @@ def filters(script: str, title: str) -> Filters:
         st.warning(f"链接中的镇(乡)街道“{st.query_params['town']}”不存在，已显示全区。")
     # The URL carries the labels the user sees: ?period=本周&town=章水镇
     periods = {label: code for code, label in PERIOD_OPTIONS.items()}
-    if wall:  # no widgets on the wall: the URL alone says what to show
+    if on_wall:  # no widgets on the wall: the URL alone says what to show
         period = st.query_params.get("period", PERIOD_OPTIONS[CAMPAIGN])
         town = st.query_params.get("town", ALL_TOWNS)
         info = st
@@ -152,13 +155,10 @@ def filters(script: str, title: str) -> Filters:
         period = left.selectbox("时间范围", list(periods), key="period", bind="query-params")
         town = right.selectbox("镇(乡)街道", town_options, key="town", bind="query-params")
     f = _filters_from_state(periods.get(period, CAMPAIGN), campaign_start, by_name.get(town))
-    where = html.escape(names.get(f.town_code, "全区"))
-    info.markdown(f"<span class='cockpit-note'>{where} · {fmt.day(f.start)} 至 {fmt.day(f.end)}"
-                  f" · 数据截至 {fmt.moment(f.as_of)}</span>", unsafe_allow_html=True)
-    if wall:
-        known = {"period": period if period in periods and periods[period] != CAMPAIGN else None,
-                 "town": town if town in by_name else None}
-        _wall_rotation(script, {k: v for k, v in known.items() if v})
+    if not on_wall:
+        where = html.escape(names.get(f.town_code, "全区"))
+        info.markdown(f"<span class='cockpit-note'>{where} · {fmt.day(f.start)} 至 "
+                      f"{fmt.day(f.end)} · {data_time_note()}</span>", unsafe_allow_html=True)
     return f
 
 

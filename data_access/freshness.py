@@ -23,6 +23,9 @@ BUILT = "built_at"
 ENV_VAR = "COCKPIT_STALE_HOURS"
 DEFAULT_STALE_HOURS = 26.0  # a daily import, with two hours' grace
 SOURCES = [t.name for t in s.ALL_TABLES if t.name != s.meta.name]
+# The tables behind the headline figures: their oldest load is "the data time" of a page.
+HEADLINE_SOURCES = ["tickets", "ticket_events", "visits", "assignments", "clinic_services",
+                    "hotline_daily"]
 
 
 def record_loaded(conn: Connection, table: str, at: datetime | None = None) -> None:

@@ -76,22 +76,6 @@ def test_unknown_town_in_the_url_warns_and_shows_the_district(app_db):
     assert at.metric[0].value == "1,337"
 
 
-def test_wall_mode_hides_the_widgets_and_rotates_to_the_next_page(app_db):
-    at = run("app.py", wall="1", town="章水镇")
-    assert not at.selectbox and not at.get("page_link")
-    assert not at.exception
-    assert "章水镇" in texts(at)
-    rotation = at.get("iframe")[0].proto.srcdoc
-    assert "/map?town=%E7%AB%A0%E6%B0%B4%E9%95%87&wall=1" in rotation
-    assert "60000" in rotation
-
-
-def test_wall_mode_never_puts_the_url_into_its_script(app_db):
-    at = run("app.py", wall="1", town="x';alert(1)//", evil="</script><script>alert(2)")
-    rotation = at.get("iframe")[0].proto.srcdoc
-    assert "alert" not in rotation and rotation.count("<script>") == 1
-
-
 def test_unreachable_database_shows_one_clear_message(monkeypatch):
     monkeypatch.setenv(db.ENV_VAR, "postgresql+psycopg://nobody@127.0.0.1:1/none")
     at = run("app.py")

@@ -1,0 +1,118 @@
+"""The wall screen in AppTest: reached from any page, no widgets, settings from the URL,
+stale sources marked, empty periods drawn as 本期无数据. (Pixels: tests/e2e.)"""
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import wall
+from data_access import db, freshness
+from tests.builders import TestDatabase
+from tests.conftest import fresh_database_url
+
+ROOT = "../"
+
+
+def open_wall(script: str = "app.py", **query) -> AppTest:
+    at = AppTest.from_file(ROOT + "app.py", default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if script != "app.py":
+        at.switch_page(script)
+    return at.run()
+
+
+def html_of(at: AppTest) -> str:
+    return " ".join(e.proto.body for e in at.get("html"))
+
+
+@pytest.mark.parametrize("script", ["app.py", "pages/2_tickets.py", wall.SCRIPT])
+def test_wall_1_on_any_page_shows_the_wall_without_navigation_or_widgets(app_db, script):
+    at = open_wall(script, wall="1", town="章水镇")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.selectbox and not at.get("page_link") and not at.get("iframe")
+    shown = html_of(at)
+    assert "wall-heads" in shown and "wall-clock" in shown
+    assert "章水镇" in shown
+    assert len(at.get("deck_gl_json_chart")) == 1  # the first screen has the map
+
+
+def test_the_wall_keeps_its_settings_in_the_url_for_a_reboot(app_db):
+    at = open_wall("pages/3_visits.py", wall="1", every="15", views="towns,main",
+                   period="本月", evil="<script>")
+    assert at.query_params["every"] == "15"
+    assert at.query_params["views"] == "towns,main"
+    assert at.query_params["period"] == "本月"
+    assert "evil" not in at.query_params
+    assert "镇街对比" in html_of(at)  # the playlist starts with its first screen
+
+
+def test_url_settings_are_validated_with_sane_defaults():
+    assert wall.WallSettings.from_query({}) == wall.WallSettings(60, ("main", "towns"))
+    assert wall.WallSettings.from_query({"every": "abc", "views": "x,y"}) == \
+        wall.WallSettings(60, ("main", "towns"))
+    assert wall.WallSettings.from_query({"every": "1", "views": "towns,towns"}) == \
+        wall.WallSettings(wall.MIN_EVERY, ("towns",))
+    assert wall.WallSettings.from_query({"every": "999999"}).every == wall.MAX_EVERY
+
+
+def test_the_wall_shows_the_data_time_not_the_clock(app_db):
+    # the session's sample was built at SAMPLE_NOW (2026-11-25 16:00)
+    assert "数据截至 2026-11-25 16:00" in html_of(open_wall(wall.SCRIPT))
+
+
+def test_a_source_older_than_the_limit_is_marked_stale(app_db, monkeypatch):
+    monkeypatch.setenv(freshness.ENV_VAR, "1")  # the sample is days old: everything stale
+    shown = html_of(open_wall(wall.SCRIPT))
+    assert shown.count("wall-stale") >= 5
+    assert "⚠ 数据已" in shown and "未更新" in shown
+
+
+def test_fresh_sources_carry_no_stale_mark(app_db, monkeypatch):
+    monkeypatch.setenv(freshness.ENV_VAR, str(24 * 365 * 10))
+    assert "wall-stale" not in html_of(open_wall(wall.SCRIPT))
+
+
+@pytest.fixture
+def empty_app(tmp_path, monkeypatch):
+    """The app on a cockpit database with towns and cells but no tickets or visits."""
+    url, drop = fresh_database_url("sqlite", tmp_path)
+    database = TestDatabase(url)
+    monkeypatch.setenv(db.ENV_VAR, url)
+    yield database
+    database.close()
+    drop()
+
+
+def test_an_empty_period_is_drawn_as_no_data(empty_app):
+    at = open_wall(wall.SCRIPT)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = html_of(at)
+    assert shown.count(wall.NO_DATA) >= 4  # headline, ranking, week, coverage
+    assert "0.000000" not in shown and "+0" not in shown
+    assert "数据时间未知" in shown  # no build time, no import: said, not invented
+
+
+def test_panels_escape_names_from_the_database():
+    towns = pd.DataFrame({"town": ["<img src=x onerror=alert(1)>"], "collected": [3],
+                          "resolved": [2], "resolution_rate": [2 / 3], "overdue": [1],
+                          "visits": [4], "coverage_rate": [0.5]})
+    shown = wall.ranking(towns, "化解率") + wall.town_table(towns, {
+        k: k for k in ["collected", "resolved", "resolution_rate", "overdue", "visits",
+                       "coverage_rate"]})
+    assert "<img" not in shown and "&lt;img" in shown
+
+
+def test_ranking_leaves_out_towns_without_tickets_and_says_so():
+    towns = pd.DataFrame({"town": ["甲", "乙", "丙"], "collected": [10, 0, 5],
+                          "resolution_rate": [0.9, float("nan"), 0.8]})
+    shown = wall.ranking(towns, "化解率", n=1)
+    assert shown.index("甲") < shown.index("丙")
+    assert "乙" not in shown and f"另有 1 个镇(乡)街道{wall.NO_DATA}" in shown
+
+
+def test_week_against_last_says_level_instead_of_plus_zero():
+    same = {"collected": 5, "resolved": 5}
+    shown = wall.week_against_last(same, same, {"collected": "收集", "resolved": "解决"},
+                                   ["collected", "resolved"], "本周（未完）")
+    assert "持平" in shown and "+0" not in shown
