@@ -29,6 +29,13 @@ def map_query(*, town: str | None = None, cell: str | None = None,
     return query
 
 
+def map_layers(*extra: str) -> list[str]:
+    """The map's default layers plus `extra` (layer codes)."""
+    from components.map_settings import DEFAULT_LAYERS
+
+    return [*DEFAULT_LAYERS, *extra]
+
+
 def map_link(where, label: str = "在地图上查看", **kw) -> None:
     """A page link to the map in `where` (st or a column); kw: see map_query."""
     where.page_link(MAP_PAGE, label=label, icon=":material/map:", query_params=map_query(**kw))

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from components import cached, charts, frame, kpis, tables
+from components import cached, charts, frame, kpis, links, tables
 from components import format as fmt
 from data_access import coverage, figures, ticket_list
 from data_access import glossary as g
@@ -110,9 +110,7 @@ gap_columns = {"target": "联系对象", "kind": "类型", "town": "镇(乡)街�
 right.dataframe(gap_view[list(gap_columns)].rename(columns=gap_columns), hide_index=True,
                 width="stretch", height=320)
 if frame.has_page("pages/1_map.py"):
-    right.page_link("pages/1_map.py", label="在地图上查看这些对象", icon=":material/map:",
-                    query_params={k: v for k, v in st.query_params.to_dict().items()
-                                  if k in ("period", "town")} | {"show": "gaps"})
+    links.map_link(right, "在地图上查看这些对象", layers=links.map_layers("gaps"))
 
 st.subheader("干部个人视图")
 choices = cached.call(coverage.list_officers, f)

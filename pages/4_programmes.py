@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import cached, charts, frame, kpis
+from components import cached, charts, frame, kpis, links
 from components import format as fmt
 from data_access import geo
 from data_access import glossary as g
@@ -13,12 +13,11 @@ towns = frame.town_names()
 keep = {k: v for k, v in st.query_params.to_dict().items() if k in ("period", "town")}
 
 
-def links(layers: list[str] | None = None, source: str | None = None):
+def related(layers: list[str] | None = None, source: str | None = None):
     """Links to the map (these places) and to the ticket page (these tickets)."""
     cols = st.columns(4)
     if layers:
-        cols[0].page_link("pages/1_map.py", label="在地图上查看", icon=":material/map:",
-                          query_params=keep | {"layers": layers})
+        links.map_link(cols[0], layers=layers)
     if source:
         cols[1].page_link("pages/2_tickets.py", label=f"查看来自“{g.SOURCES[source]}”的问题",
                           icon=":material/account_tree:", query_params=keep | {"source": source})
@@ -46,7 +45,7 @@ with mountain:
         hide_index=True, width="stretch",
         column_config={"name": "服务点", "town": "镇(乡)", "villages": "服务村", "schedule": "巡回安排",
                        "stops": "本期巡回次数", "person_visits": "本期服务人次"})
-    links(layers=["网格", "镇(乡)街道界", "高山巡回医疗点"])
+    related(layers=["cells", "towns", "names", "clinics"])
 
 with compounds:
     stages = cached.call(p.fetch_compound_stages, f)
@@ -78,7 +77,7 @@ with compounds:
     with st.expander(f"执法进小区清单（{len(items)} 项）与责任部门"):
         st.dataframe(items[["category", "name", "department"]], hide_index=True, width="stretch",
                      column_config={"category": "类别", "name": "事项", "department": "责任部门"})
-    links(layers=["网格", "镇(乡)街道界", "老小区"])
+    related(layers=["cells", "towns", "names", "compounds"])
 
 with open_space:
     themes = cached.call(p.fetch_open_space_themes, f)
@@ -96,7 +95,7 @@ with open_space:
         people.rename_axis("kind").reset_index(name="n"), "kind", "n", "参与人次",
         {"residents": "居民群众", "committee_members": "业委会", "firms": "辖区企业与物业",
          "party_members": "党员"}))
-    links(source="open_space")
+    related(source="open_space")
 
 with helpers:
     kinds = cached.call(p.fetch_red_helper_work, f, "service_kind")
@@ -113,7 +112,7 @@ with helpers:
     firms = cached.call(p.fetch_red_helper_work, f, "firm")
     st.dataframe(firms.head(50), hide_index=True, width="stretch", height=260,
                  column_config={"key": "企业", "helpers": "帮办员", "problems_solved": "解决问题"})
-    links(source="red_helper")
+    related(source="red_helper")
 
 with sites:
     projects = cached.call(p.fetch_site_projects, f)
@@ -133,7 +132,7 @@ with sites:
         hide_index=True, width="stretch", height=320,
         column_config={"name": "项目", "kind": "类型", "town": "镇(乡)街道", "secretary": "工地书记",
                        "issues": "本期问题", "resolved": "已解决", "open": "在办"})
-    links(source="site_secretary")
+    related(source="site_secretary")
 
 with supervision:
     items = cached.call(p.fetch_supervision_items, f)

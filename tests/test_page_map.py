@@ -241,3 +241,27 @@ def test_site_names_are_escaped_for_the_html_tooltip():
     rows = map_deck.site_rows(pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"]}),
                               [["<b>bold</b>"]])
     assert rows.at[0, "name"].startswith("&lt;img") and rows.at[0, "label"] == "&lt;b&gt;bold&lt;/b&gt;"
+
+
+def test_other_pages_link_to_the_map_with_layer_codes():
+    from urllib.parse import parse_qs
+
+    from components.map_settings import LAYERS
+
+    found = []
+    for page in ("pages/3_visits.py", "pages/4_programmes.py"):
+        for link in run(page, period="近30天").get("page_link"):
+            if link.proto.label.startswith("在地图上查看"):
+                layers = parse_qs(link.proto.query_string)["layers"]
+                assert set(layers) <= set(LAYERS) and "cells" in layers, layers
+                found.append(layers)
+    assert ["cells", "towns", "names", "clinics", "compounds", "gaps"] in found
+    assert any("clinics" in layers and "compounds" not in layers for layers in found)
+
+
+def test_map_links_refuse_unknown_layer_codes():
+    from components import links
+
+    with pytest.raises(ValueError):
+        links.map_query(layers=["网格"])
+    assert links.map_layers("gaps")[-1] == "gaps"
