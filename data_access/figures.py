@@ -16,13 +16,13 @@ from sqlalchemy import Connection, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from data_access import glossary as g
+from data_access import programme_figures
 from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import count_if, ratio, typed
 from data_access.schema import (
     assignments,
     clinic_points,
-    clinic_services,
     grid_cells,
     hotline_daily,
     officers,
@@ -116,10 +116,41 @@ FIGURES: dict[str, Figure] = {f.code: f for f in [
     _f("visited", "已走访联系关系", "本期内干部走访了其联系对象的结对数。", "pairs", better=True),
     _f("coverage_rate", "走访覆盖率", "已走访联系关系 ÷ 联系关系：本期内走访到自己联系对象的结对比例。",
        "rate", "visited", "assigned", True),
-    # programmes
+    # programmes (their SQL: programme_figures.py)
+    _f("clinic_points", "巡回医疗服务点", "高山巡回卫生健康服务点的个数（现有）。", "clinic_points"),
     _f("clinic_visits", "巡回医疗人次", "本期高山巡回卫生健康服务点服务人次。", "clinic"),
+    _f("clinic_stops", "巡回次数", "本期医疗队到服务点巡回服务的次数。", "clinic"),
+    _f("agent_cases", "代办事项", "本期高山首席代办员、山区便民服务队代办的事项数（群众不下山）。", "agent"),
     _f("hotline_services", "81890服务量", "本期81890服务平台服务量。", "hotline"),
+    _f("old_compounds", "2000年前老小区", "2000年以前建成的住宅小区个数（现有）。", "compounds"),
+    _f("upgraded_compounds", "物业提价提质完成", "2000年前老小区中已完成物业提价提质的小区数。",
+       "compounds", better=True),
+    _f("lifts_installed", "加装电梯", "2000年前老小区累计加装的电梯部数。", "compounds"),
+    _f("open_space_sessions", "开放空间场次", "本期组织的开放空间讨论场次。", "open_space"),
+    _f("open_space_participants", "开放空间参与人次", "本期开放空间的居民、业委会、辖区企业与物业、党员参与人次之和。",
+       "open_space"),
+    _f("open_space_raised", "开放空间提出问题", "本期开放空间讨论中提出的问题数。", "open_space"),
+    _f("open_space_solved", "开放空间解决问题", "本期开放空间讨论中已解决的问题数。", "open_space",
+       better=True),
+    _f("red_helpers", "红色帮办员", "走进民营企业的党员帮办员人数（现有）。", "red_helpers"),
+    _f("red_helper_solved", "帮办解决问题", "本期红色帮办员帮助企业解决的问题数。", "red_helper_cases",
+       better=True),
+    _f("site_projects", "工地书记项目", "派驻工地书记的重点项目与老旧小区改造工程个数（现有）。",
+       "site_projects"),
+    _f("site_issues", "工地协调问题", "本期提出的立项审批、施工矛盾、加装电梯等工地问题数。", "site_issues"),
+    _f("site_issues_resolved", "工地问题已解决", "本期提出、且截至期末已解决的工地问题数。", "site_issues",
+       better=True),
+    _f("site_issues_open", "工地问题在办", "截至期末仍未解决的工地问题数（不限提出时间）。", "site_issues",
+       better=False),
+    _f("supervision_items", "监督项目", "监督问效项目总数（全区，不分镇街）。", "supervision"),
+    _f("supervision_completed", "监督项目已完成", "状态为已完成的监督问效项目数。", "supervision"),
+    _f("supervision_in_progress", "监督项目推进中", "状态为推进中的监督问效项目数。", "supervision"),
+    _f("supervision_overdue", "监督项目逾期", "截至统计时点已过时限仍未完成、或晚于时限完成的监督问效项目数。",
+       "supervision", better=False),
 ]}
+PROGRAMME_FAMILIES = {"clinic", "clinic_points", "agent", "hotline", "compounds", "open_space",
+                      "red_helpers", "red_helper_cases", "site_projects", "site_issues",
+                      "supervision"}
 
 
 def label(code: str) -> str:
@@ -231,17 +262,8 @@ def family_query(conn: Connection, f: Filters, family: str, group) -> tuple[list
                               .join(officers, officers.c.id == assignments.c.officer_id))
                  .where(*f.town(targets.c.town_code)))
         return ["assigned", "visited"], query
-    if family == "clinic":
-        query = (select(*groups, func.coalesce(func.sum(clinic_services.c.person_visits), 0))
-                 .select_from(clinic_services.join(
-                     clinic_points, clinic_points.c.code == clinic_services.c.point_code))
-                 .where(*f.period_days(clinic_services.c.served_on),
-                        *f.town(clinic_points.c.town_code)))
-        return ["clinic_visits"], query
-    if family == "hotline":
-        query = (select(*groups, func.coalesce(func.sum(hotline_daily.c.services), 0))
-                 .where(*f.period_days(hotline_daily.c.day), *f.town(hotline_daily.c.town_code)))
-        return ["hotline_services"], query
+    if family in PROGRAMME_FAMILIES:
+        return programme_figures.query(f, family, groups)
     if family == "population":
         table = group.table if group is not None else towns
         query = select(*groups, func.coalesce(func.sum(table.c.population), 0))

@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, distinct, func, or_, select
 
 from data_access.filters import Filters
+from data_access.programme_figures import OLD_COMPOUND_BEFORE
 from data_access.result import count_if, fetch
 from data_access.schema import (
     agent_services,
@@ -25,23 +26,6 @@ from data_access.schema import (
     supervision_items,
 )
 
-OLD_COMPOUND_BEFORE = 2000  # 老小区: compounds built before 2000
-
-
-def count_clinic_points(conn: Connection) -> int:
-    return conn.execute(select(func.count()).select_from(clinic_points)).scalar()
-
-
-def count_compounds(conn: Connection, *, upgraded_only: bool = False) -> int:
-    """Old compounds (built before 2000), or those of them whose 物业提价提质 is done."""
-    query = select(func.count()).select_from(compounds).where(
-        compounds.c.built_year < OLD_COMPOUND_BEFORE)
-    if upgraded_only:
-        query = query.where(compounds.c.property_upgrade_done.is_(True))
-    return conn.execute(query).scalar()
-
-
-# --- 高山服务 -------------------------------------------------------------------------------
 
 def fetch_clinic_monthly(conn: Connection, f: Filters) -> pd.DataFrame:
     """Person-visits at the clinic points per month of the period.
@@ -140,11 +124,6 @@ def fetch_open_space_themes(conn: Connection, f: Filters) -> pd.DataFrame:
 
 
 # --- 红色帮办员 -----------------------------------------------------------------------------
-
-def count_red_helpers(conn: Connection, f: Filters) -> int:
-    return conn.execute(select(func.count()).select_from(red_helpers)
-                        .where(*f.town(red_helpers.c.town_code))).scalar()
-
 
 def fetch_red_helper_work(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
     """Problems solved by red helpers in the period, grouped `by` 'service_kind', 'town' or

@@ -4,13 +4,25 @@ import streamlit as st
 
 from components import cached, charts, frame, kpis, links
 from components import format as fmt
-from data_access import geo
+from data_access import figures, geo
 from data_access import glossary as g
 from data_access import programmes as p
 
 f = frame.filters("pages/4_programmes.py", "专项工作")
 towns = frame.town_names()
 keep = {k: v for k, v in st.query_params.to_dict().items() if k in ("period", "town")}
+SHOWN = ["clinic_points", "clinic_visits", "clinic_stops", "agent_cases", "old_compounds",
+         "upgraded_compounds", "lifts_installed", "open_space_sessions", "open_space_participants",
+         "open_space_raised", "open_space_solved", "red_helpers", "red_helper_solved",
+         "site_projects", "site_issues", "site_issues_resolved", "site_issues_open",
+         "supervision_items", "supervision_completed", "supervision_in_progress",
+         "supervision_overdue"]
+values = cached.call(figures.headline, f, SHOWN)
+
+
+def tiles(codes: list[str], *more) -> None:
+    """A row of registry figures (and other tiles: label, value, help)."""
+    kpis.row(*(kpis.figure(code, values) for code in codes), *more)
 
 
 def related(layers: list[str] | None = None, source: str | None = None):
@@ -29,11 +41,7 @@ mountain, compounds, open_space, helpers, sites, supervision = st.tabs(
 with mountain:
     points = cached.call(geo.fetch_clinic_points, f)
     agents = cached.call(p.fetch_agent_services, f)
-    kpis.row(("巡回医疗服务点", fmt.count(len(points)), "高山巡回卫生健康服务点"),
-          ("服务人次", fmt.count(points["person_visits"].sum()), "本期巡回医疗服务人次"),
-          ("巡回次数", fmt.count(points["stops"].sum()), "本期医疗队到点服务次数"),
-          ("代办事项", fmt.count(agents["cases"].sum()),
-           "高山首席代办员、山区便民服务队本期代办（群众不下山）"))
+    tiles(["clinic_points", "clinic_visits", "clinic_stops", "agent_cases"])
     left, right = st.columns(2, gap="large")
     left.markdown("**巡回医疗人次 · 按月**")
     left.altair_chart(charts.monthly(cached.call(p.fetch_clinic_monthly, f), "person_visits",
@@ -50,9 +58,7 @@ with mountain:
 with compounds:
     stages = cached.call(p.fetch_compound_stages, f)
     items = cached.call(p.fetch_enforcement_items)
-    kpis.row(("2000年前老小区", fmt.count(stages["compounds"].sum()), "2000 年前建成的住宅小区"),
-          ("物业提价提质完成", fmt.count(stages["upgraded"].sum()), "已完成物业提价提质的小区"),
-          ("加装电梯", fmt.count(stages["lifts"].sum()), "老小区累计加装电梯（部）"),
+    tiles(["old_compounds", "upgraded_compounds", "lifts_installed"],
           ("执法进小区清单", f"{items['category'].nunique()} 大类 {len(items)} 项",
            "住建、综合执法、公安、市场监管联合执法事项"))
     left, right = st.columns(2, gap="large")
@@ -82,10 +88,8 @@ with compounds:
 with open_space:
     themes = cached.call(p.fetch_open_space_themes, f)
     people = themes[["residents", "committee_members", "firms", "party_members"]].sum()
-    kpis.row(("开放空间场次", fmt.count(themes["sessions"].sum()), "本期组织的开放空间讨论"),
-          ("参与人次", fmt.count(people.sum()), "居民、业委会、辖区企业与物业、党员"),
-          ("提出问题", fmt.count(themes["problems_raised"].sum()), "讨论中提出的问题"),
-          ("解决问题", fmt.count(themes["problems_solved"].sum()), "已解决的问题"))
+    tiles(["open_space_sessions", "open_space_participants", "open_space_raised",
+           "open_space_solved"])
     left, right = st.columns(2, gap="large")
     left.markdown("**解决问题 · 按议题**")
     left.altair_chart(charts.bars(themes, "theme", "problems_solved", "解决问题",
@@ -99,8 +103,7 @@ with open_space:
 
 with helpers:
     kinds = cached.call(p.fetch_red_helper_work, f, "service_kind")
-    kpis.row(("红色帮办员", fmt.count(cached.call(p.count_red_helpers, f)), "走进民营企业的党员帮办员"),
-          ("解决问题", fmt.count(kinds["problems_solved"].sum()), "本期帮办解决的问题"),
+    tiles(["red_helpers", "red_helper_solved"],
           ("服务类别", fmt.count(len(kinds)), "党建帮强、政策帮享、市场帮需、人才帮育、管理帮优"))
     left, right = st.columns(2, gap="large")
     left.markdown("**解决问题 · 按服务类别**")
@@ -117,10 +120,7 @@ with helpers:
 with sites:
     projects = cached.call(p.fetch_site_projects, f)
     kinds = cached.call(p.fetch_site_issue_kinds, f)
-    kpis.row(("工地书记项目", fmt.count(len(projects)), "重点项目与老旧小区改造工程"),
-          ("协调问题", fmt.count(kinds["issues"].sum()), "本期提出的立项审批、施工矛盾、加装电梯等问题"),
-          ("已解决", fmt.count(kinds["resolved"].sum()), "本期提出且期末前解决"),
-          ("在办", fmt.count(projects["open"].sum()), "期末仍未解决的问题"))
+    tiles(["site_projects", "site_issues", "site_issues_resolved", "site_issues_open"])
     left, right = st.columns(2, gap="large")
     left.markdown("**协调问题 · 按类型**")
     left.altair_chart(charts.bars(kinds, "kind", "issues", "问题数", g.SITE_ISSUE_KINDS,
@@ -136,10 +136,8 @@ with sites:
 
 with supervision:
     items = cached.call(p.fetch_supervision_items, f)
-    kpis.row(("监督项目", fmt.count(len(items)), "监督问效项目（全区）"),
-          ("已完成", fmt.count((items["status"] == "completed").sum()), "状态为已完成"),
-          ("推进中", fmt.count((items["status"] == "in_progress").sum()), "状态为推进中"),
-          ("逾期", fmt.count(items["overdue"].sum()), "未在时限内完成（含已过时限仍未完成）"))
+    tiles(["supervision_items", "supervision_completed", "supervision_in_progress",
+           "supervision_overdue"])
     st.caption("监督问效项目不分镇(乡)街道，镇街筛选对本页签不起作用。" if f.town_code else "")
     st.dataframe(items.assign(focus=items["focus"].map(g.SUPERVISION_FOCUS.get),
                               status=items["status"].map(g.SUPERVISION_STATUS.get),
@@ -151,3 +149,5 @@ with supervision:
         hide_index=True, width="stretch", height=420,
         column_config={"title": "监督项目", "focus": "重点", "owner": "责任单位", "deadline": "时限",
                        "status": "状态", "completed_on": "完成日期", "overdue": "逾期"})
+
+kpis.definitions(SHOWN)

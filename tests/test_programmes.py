@@ -39,7 +39,7 @@ def test_compounds_by_stage_with_upgrades_and_lifts(tiny):
     got = call(tiny, programmes.fetch_compound_stages, MARCH).set_index("renovation_stage")
     assert got.at["completed", "compounds"] == 2 and got.at["completed", "upgraded"] == 1
     assert got["lifts"].sum() == 3
-    assert call(tiny, programmes.count_compounds, upgraded_only=True) == 1
+    assert call(tiny, figures.headline, MARCH, ["upgraded_compounds"])["upgraded_compounds"] == 1
 
 
 def test_enforcement_items_keep_their_categories(tiny):
@@ -62,7 +62,7 @@ def test_red_helpers_count_and_problems_by_kind_town_and_firm(tiny):
     tiny.add_red_helper("R1", cases=[("2026-03-02", "policy", 3), ("2026-03-09", "talent", 2)])
     tiny.add_red_helper("R2", firm="乙公司", town="章水镇",
                         cases=[("2026-03-04", "policy", 4), ("2026-02-01", "policy", 9)])
-    assert call(tiny, programmes.count_red_helpers, MARCH) == 2
+    assert call(tiny, figures.headline, MARCH, ["red_helpers"])["red_helpers"] == 2
     kinds = call(tiny, programmes.fetch_red_helper_work, MARCH, "service_kind").set_index("key")
     assert kinds.at["policy", "problems_solved"] == 7 and kinds.at["policy", "helpers"] == 2
     firms = call(tiny, programmes.fetch_red_helper_work, MARCH, "firm").set_index("key")
