@@ -4,8 +4,8 @@ import streamlit as st
 
 from components import cached, charts, frame, kpis, tables
 from components import format as fmt
+from data_access import geo, ticket_flow, ticket_list, ticket_loop
 from data_access import glossary as g
-from data_access import ticket_flow, ticket_list, ticket_loop
 
 f = frame.filters("pages/2_tickets.py", "问题流转")
 towns = frame.town_names()
@@ -72,10 +72,22 @@ kpis.row(*(kpis.figure(code, quality_figures) for code in ticket_loop.CLOSURE_QU
 
 # The tickets behind the numbers.
 st.subheader("问题清单（可查）")
-show = st.segmented_control("显示", list(ticket_list.SHOWS), default="overdue",
+# A link from the map names one grid cell (?cell=code&show=open): that cell's tickets.
+cell = st.query_params.get("cell")
+cell_name = (cached.call(geo.get_cell, cell) or {}).get("name") if cell else None
+if cell_name:
+    note, clear = st.columns([5, 1], vertical_alignment="center")
+    note.text(f"仅显示网格“{cell_name}”的问题")
+    if clear.button("显示全部网格", icon=":material/close:"):
+        del st.query_params["cell"]
+        st.rerun()
+linked_show = st.query_params.get("show")
+show = st.segmented_control("显示", list(ticket_list.SHOWS), default=linked_show if linked_show
+                            in ticket_list.SHOWS else "overdue",
                             format_func=ticket_list.SHOWS.get, key="show", required=True)
 stock = show in ("open", "overdue")
-rows = cached.call(ticket_list.fetch_tickets, narrow, show, in_period=not stock)
+rows = cached.call(ticket_list.fetch_tickets, narrow, show, in_period=not stock,
+                   grid_cell_code=cell if cell_name else None)
 view = tables.ticket_view(rows)
 st.caption(f"共 {len(rows):,} 件" + ("（在办与超期不限上报时间）" if stock else "（本期上报）")
            + " · 反映人姓名与电话已脱敏 · 选中一行查看流转记录")

@@ -265,3 +265,20 @@ def test_map_links_refuse_unknown_layer_codes():
     with pytest.raises(ValueError):
         links.map_query(layers=["网格"])
     assert links.map_layers("gaps")[-1] == "gaps"
+
+
+def test_the_cell_panels_link_opens_the_ticket_page_on_that_cells_open_tickets():
+    from urllib.parse import parse_qs
+
+    cell = busiest_cell("章水镇", "330203106")
+    at = run(PAGE, town="章水镇", cell=cell)
+    link = next(link for link in at.get("page_link")
+                if link.proto.label == "在问题流转页查看本网格的问题")
+    params = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(link.proto.query_string).items()}
+    assert params["cell"] == cell and params["show"] == "open"
+    tickets = run("pages/2_tickets.py", **params)
+    assert not tickets.exception
+    listed = next(d.value for d in tickets.dataframe if "问题" in d.value.columns)
+    panel = next(d.value for d in at.dataframe if "问题" in d.value.columns)
+    assert len(listed) == len(panel) > 0
+    assert set(listed["网格"]) == {f"章水镇第{cell[-3:]}网格"}
