@@ -17,11 +17,10 @@ import streamlit as st
 from components import cached, wall
 from components import format as fmt
 from data_access import db, freshness, places
-from data_access.filters import PERIODS, Filters, period_range
+from data_access.filters import CAMPAIGN, PERIODS, Filters
 
 APP_TITLE = "海曙区“三服务”领导驾驶舱"
-CAMPAIGN = "campaign"
-PERIOD_OPTIONS = {CAMPAIGN: "活动以来", **PERIODS}
+PERIOD_OPTIONS = PERIODS  # 活动以来 first: the campaign is the default view
 ALL_TOWNS = "海曙区（全区）"
 PENDING = "_frame_pending"  # filter changes a page asked for, applied on the next run
 FAVICON = str(Path(__file__).with_name("favicon.png"))
@@ -72,13 +71,7 @@ def data_moment() -> datetime:
 
 def _filters_from_state(period: str, campaign_start: date | None,
                         town_code: str | None) -> Filters:
-    now = data_moment()
-    if period == CAMPAIGN:
-        start = campaign_start or now.date().replace(month=1, day=1)
-        start, end = min(start, now.date()), now.date()
-    else:
-        start, end = period_range(period, now.date())
-    return Filters.between(start, end, now, town_code=town_code)
+    return Filters.for_period(period, data_moment(), campaign_start, town_code=town_code)
 
 
 def _open_database() -> None:
