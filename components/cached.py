@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import CodeType
 from typing import Concatenate, ParamSpec, TypeVar
@@ -60,7 +60,6 @@ class _Run:
     slot: object = None  # the st.empty() at the top of the page that holds the banner
     oldest: datetime | None = None  # the oldest result served from the last-good store
     sections: int = 0
-    shown: set = field(default_factory=set)
 
 
 _local = threading.local()
@@ -133,10 +132,11 @@ def _banner(run: _Run) -> None:
     text = "数据库暂时无法访问"
     if since is not None:
         text += f"（自 {fmt.moment(since)} 起）"
-    text += "：页面显示的不是最新数据"
     if run.oldest is not None:
-        text += f"，而是 {fmt.moment(run.oldest)} 起最后一次取得的结果"
-    text += "。数据库恢复后，下一次刷新会自动更新。"
+        text += f"：页面显示的是 {fmt.moment(run.oldest)} 取得的数据，不是最新数据。"
+    else:
+        text += "：页面显示的不是最新数据。"
+    text += "数据库恢复后，下一次刷新会自动更新。"
     if run.slot is None:  # a script that skipped begin_run: the banner goes here
         run.slot = st.empty()
     run.slot.warning(text, icon=":material/cloud_off:")  # replaced, never added to: one banner
