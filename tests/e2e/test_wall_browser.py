@@ -1,0 +1,151 @@
+"""The wall screen in headless Chromium at 1920×1080 and 3840×2160 (device scale 1): it fits
+the screen, its text grows with it, the clock ticks, it rotates by itself without a
+navigation, and nothing leaves the machine, the server's own start included."""
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from data_access import db
+from tests.e2e.conftest import ROOT, SHOTS, _free_port, _wait_healthy
+
+SIZES = {"1920": (1920, 1080), "3840": (3840, 2160)}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# What a viewer sees, measured in the page: scroll sizes, inner scroll boxes that overflow,
+# wall panels that reach below the screen (the main area clips rather than scrolls), and
+# the font size of every visible piece of text.
+MEASURE = """() => {
+  const overflowing = [];
+  for (const el of document.querySelectorAll('*')) {
+    const cs = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(cs.overflowY) && el.scrollHeight > el.clientHeight + 1)
+      overflowing.push(el.getAttribute('data-testid') || el.className || el.tagName);
+  }
+  const below = [...document.querySelectorAll('.wall, [data-testid=stDeckGlJsonChart]')]
+    .filter(el => el.getBoundingClientRect().bottom > innerHeight + 1).length;
+  const sizes = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el) continue;
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    if (!r.width || !r.height || cs.visibility === 'hidden' || r.top > innerHeight) continue;
+    sizes.push(parseFloat(cs.fontSize));
+  }
+  sizes.sort((a, b) => a - b);
+  return {scrollHeight: document.documentElement.scrollHeight, innerHeight,
+          scrollWidth: document.documentElement.scrollWidth, innerWidth,
+          overflowing, below, texts: sizes.length,
+          p10: sizes[Math.floor(sizes.length * 0.1)]};
+}"""
+
+
+@pytest.fixture(scope="module")
+def wall_server(sample_file, tmp_path_factory):
+    """A fresh server with the shipped configuration (server.address included), its log.
+    COCKPIT_TEST_PORT pins the port (machines where ports are shared out)."""
+    port = int(os.environ.get("COCKPIT_TEST_PORT") or _free_port())
+    log = tmp_path_factory.mktemp("wall-server") / "streamlit.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+            cwd=ROOT, env=os.environ | {db.ENV_VAR: sample_file}, stdout=out,
+            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc)
+        yield base, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class WallVisit:
+    """The wall opened in a fresh context, with everything that went wrong recorded."""
+
+    def __init__(self, browser, url: str, width: int, height: int):
+        self.context = browser.new_context(viewport={"width": width, "height": height},
+                                           device_scale_factor=1)
+        self.page = self.context.new_page()
+        self.console: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
+        self.page.on("request", self._check_request)
+        self.page.goto(url)
+        self.page.wait_for_selector(".wall-heads", timeout=60_000)
+        self.page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stStatusWidget] button')"
+            " && !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
+        self.page.wait_for_timeout(4000)  # the deck draws a few seconds after (SwiftShader)
+
+    def _check_request(self, request):
+        host = request.url.split("/")[2] if "://" in request.url else ""
+        if request.url.startswith(("http", "ws")) and not host.startswith("127.0.0.1"):
+            self.outside.append(request.url)
+
+    def view_title(self) -> str:
+        return self.page.inner_text(".wall-sub").split("·")[-1].strip()
+
+    def errors(self) -> list[str]:
+        boxes = self.page.locator("[data-testid=stException], [data-testid=stAlertContentError]")
+        shown = [boxes.nth(i).inner_text() for i in range(boxes.count())]
+        said = [m for m in self.console if m.startswith(("error", "pageerror"))
+                or "navigation" in m.lower()]
+        return shown + said
+
+    def close(self):
+        self.context.close()
+
+
+def test_the_wall_fits_both_screens_with_text_twice_as_large_on_4k(wall_server, browser):
+    base, log = wall_server
+    measured = {}
+    for name, (width, height) in SIZES.items():
+        visit = WallVisit(browser, f"{base}/?wall=1&views=main", width, height)
+        try:
+            got = visit.page.evaluate(MEASURE)
+            measured[name] = got
+            assert got["scrollHeight"] <= got["innerHeight"], got
+            assert got["scrollWidth"] <= got["innerWidth"], got
+            assert got["overflowing"] == [] and got["below"] == 0, got
+            clock = visit.page.inner_text("#wall-clock-time")
+            now = datetime.now(SHANGHAI)
+            assert clock[:5] in {f"{t:%H:%M}" for t in (now, now - timedelta(minutes=1))}
+            assert "数据截至" in visit.page.inner_text("[data-testid=wall-data-time]")
+            assert visit.page.locator("[data-testid=stDeckGlJsonChart] canvas").count() == 1
+            assert visit.page.locator("[data-testid=stPageLink], [data-testid=stSelectbox]"
+                                      ).count() == 0
+            assert visit.errors() == []
+            assert visit.outside == [], "the wall must work on a sealed intranet"
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            visit.page.screenshot(path=str(SHOTS / f"wall-{name}.png"))
+        finally:
+            visit.close()
+    assert measured["3840"]["p10"] >= 1.8 * measured["1920"]["p10"], measured
+    started = log.read_text()
+    assert "External URL" not in started and "external IP" not in started, started
+
+
+def test_the_wall_moves_on_by_itself_without_a_navigation(wall_server, browser):
+    base, _ = wall_server
+    visit = WallVisit(browser, f"{base}/?wall=1&every=5", 1920, 1080)
+    try:
+        first = visit.view_title()
+        visit.page.wait_for_function(
+            "t => !document.querySelector('.wall-sub').innerText.endsWith(t)", arg=first,
+            timeout=30_000)
+        second = visit.view_title()
+        assert {first, second} == {"总览", "镇街对比"}
+        assert "every=5" in visit.page.url and "/wall" in visit.page.url
+        assert visit.errors() == []
+    finally:
+        visit.close()
