@@ -186,3 +186,16 @@ def test_a_section_keeps_the_rest_of_the_page(app_db, fresh_caches, tmp_path):
 def test_viewers_never_see_a_traceback():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_a_database_missing_a_column_gets_one_message_and_no_queries(
+        sample_file, tmp_path, fresh_caches, monkeypatch):
+    path = tmp_path / "cockpit.db"
+    shutil.copy(db.sqlite_path(sample_file), path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE tickets DROP COLUMN satisfaction")
+    monkeypatch.setenv(db.ENV_VAR, db.sample_url(path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.error) == 1 and "数据表 tickets 缺少列 satisfaction" in at.error[0].value
+    assert not tiles(at)
