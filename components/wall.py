@@ -203,7 +203,7 @@ def week_against_last(now: dict, before: dict, labels: dict, codes: list[str],
         top = max(a, b, 1)
         change = "持平" if a == b else f"{a - b:+,}"
         rows.append(
-            f"<div class='wall-row' style='grid-template-columns:7.2rem 1fr 8.5rem;height:6vh'>"
+            f"<div class='wall-row' style='grid-template-columns:8.2rem 1fr 8.5rem;height:6vh'>"
             f"<span>{esc(labels[code])}</span><div>"
             f"<div class='wall-bar' style='width:{a / top * 100:.1f}%;margin-bottom:0.4vh'></div>"
             f"<div class='wall-bar' style='width:{b / top * 100:.1f}%;background:#5B6B80'></div>"

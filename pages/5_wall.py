@@ -6,7 +6,8 @@ import streamlit as st
 
 from components import cached, frame, layers, wall, wall_map
 from components import format as fmt
-from data_access import figures, freshness, geo, overview, programmes
+from data_access import figures, freshness, geo, overview
+from data_access.figures import headline as figures_of
 from data_access.filters import Filters
 
 f = frame.filters(wall.SCRIPT, "大屏")
@@ -16,6 +17,7 @@ st.html(wall.clock(fmt.now_local()), unsafe_allow_javascript=True)
 
 FIGURES = overview.fetch_kpis  # the headline figures, keyed by the registry's codes
 LABELS = {code: figure.label for code, figure in figures.FIGURES.items()}
+PROGRAMME_FIGURES = ["clinic_points", "old_compounds", "upgraded_compounds"]
 try:
     STALE_AFTER = freshness.stale_limit()
 except ValueError as exc:
@@ -65,15 +67,20 @@ def screen() -> None:
             st.html(wall.ranking(towns, LABELS["resolution_rate"], mark("towns")))
         with middle:
             map_panel(f, mark("map"))
-    this_week = Filters.for_period("this_week", frame.data_moment(), town_code=f.town_code)
+    # this week up to the data time against the same span of last week: days the data
+    # does not reach yet are not a collapse
+    cutoff = min(frame.data_moment(), data_time) if data_time else frame.data_moment()
+    this_week = Filters.for_period("this_week", cutoff, town_code=f.town_code)
     last_week = this_week.shifted_weeks(-1)
     now_figures, before = cached.call(FIGURES, this_week), cached.call(FIGURES, last_week)
     with right:
         st.html(wall.week_against_last(
             now_figures, before, LABELS, ["collected", "resolved", "visits", "hotline_services"],
-            f"本周（未完，{fmt.day(this_week.start)} 起 {this_week.days} 天）对比上周同期",
+            f"本周（未完）{fmt.moment(this_week.start_at)[5:]} 至 {fmt.moment(this_week.as_of)[5:]}"
+            " 对比上周同期",
             mark("week")))
         st.html(wall.coverage(figures, LABELS, mark("coverage")))
+        programme_figures = cached.call(figures_of, f, PROGRAMME_FIGURES)
         st.html(wall.programmes([
             ("高山巡回医疗", f"{programme_figures['clinic_points']} 个点",
              f"服务 {fmt.count(figures['clinic_visits'])} 人次"),
