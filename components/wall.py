@@ -135,10 +135,13 @@ def empty() -> str:
     return f"<div class='wall-empty'>{NO_DATA}</div>"
 
 
-def header(title: str, scope: str, data_time: datetime | None, stale: bool) -> str:
+def header(title: str, scope: str, data_time: datetime | None, stale: bool, tick: int = 0
+           ) -> str:
+    """Title, scope and data time; `tick` counts the fragment's runs (for tests and logs)."""
     when = f"数据截至 {fmt.moment(data_time)}" if data_time else "数据时间未知"
     mark = "<span class='wall-stale'> ⚠ 已超过更新时限</span>" if stale else ""
-    return (f"<div class='wall wall-band'><div class='wall-title'>{esc(title)}</div>"
+    return (f"<div class='wall wall-band' data-tick='{int(tick)}'>"
+            f"<div class='wall-title'>{esc(title)}</div>"
             f"<div class='wall-sub'>{esc(scope)}</div>"
             f"<div class='wall-time' data-testid='wall-data-time'>{esc(when)}{mark}</div></div>")
 
@@ -173,6 +176,21 @@ def _rank_rows(rows: pd.DataFrame) -> str:
                    f"background:{_rate_colour(rate)}'></div></div>"
                    f"<span class='wall-num'>{fmt.pct(rate)}</span></div>")
     return "".join(out)
+
+
+def overdue_ranking(towns: pd.DataFrame, label: str, mark: str = "", n: int = 10) -> str:
+    """The towns with the most tickets open past their time limit (none: said so)."""
+    have = towns[towns["overdue"] > 0].sort_values(["overdue", "town"], ascending=[False, True])
+    title = f"{label}最多的镇(乡)街道"
+    if have.empty:
+        return panel(title, f"<div class='wall-empty'>无{esc(label)}</div>", mark)
+    top = int(have["overdue"].max())
+    body = "".join(
+        f"<div class='wall-row'><span>{esc(town)}</span><div class='wall-track'>"
+        f"<div class='wall-bar' style='width:{count / top * 100:.1f}%;background:#FF6B6B'>"
+        f"</div></div><span class='wall-num'>{fmt.count(count)}</span></div>"
+        for town, count in zip(have["town"].head(n), have["overdue"].head(n)))
+    return panel(title, "<div class='wall-split'>截至统计时点</div>" + body, mark)
 
 
 def ranking(towns: pd.DataFrame, label: str, mark: str = "", n: int = 5) -> str:

@@ -52,14 +52,14 @@ def screen() -> None:
     scope = (f"{frame.town_names().get(f.town_code, '全区')} · {fmt.day(f.start)} 至 "
              f"{fmt.day(f.end)} · {wall.VIEWS[view]}")
     st.html(wall.header(frame.APP_TITLE, scope, data_time,
-                        freshness.is_stale(data_time, now, STALE_AFTER)))
+                        freshness.is_stale(data_time, now, STALE_AFTER), tick))
     figures = cached.call(FIGURES, f)
     st.html(wall.headline(figures, LABELS, mark("headline")))
     towns = cached.call(overview.fetch_town_comparison, f)
     left, middle, right = st.columns([1, 1.75, 1.05])
     if view == "towns":
         with left:
-            st.html(wall.ranking(towns, LABELS["resolution_rate"], mark("towns")))
+            st.html(wall.overdue_ranking(towns, LABELS["overdue"], mark("towns")))
         with middle:
             st.html(wall.town_table(towns, LABELS, mark("towns")))
     else:

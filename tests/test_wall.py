@@ -116,3 +116,16 @@ def test_week_against_last_says_level_instead_of_plus_zero():
     shown = wall.week_against_last(same, same, {"collected": "收集", "resolved": "解决"},
                                    ["collected", "resolved"], "本周（未完）")
     assert "持平" in shown and "+0" not in shown
+
+
+def test_the_desk_pages_show_the_same_data_time(app_db):
+    at = open_wall("app.py")
+    notes = " ".join(m.value for m in at.markdown if "cockpit-note" in m.value)
+    assert "数据截至 2026-11-25 16:00" in notes
+
+
+def test_the_towns_screen_lists_the_most_overdue_towns_or_says_there_are_none():
+    towns = pd.DataFrame({"town": ["甲", "乙", "丙"], "overdue": [2, 0, 7]})
+    shown = wall.overdue_ranking(towns, "超期未办结")
+    assert shown.index("丙") < shown.index("甲") and "乙" not in shown
+    assert "无超期未办结" in wall.overdue_ranking(towns.assign(overdue=0), "超期未办结")

@@ -149,3 +149,47 @@ def test_the_wall_moves_on_by_itself_without_a_navigation(wall_server, browser):
         assert visit.errors() == []
     finally:
         visit.close()
+
+
+# From now on: count skeletons added, and elements that start to fade while their run is
+# going (Streamlit dims stale elements with an opacity transition); mark the map's canvas.
+WATCH = """() => {
+  window.__wall = {skeletons: 0, stale: 0, fades: 0,
+                   canvas: document.querySelector('[data-testid=stDeckGlJsonChart] canvas')};
+  const fading = el => parseFloat(getComputedStyle(el).opacity) < 1 || el.getAnimations()
+    .some(a => a.transitionProperty === 'opacity');
+  new MutationObserver(records => {
+    for (const r of records) {
+      if (r.type === 'attributes' && r.target.getAttribute('data-stale') === 'true') {
+        window.__wall.stale += 1;
+        requestAnimationFrame(() => { if (fading(r.target)) window.__wall.fades += 1; });
+      }
+      for (const n of r.addedNodes || [])
+        if (n.nodeType === 1 && (n.matches('[data-testid=stSkeleton]') ||
+            n.querySelector('[data-testid=stSkeleton]'))) window.__wall.skeletons += 1;
+    }
+  }).observe(document.body, {childList: true, subtree: true, attributes: true,
+                             attributeFilter: ['data-stale']});
+}"""
+
+
+def test_a_refresh_replaces_figures_in_place(wall_server, browser):
+    base, _ = wall_server
+    visit = WallVisit(browser, f"{base}/?wall=1&every=5&views=main", 1920, 1080)
+    try:
+        visit.page.evaluate(WATCH)
+        tick = int(visit.page.get_attribute(".wall-band", "data-tick"))
+        clock = visit.page.inner_text("#wall-clock-time")
+        visit.page.wait_for_timeout(12_000)  # two refreshes
+        assert int(visit.page.get_attribute(".wall-band", "data-tick")) >= tick + 2
+        assert visit.page.inner_text("#wall-clock-time") != clock  # it ticks in the browser
+        assert visit.page.evaluate("() => window.__wall.skeletons") == 0
+        assert visit.page.evaluate(
+            "() => window.__wall.canvas === document.querySelector("
+            "'[data-testid=stDeckGlJsonChart] canvas')"), "the map was drawn anew"
+        watched = visit.page.evaluate("() => window.__wall")
+        assert watched["stale"] > 0, "no run was seen: the watch proves nothing"
+        assert watched["fades"] == 0, watched
+        assert visit.errors() == []
+    finally:
+        visit.close()
