@@ -1,4 +1,7 @@
-"""Number, percentage and date formatting for the screen: 万, %, Asia/Shanghai."""
+"""Number, percentage and date formatting for the screen, one way everywhere: counts with
+thousands separators (万 from 100,000), percentages with one decimal, rates per 1,000 with
+one decimal, days and times in Asia/Shanghai. Tiles, tables (their column formats below),
+charts (the Altair formats below) and exports all take their formats from here."""
 
 import pandas as pd
 
@@ -23,6 +26,48 @@ def count(n) -> str:
 def pct(rate, digits: int = 1) -> str:
     """0.8743 → '87.4%'."""
     return NOTHING if _missing(rate) else f"{rate * 100:.{digits}f}%"
+
+
+def per_1k(rate) -> str:
+    """A rate per 1,000 residents: 12.345 → '12.3‰'."""
+    return NOTHING if _missing(rate) else f"{rate:,.1f}‰"
+
+
+def days(n) -> str:
+    """A duration in days, one decimal: 2.25 → '2.3 天'."""
+    return NOTHING if _missing(n) else f"{n:,.1f} 天"
+
+
+def hours_as_days(h) -> str:
+    """A duration given in hours, as days with the hours beside: 54 → '2.3 天（54 小时）'."""
+    return NOTHING if _missing(h) else f"{h / 24:,.1f} 天（{h:,.0f} 小时）"
+
+
+def score(x) -> str:
+    """An evaluation score of 1–5: 4 → '4 分'; none → '未评价'."""
+    return "未评价" if _missing(x) else f"{x:.0f} 分"
+
+
+def flag(x, yes: str = "是", no: str = "否") -> str:
+    """A yes/no value in words."""
+    return NOTHING if _missing(x) else (yes if x else no)
+
+
+# The same formats for the other renderers: st.dataframe column configs (printf, with rates
+# shown as 0–100 values, see tables.figure_columns), Altair (d3-format) and Excel.
+TABLE_COUNT = "localized"  # 1,817
+TABLE_PCT = "%.1f%%"  # on a 0–100 value: 82.857 → 82.9%
+TABLE_PER_1K = "%.1f‰"
+TABLE_MOMENT = "YYYY-MM-DD HH:mm"
+CHART_COUNT = ",d"
+CHART_PCT = ".1%"  # on a 0–1 value
+CHART_AXIS_PCT = ".0%"
+CHART_DAY = "%Y-%m-%d"
+EXCEL_COUNT = "#,##0"
+EXCEL_PCT = "0.0%"
+EXCEL_DECIMAL = "#,##0.0"
+EXCEL_DAY = "yyyy-mm-dd"
+EXCEL_MOMENT = "yyyy-mm-dd hh:mm"
 
 
 def signed(n) -> str:

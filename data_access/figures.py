@@ -239,6 +239,7 @@ DIMENSIONS = {
     "source": {"tickets": tickets.c.source},
     "department": {"tickets": tickets.c.department},
     "task_force": {"tickets": tickets.c.task_force},
+    "service_type": {"hotline": hotline_daily.c.service_type},
 }
 
 

@@ -1,7 +1,7 @@
 """The tickets behind a number, and one ticket's stage history."""
 
 import pandas as pd
-from sqlalchemy import Connection, case, select
+from sqlalchemy import Connection, case, or_, select
 
 from data_access import ticket_state as ts
 from data_access.filters import Filters
@@ -20,6 +20,20 @@ SHOWS = {
     "signed_off_unscored": "销号未评价",
 }
 LIST_LIMIT = 2000
+SEARCH_MAX = 50  # characters of a search that are used
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally (escape \\)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_clause(text: str):
+    """Tickets whose id, title, place (town or grid cell) or department contain `text`."""
+    pattern = like_pattern(text.strip()[:SEARCH_MAX])
+    return or_(*(column.ilike(pattern, escape="\\") for column in (
+        tickets.c.id, tickets.c.title, towns.c.name, grid_cells.c.name, tickets.c.department)))
 
 
 def _status(st):
@@ -39,13 +53,16 @@ def _status(st):
 
 def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
                   in_period: bool = True, grid_cell_code: str | None = None,
-                  officer_id: str | None = None, limit: int = LIST_LIMIT) -> pd.DataFrame:
+                  officer_id: str | None = None, search: str | None = None,
+                  limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Tickets matching the filters and `show` (a SHOWS key), newest first.
 
     `in_period=False` lists tickets reported at any time before as_of (for open and
     overdue stocks); `grid_cell_code` keeps one cell's tickets, `officer_id` those raised in
-    that officer's visits. Columns: id, title, category, source, town, grid_cell, department,
-    task_force, status (str; task_force may be None), reported_at, due_at (datetime),
+    that officer's visits; `search` those whose id, title, town, grid cell or department
+    contain it (a parameterised LIKE, its wildcards taken literally). Columns: id, title,
+    category, source, town, grid_cell, department, task_force, status (str; task_force
+    may be None), reported_at, due_at (datetime),
     overdue (bool), satisfaction (float, NaN without evaluation), reporter_name,
     reporter_phone (str, unmasked: mask before showing), lat, lon (float).
     """
@@ -68,6 +85,8 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
     if officer_id:
         conditions.append(tickets.c.visit_id.in_(
             select(visits.c.id).where(visits.c.officer_id == officer_id)))
+    if search and search.strip():
+        conditions.append(search_clause(search))
     query = (
         select(tickets.c.id, tickets.c.title, tickets.c.category, tickets.c.source, towns.c.name,
                grid_cells.c.name, tickets.c.department, tickets.c.task_force, _status(st),
@@ -86,6 +105,12 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
         "reported_at": "datetime", "due_at": "datetime", "overdue": "bool",
         "satisfaction": "float", "reporter_name": "str", "reporter_phone": "str",
         "lat": "float", "lon": "float"})
+
+
+def list_departments(conn: Connection) -> list[str]:
+    """Every responsible department that has tickets, in name order (validates URL choices)."""
+    query = select(tickets.c.department).distinct().order_by(tickets.c.department)
+    return [d for (d,) in conn.execute(query).all() if d]
 
 
 def fetch_history(conn: Connection, ticket_id: str) -> pd.DataFrame:

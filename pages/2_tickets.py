@@ -1,74 +1,82 @@
-"""问题流转: where tickets stop in the closed loop, who lets them age, and the tickets behind."""
+"""问题流转: where tickets stop in the closed loop, who lets them age, and the tickets behind.
+
+A click on a breakdown bar filters the whole page (tiles included); the choice is a code in
+the URL (?category=livelihood), named at the top with a clear button (components.crossfilter).
+"""
 
 import streamlit as st
 
-from components import cached, charts, frame, kpis, tables
+from components import cached, charts, crossfilter, frame, kpis, tables, urlstate
 from components import format as fmt
 from data_access import geo, ticket_flow, ticket_list, ticket_loop
 from data_access import glossary as g
 
 f = frame.filters("pages/2_tickets.py", "问题流转")
 towns = frame.town_names()
+departments = cached.call(ticket_list.list_departments)
+DIMS = {"category": ("问题类别", g.CATEGORIES), "source": ("来源渠道", g.SOURCES),
+        crossfilter.TOWN: ("镇(乡)街道", towns),
+        "department": ("责任部门", {d: d for d in departments}),
+        "task_force": ("工作专班", g.TASK_FORCES)}
+vocabularies = {d: vocab for d, (_, vocab) in DIMS.items()}
+crossfilter.follow_clicks(vocabularies)
+picked = crossfilter.chosen(vocabularies, f)
+crossfilter.banner(picked, DIMS)
+narrow = f.narrowed(**picked)
 
-# Headline: the seed's figures and the loop's rates, for the filtered period.
-rates = cached.call(ticket_loop.fetch_loop_rates, f)
-kpis.row(*(kpis.figure(code, rates) for code in ticket_loop.LOOP_RATES))
+# Headline: the seed's figures and the loop's rates, for the page's filters.
+with st.spinner("正在计算…"):
+    rates = cached.call(ticket_loop.fetch_loop_rates, narrow)
+    kpis.row(*(kpis.figure(code, rates) for code in ticket_loop.LOOP_RATES))
 
-left, right = st.columns([3, 2], gap="large")
-with left:
-    st.subheader("闭环流转：" + " → ".join(g.STAGES[s] for s in ticket_loop.FUNNEL))
-    st.altair_chart(charts.funnel(cached.call(ticket_loop.fetch_funnel, f)))
-with right:
-    st.subheader("各环节停留时间（中位数）")
-    hours = cached.call(ticket_loop.fetch_stage_hours, f)
-    st.table(hours.assign(
-        stage=[f"{g.STAGES[a]} → {g.STAGES[b]}" for a, b in
-               zip(ticket_loop.FUNNEL, list(ticket_loop.FUNNEL)[1:])],
-        median_hours=hours["median_hours"].map(
-            lambda h: "—" if h != h else f"{h / 24:.1f} 天（{h:.0f} 小时）"))
-        .rename(columns={"stage": "环节", "median_hours": "中位时长",
-                         "tickets": "走完这一步的问题数"}).set_index("环节"))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.subheader("闭环流转：" + " → ".join(g.STAGES[s] for s in ticket_loop.FUNNEL))
+        st.altair_chart(charts.funnel(cached.call(ticket_loop.fetch_funnel, narrow)))
+    with right:
+        st.subheader("各环节停留时间（中位数）")
+        hours = cached.call(ticket_loop.fetch_stage_hours, narrow)
+        st.table(hours.assign(
+            stage=[f"{g.STAGES[a]} → {g.STAGES[b]}" for a, b in
+                   zip(ticket_loop.FUNNEL, list(ticket_loop.FUNNEL)[1:])],
+            median_hours=hours["median_hours"].map(fmt.hours_as_days),
+            tickets=hours["tickets"].map(fmt.count))
+            .rename(columns={"stage": "环节", "median_hours": "中位时长",
+                             "tickets": "走完这一步的问题数"}).set_index("环节"))
 
-# Breakdowns: clicking a bar narrows everything below it.
-st.subheader("分类分析（点击条形筛选下方内容）")
-dims = [("category", "问题类别", g.CATEGORIES), ("source", "来源渠道", g.SOURCES),
-        ("town_code", "镇(乡)街道", towns), ("department", "责任部门", {}),
-        ("task_force", "工作专班", g.TASK_FORCES)]
-picked = {}
-for col, (dim, title, labels) in zip(st.columns(len(dims)), dims):
+# Breakdowns: a click filters the whole page; each chart shows the other choices' tickets.
+st.subheader("分类分析（点击条形筛选整页，再次点击取消）")
+for col, (dim, (title, labels)) in zip(st.columns(len(DIMS)), DIMS.items()):
     col.markdown(f"**{title}**")
-    data = cached.call(ticket_loop.fetch_breakdown, f, dim)
-    state = col.altair_chart(charts.breakdown(data, labels), on_select="rerun", key=f"pick_{dim}")
-    chosen = state.selection.get(charts.PICK) if state else None
-    if chosen and chosen[0].get("key") is not None:
-        picked[dim] = chosen[0]["key"]
-# A link from another page may name a source or category: ?source=open_space
-linked = {d: st.query_params[d] for d, vocab in (("source", g.SOURCES), ("category", g.CATEGORIES))
-          if st.query_params.get(d) in vocab and d not in picked}
-narrow = f.narrowed(**linked, **picked)
-if picked or linked:
-    chosen = linked | picked
-    words = [f"{t}：{(lb or {}).get(chosen[d], chosen[d])}" for d, t, lb in dims if d in chosen]
-    note, clear = st.columns([5, 1], vertical_alignment="center")
-    note.info("已筛选 " + "，".join(words) + "（再次点击条形或双击空白处取消）",
-              icon=":material/filter_alt:")
-    if linked and clear.button("清除链接筛选", icon=":material/close:"):
-        for d in linked:
-            del st.query_params[d]
-        st.rerun()
+    others = {d: c for d, c in picked.items() if d != dim}
+    base = f.with_town(None) if dim == crossfilter.TOWN else f
+    with col, st.spinner("正在计算…"):
+        data = cached.call(ticket_loop.fetch_breakdown, base.narrowed(**others), dim)
+    if dim == "task_force":
+        unassigned = int(data.loc[data["key"].isna(), "collected"].sum())
+        data = data[data["key"].notna()]
+    chart = charts.breakdown(data, labels, chosen=picked.get(dim))
+    if data.empty:
+        col.altair_chart(chart)  # 本期无数据: nothing to click
+    else:
+        col.altair_chart(chart, on_select="rerun", key=crossfilter.key(dim))
+    if dim == "task_force":
+        col.caption(f"未列入工作专班的问题 {fmt.count(unassigned)} 件不在图中。")
 
 # Service level: the stock of open tickets and how old they are.
 st.subheader("时限与督办")
-sla = cached.call(ticket_loop.fetch_sla, narrow)
-kpis.row(*(kpis.figure(code, sla) for code in ticket_loop.SLA))
-left, right = st.columns([2, 3], gap="large")
-left.altair_chart(charts.aging(cached.call(ticket_loop.fetch_open_aging, narrow)))
-right.altair_chart(charts.weekly_trend(cached.call(ticket_flow.fetch_weekly_flow, narrow)))
+with st.spinner("正在计算…"):
+    sla = cached.call(ticket_loop.fetch_sla, narrow)
+    kpis.row(*(kpis.figure(code, sla) for code in ticket_loop.SLA))
+    left, right = st.columns([2, 3], gap="large")
+    left.altair_chart(charts.aging(cached.call(ticket_loop.fetch_open_aging, narrow)))
+    right.altair_chart(charts.weekly_trend(cached.call(ticket_flow.fetch_weekly_flow, narrow)))
 
 # Closure quality: tickets closed in ways that deserve a second look.
 st.subheader("办结质量")
-quality_figures = cached.call(ticket_loop.fetch_closure_quality, narrow)
-kpis.row(*(kpis.figure(code, quality_figures) for code in ticket_loop.CLOSURE_QUALITY))
+with st.spinner("正在计算…"):
+    quality_figures = cached.call(ticket_loop.fetch_closure_quality, narrow)
+    kpis.row(*(kpis.figure(code, quality_figures) for code in ticket_loop.CLOSURE_QUALITY))
 
 # The tickets behind the numbers.
 st.subheader("问题清单（可查）")
@@ -81,33 +89,59 @@ if cell_name:
     if clear.button("显示全部网格", icon=":material/close:"):
         del st.query_params["cell"]
         st.rerun()
-linked_show = st.query_params.get("show")
-show = st.segmented_control("显示", list(ticket_list.SHOWS), default=linked_show if linked_show
-                            in ticket_list.SHOWS else "overdue",
-                            format_func=ticket_list.SHOWS.get, key="show", required=True)
+mode, find = st.columns([3, 2], vertical_alignment="bottom")
+with mode:
+    show = urlstate.choice(st.segmented_control, "show", list(ticket_list.SHOWS), "overdue",
+                           label="显示", options=list(ticket_list.SHOWS),
+                           format_func=ticket_list.SHOWS.get, required=True)
+with find:
+    search = urlstate.choice(st.text_input, "q", None, "",
+                             label="搜索问题（编号、标题、地点或责任部门）",
+                             placeholder="例如：停车、区住建局、章水镇",
+                             max_chars=ticket_list.SEARCH_MAX).strip()
 stock = show in ("open", "overdue")
-rows = cached.call(ticket_list.fetch_tickets, narrow, show, in_period=not stock,
-                   grid_cell_code=cell if cell_name else None)
+with st.spinner("正在查询问题清单…"):
+    rows = cached.call(ticket_list.fetch_tickets, narrow, show, in_period=not stock,
+                       grid_cell_code=cell if cell_name else None, search=search or None)
 view = tables.ticket_view(rows)
-st.caption(f"共 {len(rows):,} 件" + ("（在办与超期不限上报时间）" if stock else "（本期上报）")
+st.caption(f"共 {fmt.count(len(rows))} 件" + ("（在办与超期不限上报时间）" if stock else "（本期上报）")
+           + (f"，含“{search}”" if search else "")
            + " · 反映人姓名与电话已脱敏 · 选中一行查看流转记录")
-picked_row = st.dataframe(view, hide_index=True, width="stretch", height=380,
-                          on_select="rerun", selection_mode="single-row", key="ticket_table")
-tables.downloads(view, f"问题清单_{ticket_list.SHOWS[show]}_{fmt.day(f.start)}_{fmt.day(f.end)}",
-                 key="tickets")
+picked_row = tables.show(st, view, "没有符合条件的问题。", hide_index=True, width="stretch",
+                         height=380, on_select="rerun", selection_mode="single-row",
+                         key="ticket_table", column_config=tables.ticket_columns())
+choices = [f"{DIMS[d][0]}：{DIMS[d][1].get(c, c)}" for d, c in picked.items()]
+if cell_name:
+    choices.append(f"网格：{cell_name}")
+if search:
+    choices.append(f"搜索：{search}")
+where = towns.get(f.town_code, "全区")
+tables.downloads(
+    view,
+    tables.export_name("问题清单", ticket_list.SHOWS[show], where,
+                       *(c.split("：", 1)[1] for c in choices),
+                       f"{fmt.day(f.start)}至{fmt.day(f.end)}"),
+    key="tickets",
+    notes=[f"导出内容：问题清单（{ticket_list.SHOWS[show]}）",
+           f"时间范围：{fmt.day(f.start)} 至 {fmt.day(f.end)}"
+           + ("（在办与超期不限上报时间）" if stock else "（本期上报）"),
+           f"镇(乡)街道：{where}", "筛选条件：" + ("，".join(choices) if choices else "无"),
+           frame.data_time_note(), f"共 {len(rows)} 件；反映人姓名与电话已脱敏"],
+    codes=[show] if show in ticket_loop.SLA + ticket_loop.CLOSURE_QUALITY else [])
 selected = picked_row.selection.rows if picked_row else []
 if selected:
     ticket = rows.iloc[selected[0]]
     history = cached.call(ticket_list.fetch_history, ticket["id"])
-    st.markdown(f"**{ticket['id']} · {ticket['title']}** · {ticket['town']} {ticket['grid_cell']}")
+    st.text(f"{ticket['id']} · {ticket['title']} · {ticket['town']} "
+            f"{ticket['grid_cell'] if isinstance(ticket['grid_cell'], str) else ''}")
     st.dataframe(history.assign(stage=history["stage"].map(lambda s: g.label(g.ALL_EVENTS, s)),
                                 at=history["at"].map(fmt.moment)),
                  hide_index=True, column_config={"stage": "环节", "actor": "办理方", "at": "时间"})
 
-quality = cached.call(ticket_loop.fetch_data_quality, f)
+quality = cached.call(ticket_loop.fetch_data_quality, narrow)
 if any(quality.values()):
     st.warning(
-        "数据质量提示：" + "，".join(f"{label} {quality[k]} 条" for k, label in [
+        "数据质量提示：" + "，".join(f"{label} {fmt.count(quality[k])} 条" for k, label in [
             ("before_report", "早于上报时间的流转记录"), ("skipped_stage", "跳过派单或接单即办结的问题"),
             ("unknown_stage", "未知环节名称的记录"), ("orphan_events", "找不到对应问题的流转记录")]
             if quality[k]) + "。这些记录已按规则计入或剔除，不影响页面其余部分。",

@@ -30,15 +30,99 @@ def test_ticket_page_for_one_town_shows_only_that_towns_tickets():
     assert set(ticket_table(at)["镇(乡)街道"]) <= {"章水镇"}
 
 
-def test_clicking_a_category_bar_narrows_the_table_below():
+def click(at, dim: str, code: str):
+    at.session_state[f"pick_{dim}"] = VegaLiteState({"selection": {"pick": [{"key": code}]}})
+    return at.run()
+
+
+def banner(at) -> str:
+    return " ".join(m.value for m in at.markdown if "已筛选" in m.value)
+
+
+def test_clicking_a_category_bar_filters_the_whole_page_and_the_url():
+    at = run(PAGE, show="all")
+    click(at, "category", "livelihood")
+    assert not at.exception
+    assert at.query_params["category"] == "livelihood"
+    assert "民生实事" in banner(at)
+    headline = int(tiles(at)["收集问题"].replace(",", ""))
+    assert 0 < headline < 1337
+    assert set(ticket_table(at)["类别"]) == {"民生实事"}
+    funnel = chart_with(at, "label", "上报").set_index("label")
+    assert funnel.at["上报", "tickets"] == headline  # the funnel follows the click too
+    shades = chart_with(at, "key", "livelihood").set_index("key")["shade"]
+    assert shades["livelihood"] == 1 and (shades.drop("livelihood") < 1).all()
+
+
+def test_clicking_the_chosen_bar_again_clears_the_filter():
     at = run(PAGE)
-    at.session_state["show"] = "all"
-    at.session_state["pick_category"] = VegaLiteState(
-        {"selection": {"pick": [{"key": "livelihood"}]}})
+    click(at, "category", "livelihood")
+    at.session_state["pick_category"] = VegaLiteState({"selection": {"pick": []}})
+    at.run()
+    assert "category" not in at.query_params
+    assert tiles(at)["收集问题"] == "1,337"
+
+
+def test_the_clear_button_removes_every_choice():
+    at = run(PAGE, category="livelihood", source="visit")
+    assert "民生实事" in banner(at) and "走访" in banner(at)
+    next(b for b in at.button if b.label == "清除筛选").click()
+    at.run()
+    assert "category" not in at.query_params and "source" not in at.query_params
+    assert tiles(at)["收集问题"] == "1,337"
+    assert not banner(at)
+
+
+def test_a_shared_link_with_codes_reproduces_the_filter_and_bad_codes_are_ignored():
+    at = run(PAGE, source="open_space")
+    assert 0 < int(tiles(at)["收集问题"].replace(",", "")) < 1337
+    assert "开放空间" in banner(at)
+    at = run(PAGE, source="<script>", category="nope")
+    assert tiles(at)["收集问题"] == "1,337"
+    assert not at.exception and not banner(at)
+
+
+def test_clicking_a_town_bar_switches_the_whole_cockpit_to_that_town():
+    at = run(PAGE)
+    click(at, "town_code", "330203001000")
     at.run()
     assert not at.exception
-    assert any("民生实事" in i.value for i in at.info)
-    assert set(ticket_table(at)["类别"]) == {"民生实事"}
+    assert at.selectbox(key="town").value != "海曙区（全区）"
+    assert int(tiles(at)["收集问题"].replace(",", "")) < 1337
+
+
+def test_the_task_force_chart_leaves_out_tickets_without_one_and_says_so():
+    at = run(PAGE)
+    data = chart_with(at, "key", "tech")
+    assert data["key"].notna().all()
+    assert any("未列入工作专班的问题" in c.value for c in at.caption)
+
+
+def test_search_filters_the_list_and_its_export(monkeypatch):
+    from components import tables
+
+    exported = {}
+    real = tables.csv_bytes
+    monkeypatch.setattr(tables, "csv_bytes", lambda frame, notes=(), codes=(): exported.update(
+        frame=frame, notes=list(notes)) or real(frame, notes, codes))
+    at = run(PAGE, show="all", q="区住建局")
+    table = ticket_table(at)
+    assert len(table) > 0 and set(table["责任部门"]) == {"区住建局"}
+    assert set(exported["frame"]["责任部门"]) == {"区住建局"}
+    assert any("搜索：区住建局" in n for n in exported["notes"])
+    names = [b.proto.label for b in at.get("download_button")]
+    assert names  # the buttons are there
+    at.text_input(key="q").set_value("没有这种问题").run()
+    assert at.query_params["q"] == "没有这种问题"
+    assert len(exported["frame"]) == 0
+    assert any("没有符合条件的问题" in c.value for c in at.caption)
+
+
+def test_list_mode_lives_in_the_url():
+    at = run(PAGE, show="resolved")
+    assert at.get("button_group")[0].value == "resolved"
+    at.get("button_group")[0].set_value("open").run()
+    assert at.query_params["show"] == "open"
 
 
 def test_ticket_table_masks_citizens_and_selecting_a_row_shows_its_history():
@@ -47,6 +131,7 @@ def test_ticket_table_masks_citizens_and_selecting_a_row_shows_its_history():
     assert table["联系电话"].str.fullmatch(r"\d{3}\*{4}\d{4}").all()
     assert table["反映人"].str.contains(r"\*").all()
     assert len(at.get("download_button")) == 2
+    assert set(table["评价分"]) <= {"未评价", *(f"{n} 分" for n in range(1, 6))}
 
 
 def test_every_stage_of_the_funnel_is_labelled_in_chinese_in_loop_order():
