@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 from data_access import figures
 from data_access import ticket_state as ts
 from data_access.filters import Filters
+from data_access.places import name_or_code
 from data_access.programmes import OLD_COMPOUND_BEFORE
 from data_access.result import fetch
 from data_access.schema import (
@@ -64,6 +65,8 @@ def parse_shape(text: str | None) -> list | None:
         if not polygons:
             return None
         for polygon in polygons:
+            if not isinstance(polygon, list) or not polygon:  # {"coordinates": []}, [[]]
+                return None
             for ring in polygon:
                 if len(ring) < 4:
                     return None
@@ -82,7 +85,8 @@ def fetch_shapes(conn: Connection, area: str, town_code: str | None = None) -> p
     """
     table, code = AREAS[area][:2]
     town_col = table.c.town_code if area == "cell" else table.c.code
-    query = select(code, table.c.name, town_col, table.c.boundary, table.c.lat, table.c.lon)
+    query = select(code, name_or_code(table.c.name, code), town_col, table.c.boundary,
+                   table.c.lat, table.c.lon)
     if town_code:
         query = query.where(town_col == town_code)
     return fetch(conn, query.order_by(code), {"code": "str", "name": "str", "town_code": "str",

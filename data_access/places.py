@@ -3,16 +3,24 @@
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal, select
 
 from data_access.result import fetch
 from data_access.schema import grid_cells, meta, towns
 
 
+def name_or_code(name, code):
+    """SQL: a place's name, or 未知（code） where another system left it NULL or blank (the
+    glossary's word for what it does not know), so pickers and labels always have text."""
+    unnamed = literal("未知（") + code + literal("）")
+    return func.coalesce(func.nullif(func.trim(name), ""), unnamed)
+
+
 def list_towns(conn: Connection) -> pd.DataFrame:
     """Towns in official code order. Columns: town_code, town, kind, mountain, population,
     lat, lon."""
-    return fetch(conn, select(towns.c.code, towns.c.name, towns.c.kind, towns.c.mountain,
+    return fetch(conn, select(towns.c.code, name_or_code(towns.c.name, towns.c.code),
+                              towns.c.kind, towns.c.mountain,
                               towns.c.population, towns.c.lat, towns.c.lon)
                  .order_by(towns.c.code),
                  {"town_code": "str", "town": "str", "kind": "str", "mountain": "bool",
