@@ -90,7 +90,7 @@ FIGURES: dict[str, Figure] = {f.code: f for f in [
        f"本期上报且已解决的问题中，办结后{g.REPEAT_REPORT_DAYS}天内同一网格、同一类别又有新问题上报的问题数。",
        "tickets", better=False),
     _f("fast_closed", "办结过快",
-       "本期上报的问题中，自上报至最后一次办结的时长短于该类别合理下限（企业发展4小时、基层治理2小时、"
+       "本期上报且已解决的问题中，自上报至最后一次办结的时长短于该类别合理下限（企业发展4小时、基层治理2小时、"
        "民生实事1小时）的问题数。", "tickets", better=False),
     _f("signed_off_unscored", "销号未评价", "本期上报的问题中，已对账销号但服务对象没有评价打分的问题数。",
        "tickets", better=False),
@@ -206,14 +206,14 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar) -> dict:
         "repeat_reported": and_(in_period, resolved, repeat),
         "fast_closed": and_(in_period, resolved,
                             ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast),
-        "signed_off_unscored": and_(in_period, ts.is_signed_off(st), t.satisfaction.is_(None)),
+        "signed_off_unscored": and_(in_period, ts.is_signed_off(st), ~ts.is_evaluated(st)),
         "resolved_in_period": and_(resolved, st.c.resolved_at >= f.start_at,
                                    st.c.resolved_at < f.end_before),
         "evaluations": evaluated_in_period,
         "satisfied": and_(evaluated_in_period, t.satisfaction >= SATISFIED_MIN_SCORE),
         "open": ts.is_open(st),
         "overdue": ts.is_overdue(st, f),
-        "soon_due": and_(ts.is_open(st), t.due_at >= f.as_of, t.due_at < soon),
+        "soon_due": and_(ts.is_open(st), t.due_at >= f.as_of, t.due_at <= soon),
     }
     return {code: count_if(cond) for code, cond in conditions.items()}
 

@@ -86,7 +86,7 @@ with left:
         f.end - timedelta(weeks=MIN_HEATMAP_WEEKS) + timedelta(days=1), f.end, f.as_of,
         town_code=f.town_code)
     rows = shown.head(HEATMAP_ROWS)
-    labels = {r.officer_id: f"{r.officer}（{g.label(g.LEVELS, r.level)}）" for r in rows.itertuples()}
+    labels = {r.officer_id: f"{r.officer}（{g.LEVELS[r.level]}）" for r in rows.itertuples()}
     weekly = cached.call(coverage.fetch_weekly_visits, span, list(labels))
     if labels:
         st.altair_chart(charts.visit_heatmap(weekly.assign(officer=weekly["officer_id"].map(labels)),
@@ -114,7 +114,7 @@ if frame.has_page("pages/1_map.py"):
 
 st.subheader("干部个人视图")
 choices = cached.call(coverage.list_officers, f)
-names = {r.officer_id: f"{r.officer} · {g.label(g.LEVELS, r.level)} · {r.department}"
+names = {r.officer_id: f"{r.officer} · {g.LEVELS[r.level]} · {r.department}"
          for r in choices.itertuples()}
 officer_id = st.selectbox("选择干部", list(names), index=None, format_func=names.get,
                           key="officer", placeholder="输入姓名搜索")
