@@ -167,8 +167,17 @@ COLUMNS = {
 }
 
 
+UNKNOWN = "未知"
+UNKNOWN_CODE_SHOWN = 24  # characters of an unknown code that are shown
+
+
 def label(mapping: dict[str, str], code: str | None) -> str:
-    """The Chinese word for `code`, or the code itself when the glossary lacks it."""
-    if code is None:
-        return "—"
-    return mapping.get(code, code)
+    """The Chinese word for `code`. A code the glossary lacks (a row another system wrote)
+    shows as 未知（code）, its first characters only; a missing one (None, NaN, blank) as 未知.
+    Plain text: escape it wherever it is rendered as Markdown or HTML."""
+    if not isinstance(code, str) or not code.strip():
+        return UNKNOWN
+    if code in mapping:
+        return mapping[code]
+    shown = code if len(code) <= UNKNOWN_CODE_SHOWN else code[:UNKNOWN_CODE_SHOWN] + "…"
+    return f"{UNKNOWN}（{shown}）"
