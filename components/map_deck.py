@@ -96,8 +96,9 @@ def point_layer(layer_id: str, data: pd.DataFrame, colour, radius_px="radius_px"
         highlight_color=[255, 255, 255, 120])
 
 
-def text_layer(layer_id: str, labels: list[dict], size_px: int) -> pdk.Layer:
-    """Names (rows of text, lon, lat) in white with a dark halo, `size_px` high."""
+def text_layer(layer_id: str, labels: list[dict], size_px: int | str) -> pdk.Layer:
+    """Names (rows of text, lon, lat) in white with a dark halo, `size_px` high (or the
+    rows' column of that name)."""
     return pdk.Layer("TextLayer", labels, id=layer_id, get_position=["lon", "lat"],
                      get_text="text", get_size=size_px, size_units="pixels",
                      get_color=mc.NAME_COLOUR, outline_width=3, outline_color=mc.OUTLINE,

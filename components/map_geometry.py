@@ -93,16 +93,27 @@ def border_paths(collection: dict) -> list[dict]:
             for feat in collection["features"] for polygon in polygons_of(feat)]
 
 
-def label_points(collection: dict, field: str, last: int | None = None) -> list[dict]:
+def label_points(collection: dict, field: str, last: int | None = None,
+                 small: tuple[float, str, int, int] | None = None) -> list[dict]:
     """One label per feature at the centre of its largest inscribed circle (always inside
-    the shape): text (the property `field`, its `last` characters if given), lon, lat."""
+    the shape): text (the property `field`, its `last` characters if given), lon, lat, and
+    size in pixels. `small` = (radius in degrees, suffix, small size, size): a shape whose
+    inscribed circle is narrower than the radius gets the small size and loses the suffix
+    (南门街道 → 南门), so the crowded city centre stays legible."""
     out = []
     for feat in collection["features"]:
         largest = max((Polygon(p[0], p[1:]) for p in polygons_of(feat)), key=lambda g: g.area)
-        centre = shapely.maximum_inscribed_circle(largest, 0.0005).coords[0]
+        circle = shapely.maximum_inscribed_circle(largest, 0.0005)
+        centre = circle.coords[0]
         text = str(feat["properties"][field])
-        out.append({"text": text[-last:] if last else text, "lon": round(centre[0], 5),
-                    "lat": round(centre[1], 5)})
+        text = text[-last:] if last else text
+        size = None
+        if small:
+            radius, suffix, small_px, size = small
+            if circle.length < radius:
+                text, size = text.removesuffix(suffix), small_px
+        out.append({"text": text, "lon": round(centre[0], 5), "lat": round(centre[1], 5),
+                    **({"size": size} if size else {})})
     return out
 
 

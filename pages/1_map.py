@@ -23,12 +23,23 @@ try:
 except ValueError as exc:
     st.error(f"地图设置有误：{exc}", icon=":material/error:")
     st.stop()
-# The map fills the screen's height (desk, wall, 4K); the legend sits above it, in view.
+# The map fills the screen's height below the controls (about 21rem, as the frame's type
+# scales with the screen), the legend above it always in view. On a 4K screen at scale 1
+# the frame sets 28px type (×1.75): the map box is zoomed by as much, so names, points and
+# the district's framing look as on a desk screen.
 st.markdown("""<style>
-.st-key-map_box [data-testid=stDeckGlJsonChart], .st-key-map_box [data-testid=stDeckGlJsonChart] > div
-  { height: max(480px, calc(100vh - 300px)) !important; }
+.st-key-map_box [data-testid=stElementContainer]:has([data-testid=stDeckGlJsonChart]),
+.st-key-map_box [data-testid=stDeckGlJsonChart],
+.st-key-map_box [data-testid=stDeckGlJsonChart] > div
+  { height: max(480px, calc(100vh - 21rem)) !important; }
 .map-legend { font-size: 1rem; color: #C9D4E3; line-height: 1.9; }
-@media (min-width: 2400px) { .map-legend { font-size: 1.5rem; } }
+@media (min-width: 2880px) {
+  .st-key-map_box { zoom: 1.75; }
+  .st-key-map_box [data-testid=stElementContainer]:has([data-testid=stDeckGlJsonChart]),
+  .st-key-map_box [data-testid=stDeckGlJsonChart],
+  .st-key-map_box [data-testid=stDeckGlJsonChart] > div
+    { height: calc((100vh - 21rem) / 1.75) !important; }
+}
 </style>""", unsafe_allow_html=True)
 
 WORST = "worst_stage"
@@ -43,7 +54,7 @@ def url_list(key: str, allowed, default: list[str]) -> list[str]:
     return got or default
 
 
-left, right = st.columns([1, 3], vertical_alignment="bottom")
+left, right, crumb_box = st.columns([1, 2.3, 1.3], vertical_alignment="bottom")
 metric = left.selectbox("网格着色指标", list(metric_labels), format_func=metric_labels.get,
                         key="metric_pick", index=list(metric_labels).index(
                             url_list("metric", metric_labels, [next(iter(metric_labels))])[0]))
@@ -118,7 +129,7 @@ clinics = cached.call(geo.fetch_clinic_points, f)
 if "clinics" in on:
     data, n = mg.located(settings, clinics)
     points_dropped += n
-    data = md.site_rows(data.assign(radius_px=(7 + 9 * (data["person_visits"] / max(
+    data = md.site_rows(data.assign(radius_px=(4 + 4 * (data["person_visits"] / max(
         1, clinics["person_visits"].max())) ** 0.5).round(1)), [
         [towns.get(r.town_code, ""), f"服务村：{r.villages}", r.schedule,
          f"本期服务 {r.person_visits:,} 人次，{r.stops} 次"] for r in data.itertuples()])
@@ -137,7 +148,7 @@ if "compounds" in on:
          f"加装电梯 {r.lifts_installed} 部"] for r in data.itertuples()])
     deck_layers.append(md.point_layer("compounds", data[[
         "code", "name", "label", "lat", "lon", "colour", "grid_cell_code",
-        "town_code"]], "colour", radius_px=6))
+        "town_code"]], "colour", radius_px=5))
 if "gaps" in on:
     gaps, n = mg.located(settings, cached.call(coverage.fetch_unvisited_targets, f))
     points_dropped += n
@@ -152,10 +163,11 @@ if "names" in on:  # names last: above everything
         deck_layers.append(md.text_layer("cell-names", labels, 13))
     shown_towns = view_fc if f.town_code else town_fc
     deck_layers.append(md.text_layer("town-names", cached.memo(
-        mg.label_points, shown_towns, "name"), 22 if f.town_code else 17))
+        mg.label_points, shown_towns, "name", None, (0.012, "街道", 13, 22 if f.town_code else 17)),
+        "size"))
 
 # --- breadcrumb, legend, map and panel -----------------------------------------------------
-crumbs = st.columns([1, 1, 2, 4], vertical_alignment="center")
+crumbs = crumb_box.columns([1, 1.2, 1.4], vertical_alignment="center")
 if crumbs[0].button("海曙区", icon=":material/home:", disabled=level == "district"):
     st.query_params.pop("cell", None)
     frame.request_town(None)
@@ -224,7 +236,8 @@ with map_col, st.container(key="map_box"):
 
 with panel:
     if cell_info:
-        figures = cached.call(geo.fetch_area_metrics, f, "cell").set_index("code").loc[cell]
+        all_cells = cached.call(geo.fetch_area_metrics, f, "cell").set_index("code")
+        figures = all_cells.loc[cell]
         st.subheader(cell_info["name"])
         st.caption(f"{cell_info['town']} · 常住人口 {cell_info['population']:,} · "
                    f"{cell_info['households']:,} 户 · 网格员 {cell_info['officer'] or '—'}")
@@ -232,8 +245,8 @@ with panel:
         for col, code in zip(st.columns(3) * 2, shown):
             value = figures[code]
             col.metric(geo.METRICS[code], fmt.pct(value) if code in geo.HIGHER_IS_BETTER else
-                       fmt.NOTHING if pd.isna(value) else f"{value:,.1f}" if isinstance(
-                           value, float) else fmt.count(value), border=True)
+                       fmt.NOTHING if pd.isna(value) else fmt.count(int(value)) if
+                       all_cells[code].dtype.kind in "iu" else f"{value:,.1f}", border=True)
         open_here = cached.call(ticket_list.fetch_tickets, f, "open", in_period=False,
                                 grid_cell_code=cell)
         st.markdown(f"**在办问题**（{len(open_here)} 件，选中一行查看流转记录）")
@@ -250,12 +263,13 @@ with panel:
         if ticket in ids:
             row = open_here.iloc[ids.index(ticket)]
             history = cached.call(ticket_list.fetch_history, ticket)
-            st.markdown("**流转记录**")
-            st.text(f"{row['id']} · {row['title']}")
-            st.dataframe(history.assign(
-                stage=history["stage"].map(lambda s: g.label(g.ALL_EVENTS, s)),
-                at=history["at"].map(fmt.moment)), hide_index=True, width="stretch",
-                column_config={"stage": "环节", "actor": "办理方", "at": "时间"}, key="history")
+            with st.container(key="ticket_history"):  # the same history as the ticket page
+                st.markdown("**流转记录**")
+                st.text(f"{row['id']} · {row['title']}")
+                st.dataframe(history.assign(
+                    stage=history["stage"].map(lambda s: g.label(g.ALL_EVENTS, s)),
+                    at=history["at"].map(fmt.moment)), hide_index=True, width="stretch",
+                    column_config={"stage": "环节", "actor": "办理方", "at": "时间"})
         elif ticket:
             st.query_params.pop("ticket", None)
         st.page_link("pages/2_tickets.py", label="在问题流转页查看本网格的问题",

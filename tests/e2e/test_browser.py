@@ -57,40 +57,4 @@ def test_a_town_link_opens_that_town_for_everyone(server, browser):
         visit.close()
 
 
-def _distinct_colours(png: bytes) -> int:
-    import io
-
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 120))
-    return len(set(image.get_flattened_data()))
-
-
-def test_map_draws_and_a_click_on_a_grid_cell_opens_its_panel(server, browser):
-    map_page = next(p for p in PAGES if p.url_path == "map")
-    visit = Visit(browser, url_of(server, map_page), 1920, 1080)
-    try:
-        visit.settle("[data-testid=stDeckGlJsonChart] canvas")
-        chart = visit.page.locator("[data-testid=stDeckGlJsonChart]")
-        visit.page.wait_for_timeout(3000)  # deck.gl draws after the page settles
-        assert _distinct_colours(chart.screenshot()) > 20, "the map canvas is blank"
-        box = chart.bounding_box()
-        for dx, dy in [(0.45, 0.55), (0.35, 0.6), (0.6, 0.5), (0.3, 0.45)]:
-            visit.page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
-            try:
-                visit.page.wait_for_function(
-                    "() => [...document.querySelectorAll('h3')].some(h => /第\\d+网格/.test(h.innerText))",
-                    timeout=15_000)
-                break
-            except Exception:  # the press may have been too slow for deck.gl's tap; again
-                continue
-        else:
-            raise AssertionError("no grid cell panel appeared after clicking the map")
-        visit.settle("[data-testid=stDeckGlJsonChart] canvas")
-        text = visit.page.inner_text("[data-testid=stMain]")
-        assert "在办问题" in text and "近期走访" in text
-        assert "cell=" in visit.page.url
-        assert visit.errors_on_page() == []
-        visit.screenshot("map-cell-1920")
-    finally:
-        visit.close()
+# The map's browser tests (names, points, drilling by clicks): test_map_browser.py
