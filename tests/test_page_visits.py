@@ -1,6 +1,9 @@
 """The 走访覆盖 page for the district and a town, the warning line, one officer's view."""
 
+import re
+
 import pytest
+from streamlit.typing import VegaLiteState
 
 from data_access import db
 from tests.test_pages import chart_with, run, tiles
@@ -34,25 +37,52 @@ def test_raising_the_warning_line_flags_more_officers():
     assert count(high) > count(low)
 
 
-def test_choosing_an_officer_shows_their_view(sample_file):
+def test_choosing_an_officer_shows_their_view_and_puts_them_in_the_url(sample_file):
     from data_access import coverage
     from data_access.filters import Filters, local_now
 
     with db.read_only_engine(sample_file).connect() as conn:
         first = coverage.list_officers(conn, Filters.for_period("last_30_days", local_now()))
+    officer = first.at[0, "officer_id"]
     at = run(PAGE, period="近30天")
     assert not any("联系对象**" in m.value for m in at.markdown)
-    at.session_state["officer"] = first.at[0, "officer_id"]
-    at.run()
+    at.selectbox(key="officer").set_value(officer).run()
     assert not at.exception
+    assert at.query_params["officer"] == officer
     assert any(m.value.startswith("**联系对象**") for m in at.markdown)
     assert any(m.value.startswith("**本期走访**") for m in at.markdown)
+    # the shared link opens the same officer's view
+    again = run(PAGE, period="近30天", officer=officer)
+    assert again.selectbox(key="officer").value == officer
+    assert any(m.value.startswith("**本期走访**") for m in again.markdown)
+    # a code that is no officer's opens no view and no error
+    bad = run(PAGE, period="近30天", officer="<nobody>")
+    assert not bad.exception and bad.selectbox(key="officer").value is None
 
 
-def test_a_long_period_without_gaps_offers_the_last_30_days():
+def test_a_long_period_shows_the_last_30_days_gaps_beside_it():
     at = run(PAGE)  # 活动以来: every target has been visited at some point
-    assert any("几乎每个联系对象都已走访过" in i.value for i in at.info)
+    hint = next(i.value for i in at.info if "近30天" in i.value)
+    assert "未走访对象" in hint and not re.search(r"未走访对象 0 个", hint)
     next(b for b in at.button if b.label == "看近30天").click()
     at.run()
     assert at.selectbox(key="period").value == "近30天"
     assert int(tiles(at)["未走访对象"].replace(",", "")) > 0
+
+
+def test_clicking_a_level_bar_filters_the_whole_page_and_the_url():
+    at = run(PAGE, period="近30天")
+    everyone = tiles(at)
+    at.session_state["pick_level"] = VegaLiteState(
+        {"selection": {"pick": [{"key": "district_leader"}]}})
+    at.run()
+    assert not at.exception
+    assert at.query_params["level"] == "district_leader"
+    got = tiles(at)
+    assert got["联系关系"] != everyone["联系关系"]
+    assert int(got["联系关系"].replace(",", "")) < int(everyone["联系关系"].replace(",", ""))
+    officers = next(d.value for d in at.dataframe if "coverage_rate" in d.value.columns)
+    assert set(officers["level"]) == {"区领导"}
+    assert any("区领导" in m.value for m in at.markdown if "已筛选" in m.value)
+    shades = chart_with(at, "key", "district_leader").set_index("key")["shade"]
+    assert shades["district_leader"] == 1 and (shades.drop("district_leader") < 1).all()
