@@ -41,6 +41,7 @@ PAGES = [
     Page("pages/2_tickets.py", "问题流转", ":material/account_tree:", "tickets"),
     Page("pages/3_visits.py", "走访覆盖", ":material/directions_walk:", "visits"),
     Page("pages/4_programmes.py", "专项工作", ":material/volunteer_activism:", "programmes"),
+    Page("pages/7_data_quality.py", "数据质量", ":material/fact_check:", "data_quality"),
 ]
 
 CSS = """
