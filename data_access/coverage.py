@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.figures import family_query, pair_visited
-from data_access.filters import Filters
+from data_access.filters import Filters, in_scope
 from data_access.result import count_if, fetch, monday_of, weeks_between
 from data_access.schema import assignments, grid_cells, officers, targets, tickets, towns, visits
 
@@ -176,7 +176,8 @@ def fetch_officer_targets(conn: Connection, f: Filters, officer_id: str) -> pd.D
                               assignments.c.role, in_p, last)
                  .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
                               .join(towns, towns.c.code == targets.c.town_code))
-                 .where(assignments.c.officer_id == officer_id).order_by(targets.c.id),
+                 .where(assignments.c.officer_id == officer_id, *f.town(targets.c.town_code))
+                 .order_by(targets.c.id),
                  {"target_id": "str", "target": "str", "kind": "str", "town": "str",
                   "role": "str", "visits": "int", "last_visit_at": "datetime"})
 
@@ -193,15 +194,17 @@ def fetch_officer_visits(conn: Connection, f: Filters, officer_id: str) -> pd.Da
                               visits.c.visited_at, visits.c.problems_raised, raised,
                               case((complete, True), else_=False))
                  .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                 .where(visits.c.officer_id == officer_id, *f.period(visits.c.visited_at))
+                 .where(visits.c.officer_id == officer_id, *f.period(visits.c.visited_at),
+                        *f.town(targets.c.town_code))
                  .order_by(visits.c.visited_at.desc()),
                  {"visit_id": "str", "target": "str", "diary_type": "str",
                   "visited_at": "datetime", "problems_raised": "int", "tickets": "int",
                   "record_complete": "bool"})
 def count_uncovered_targets(conn: Connection, *, kinds: tuple[str, ...],
-                            above_scale_only: bool = False) -> int:
-    """Targets of `kinds` that no officer is assigned to (full coverage means 0)."""
-    clauses = [targets.c.kind.in_(kinds)]
+                            above_scale_only: bool = False, scope_town: str | None = None) -> int:
+    """Targets of `kinds` (in `scope_town`) that no officer is assigned to (full coverage
+    means 0)."""
+    clauses = [targets.c.kind.in_(kinds), *in_scope(targets.c.town_code, scope_town)]
     if above_scale_only:
         clauses.append(targets.c.above_scale.is_(True))
     assigned = select(assignments.c.target_id).distinct().scalar_subquery()
@@ -210,8 +213,9 @@ def count_uncovered_targets(conn: Connection, *, kinds: tuple[str, ...],
     ).scalar()
 
 
-def count_targets(conn: Connection, *, kinds: tuple[str, ...], above_scale_only=False) -> int:
-    clauses = [targets.c.kind.in_(kinds)]
+def count_targets(conn: Connection, *, kinds: tuple[str, ...], above_scale_only=False,
+                  scope_town: str | None = None) -> int:
+    clauses = [targets.c.kind.in_(kinds), *in_scope(targets.c.town_code, scope_town)]
     if above_scale_only:
         clauses.append(targets.c.above_scale.is_(True))
     return conn.execute(select(func.count()).select_from(targets).where(and_(*clauses))).scalar()

@@ -7,6 +7,12 @@ else the end of the period's last day). Nothing at or after `as_of` is ever coun
 The filters own the filtering: queries call `f.town(column)`, `f.period(column)`,
 `f.period_days(column)`, `f.known(column)` and `f.ticket_choices(table)` rather than spelling
 the conditions themselves, so a new rule (a town scope, a cut-off) is added here once.
+
+The town scope. `scope_town` is the one town a logged-in town official may see. Set, it
+is the town of every query: `town_code` is always that town (a request for the district or
+for another town, from the URL or through `with_town`/`narrowed`/`replace`, comes back
+narrowed to the scope), and `f.town(column)` always keeps only its rows. Queries that take
+no Filters take the scope as `scope_town=` and apply it with `in_scope(column, scope)`.
 """
 
 from dataclasses import dataclass, replace
@@ -54,6 +60,12 @@ def period_range(period: str, today: date,
     raise ValueError(f"未知的时间范围: {period!r}（可选: {', '.join(PERIODS)}）")
 
 
+def in_scope(column, scope_town: str | None) -> list:
+    """WHERE clauses keeping the rows of the town `scope_town` (None: the whole district),
+    for the queries that take a town scope but no Filters."""
+    return [column == scope_town] if scope_town else []
+
+
 @dataclass(frozen=True)
 class Filters:
     """What the user chose. Optional fields left as None mean "all"."""
@@ -66,8 +78,11 @@ class Filters:
     source: str | None = None
     department: str | None = None
     task_force: str | None = None
+    scope_town: str | None = None  # a town official's town: nothing outside it, ever
 
     def __post_init__(self):
+        if self.scope_town is not None and self.town_code != self.scope_town:
+            object.__setattr__(self, "town_code", self.scope_town)  # never wider than the scope
         if self.end < self.start:
             raise ValueError(f"时间范围无效: 结束日 {self.end} 早于开始日 {self.start}")
         if self.category is not None and self.category not in glossary.CATEGORIES:
@@ -104,8 +119,9 @@ class Filters:
 
     # --- the filtering, written once -------------------------------------------------------
     def town(self, column) -> list:
-        """WHERE clauses keeping the chosen town on a town-code column."""
-        return [column == self.town_code] if self.town_code else []
+        """WHERE clauses keeping the chosen town (always the scope's, when scoped) on a
+        town-code column."""
+        return in_scope(column, self.town_code or self.scope_town)
 
     def known(self, column) -> list:
         """WHERE clauses keeping what had happened before `as_of` (a datetime column)."""

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from data_access import figures
 from data_access import ticket_state as ts
-from data_access.filters import Filters
+from data_access.filters import Filters, in_scope
 from data_access.places import name_or_code
 from data_access.programmes import OLD_COMPOUND_BEFORE
 from data_access.result import fetch
@@ -78,8 +78,10 @@ def parse_shape(text: str | None) -> list | None:
         return None
 
 
-def fetch_shapes(conn: Connection, area: str, town_code: str | None = None) -> pd.DataFrame:
-    """Codes, names and boundary text of the towns (area='town') or grid cells ('cell').
+def fetch_shapes(conn: Connection, area: str, town_code: str | None = None, *,
+                 scope_town: str | None = None) -> pd.DataFrame:
+    """Codes, names and boundary text of the towns (area='town') or grid cells ('cell'),
+    of `town_code` if given, and never outside the user's `scope_town`.
 
     Columns: code, name, town_code, boundary (str; boundary may be None), lat, lon (float).
     """
@@ -89,6 +91,7 @@ def fetch_shapes(conn: Connection, area: str, town_code: str | None = None) -> p
                    table.c.lat, table.c.lon)
     if town_code:
         query = query.where(town_col == town_code)
+    query = query.where(*in_scope(town_col, scope_town))
     return fetch(conn, query.order_by(code), {"code": "str", "name": "str", "town_code": "str",
                                               "boundary": "str", "lat": "float", "lon": "float"})
 
@@ -145,8 +148,7 @@ def fetch_clinic_points(conn: Connection, f: Filters) -> pd.DataFrame:
              .select_from(clinic_points.outerjoin(served,
                                                   served.c.point_code == clinic_points.c.code))
              .order_by(clinic_points.c.code))
-    if f.town_code:
-        query = query.where(clinic_points.c.town_code == f.town_code)
+    query = query.where(*f.town(clinic_points.c.town_code))
     return fetch(conn, query, {"code": "str", "name": "str", "town_code": "str",
                                "grid_cell_code": "str", "villages": "str", "schedule": "str",
                                "lat": "float", "lon": "float", "person_visits": "int",
@@ -178,15 +180,16 @@ def fetch_ticket_points(conn: Connection, f: Filters) -> pd.DataFrame:
                  {"lat": "float", "lon": "float"})
 
 
-def get_cell(conn: Connection, cell_code: str) -> dict | None:
+def get_cell(conn: Connection, cell_code: str, *, scope_town: str | None = None) -> dict | None:
     """One grid cell: code, name, town_code, town, population, households, officer (name or
-    None). None if there is no such cell."""
+    None). None if there is no such cell in the user's `scope_town`."""
     row = conn.execute(
         select(grid_cells.c.code, grid_cells.c.name, grid_cells.c.town_code, towns.c.name,
                grid_cells.c.population, grid_cells.c.households, officers.c.name)
         .select_from(grid_cells.join(towns, towns.c.code == grid_cells.c.town_code)
                      .outerjoin(officers, officers.c.id == grid_cells.c.officer_id))
-        .where(grid_cells.c.code == cell_code)).first()
+        .where(grid_cells.c.code == cell_code, *in_scope(grid_cells.c.town_code, scope_town))
+    ).first()
     if row is None:
         return None
     keys = ["code", "name", "town_code", "town", "population", "households", "officer"]
@@ -202,7 +205,8 @@ def fetch_cell_visits(conn: Connection, f: Filters, cell_code: str, limit: int =
                               visits.c.diary_type, visits.c.problems_raised)
                  .select_from(visits.join(targets, targets.c.id == visits.c.target_id)
                               .join(officers, officers.c.id == visits.c.officer_id))
-                 .where(targets.c.grid_cell_code == cell_code, *f.period(visits.c.visited_at))
+                 .where(targets.c.grid_cell_code == cell_code, *f.period(visits.c.visited_at),
+                        *f.town(targets.c.town_code))
                  .order_by(visits.c.visited_at.desc()).limit(limit),
                  {"visited_at": "datetime", "officer": "str", "target": "str",
                   "diary_type": "str", "problems_raised": "int"})

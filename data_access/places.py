@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, func, literal, select
 
+from data_access.filters import in_scope
 from data_access.result import fetch
 from data_access.schema import grid_cells, meta, towns
 
@@ -16,19 +17,21 @@ def name_or_code(name, code):
     return func.coalesce(func.nullif(func.trim(name), ""), unnamed)
 
 
-def list_towns(conn: Connection) -> pd.DataFrame:
-    """Towns in official code order. Columns: town_code, town, kind, mountain, population,
-    lat, lon."""
+def list_towns(conn: Connection, *, scope_town: str | None = None) -> pd.DataFrame:
+    """Towns in official code order (only the user's `scope_town`, when scoped). Columns:
+    town_code, town, kind, mountain, population, lat, lon."""
     return fetch(conn, select(towns.c.code, name_or_code(towns.c.name, towns.c.code),
                               towns.c.kind, towns.c.mountain,
                               towns.c.population, towns.c.lat, towns.c.lon)
-                 .order_by(towns.c.code),
+                 .where(*in_scope(towns.c.code, scope_town)).order_by(towns.c.code),
                  {"town_code": "str", "town": "str", "kind": "str", "mountain": "bool",
                   "population": "int", "lat": "float", "lon": "float"})
 
 
-def count_grid_cells(conn: Connection, *, town_code: str | None = None) -> int:
-    query = select(func.count()).select_from(grid_cells)
+def count_grid_cells(conn: Connection, *, town_code: str | None = None,
+                     scope_town: str | None = None) -> int:
+    query = select(func.count()).select_from(grid_cells).where(
+        *in_scope(grid_cells.c.town_code, scope_town))
     if town_code:
         query = query.where(grid_cells.c.town_code == town_code)
     return conn.execute(query).scalar()
