@@ -3,6 +3,8 @@ thousands separators (万 from 100,000), percentages with one decimal, rates per
 one decimal, days and times in Asia/Shanghai. Tiles, tables (their column formats below),
 charts (the Altair formats below) and exports all take their formats from here."""
 
+import re
+
 import pandas as pd
 
 from data_access.filters import local_now as now_local  # noqa: F401  (pages format "now")
@@ -87,15 +89,65 @@ def moment(t) -> str:
     return NOTHING if _missing(t) else f"{t:%Y-%m-%d %H:%M}"
 
 
+# --- masking citizens: names, phone numbers, the events they take part in ------------------
+# A number keeps at most its last KEEP_DIGITS digits, and only when it is long enough that
+# they do not give it away (a 5-digit short number is masked whole).
+KEEP_DIGITS = 4
+KEEP_FROM_DIGITS = 7
+_NUMBER = re.compile(r"\+?\d[\d\s()\-]*\d|\d")  # one number: digits, spaces, dashes, brackets
+_PHONE_SEPARATORS = set(" \t-()+/,;，；、")
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s\-]{5,}\d")  # 7+ characters of digits: a phone in text
+CITIZEN_EVENTS = {"evaluated", "reopened"}  # the ticket events whose actor is the citizen
+
+
+def _mask_number(number: str) -> str:
+    digits = sum(ch.isdigit() for ch in number)
+    keep = KEEP_DIGITS if digits >= KEEP_FROM_DIGITS else 0
+    out, seen = [], 0
+    for ch in number:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen > digits - keep else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def mask_name(name: str | None) -> str:
-    """Citizen names are masked: 张伟 → 张*, 欧阳娜娜 → 欧***."""
-    if not name:
+    """Citizen names are masked: 张伟 → 张*, 欧阳娜娜 → 欧***, 张 → *."""
+    if _missing(name) or not str(name).strip():
         return NOTHING
-    return name[0] + "*" * (len(name) - 1)
+    name = str(name).strip()
+    return "*" if len(name) == 1 else name[0] + "*" * (len(name) - 1)
 
 
 def mask_phone(phone: str | None) -> str:
-    """13812345678 → 138****5678."""
-    if not phone:
+    """Every number in the field keeps at most its last 4 digits (none when it has fewer
+    than 7): 13812345678 → *******5678, 0574-87654321 → ****-****4321, 87654321 →
+    ****4321, 7654321 → ***4321, 96345 → *****; several numbers are masked one by one;
+    any other character that is not a separator is masked too."""
+    if _missing(phone) or not str(phone).strip():
         return NOTHING
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+    text = _NUMBER.sub(lambda m: _mask_number(m.group()), str(phone))
+    return "".join(ch if ch.isdigit() or ch in "*" or ch in _PHONE_SEPARATORS else "*"
+                   for ch in text)
+
+
+def mask_text(text):
+    """Free text written by citizens (a ticket's title) with every phone-like number in it
+    masked as mask_phone masks it."""
+    if _missing(text):
+        return text
+    return _PHONE_LIKE.sub(lambda m: _mask_number(m.group()), str(text))
+
+
+def mask_actor(stage: str, actor):
+    """The actor of a ticket event: a citizen's name for CITIZEN_EVENTS (masked), else the
+    unit that acted (shown)."""
+    return mask_name(actor) if stage in CITIZEN_EVENTS else actor
+
+
+def mask_history(history: pd.DataFrame) -> pd.DataFrame:
+    """fetch_history's frame with the citizens' names among the actors masked."""
+    return history.assign(actor=[mask_actor(s, a) for s, a in
+                                 zip(history["stage"], history["actor"])])

@@ -1,6 +1,7 @@
 """Tables of records for the screen and for download: labels from the glossary, citizens
 masked, CSV and Excel exports."""
 
+import csv
 import io
 
 import pandas as pd
@@ -29,6 +30,7 @@ def ticket_view(tickets: pd.DataFrame) -> pd.DataFrame:
         overdue=tickets["overdue"].map(fmt.flag),
         satisfaction=tickets["satisfaction"].map(fmt.score),
         grid_cell=tickets["grid_cell"].fillna(fmt.NOTHING),
+        title=tickets["title"].map(fmt.mask_text),
         reporter_name=tickets["reporter_name"].map(fmt.mask_name),
         reporter_phone=tickets["reporter_phone"].map(fmt.mask_phone),
     )
@@ -36,6 +38,25 @@ def ticket_view(tickets: pd.DataFrame) -> pd.DataFrame:
 
 
 SHEET_LIMIT = 31  # Excel's limit on a sheet name
+# A cell beginning with one of these is run as a formula by spreadsheet programs (CSV and
+# Excel injection); such a cell is written with a leading apostrophe, i.e. as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def inert_cell(value):
+    """A text cell that a spreadsheet would run, as text ('=1+1 → '\'=1+1'); other values
+    unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def inert(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every text cell and column name made inert (see inert_cell): the one
+    step both exports take."""
+    out = frame.rename(columns=lambda c: inert_cell(c) if isinstance(c, str) else c)
+    text = [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
+    return out.assign(**{c: out[c].map(inert_cell) for c in text}) if text else out
 
 
 def export_name(*parts) -> str:
@@ -79,7 +100,8 @@ def csv_bytes(frame: pd.DataFrame, notes: list[str] = (), codes=()) -> bytes:
     """UTF-8 with BOM (so Excel opens Chinese right); first the '#' lines that state the
     filters, the data time and the definitions, then a blank line, then the table."""
     head = "".join(f"# {line}\n" for line in _about(list(notes), codes))
-    body = frame.to_csv(index=False)
+    # every text cell quoted: a carriage return inside a cell must not end the row
+    body = inert(frame).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)
     return ((head + "\n" if head else "") + body).encode("utf-8-sig")
 
 
@@ -93,7 +115,8 @@ def excel_bytes(frame: pd.DataFrame, sheet: str, notes: list[str] = (), codes=()
     """A workbook: the sheet 说明 (filters, data time, definitions), then the table with
     column widths fitted to the text, dates as dates and numbers with separators."""
     buffer = io.BytesIO()
-    about = _about(list(notes), codes)
+    frame = inert(frame)
+    about = [inert_cell(line) for line in _about(list(notes), codes)]
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         if about:
             pd.DataFrame({"说明": about}).to_excel(writer, sheet_name="说明", index=False)
@@ -115,6 +138,11 @@ def excel_bytes(frame: pd.DataFrame, sheet: str, notes: list[str] = (), codes=()
                 for row in range(2, len(frame) + 2):
                     ws.cell(row=row, column=i).number_format = number_format
         ws.freeze_panes = "A2"
+        for sheet in writer.sheets.values():  # text stays text, whatever it begins with
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
     return buffer.getvalue()
 
 

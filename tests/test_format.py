@@ -29,7 +29,7 @@ def test_dates_and_missing_dates():
 def test_citizens_are_masked():
     assert fmt.mask_name("张伟") == "张*"
     assert fmt.mask_name("欧阳娜娜") == "欧***"
-    assert fmt.mask_phone("13812345678") == "138****5678"
+    assert fmt.mask_phone("13812345678") == "*******5678"
     assert fmt.mask_phone(None) == "—"
 
 
