@@ -1,10 +1,11 @@
-"""专项工作: the campaign's programmes, one tab each, with their seed figures and places."""
+"""专项工作: the campaign's programmes and service channels, one view each (chosen by a
+control whose choice is in the URL, ?programme=open_space), with their seed figures."""
 
 import streamlit as st
 
-from components import cached, charts, frame, kpis, links
+from components import cached, charts, frame, kpis, links, tables, urlstate
 from components import format as fmt
-from data_access import figures, geo
+from data_access import channels, figures, geo, ticket_loop
 from data_access import glossary as g
 from data_access import programmes as p
 
@@ -22,6 +23,7 @@ values = cached.call(figures.headline, f, SHOWN)
 
 def tiles(codes: list[str], *more) -> None:
     """A row of registry figures (and other tiles: label, value, help)."""
+    shown.extend(codes)
     kpis.row(*(kpis.figure(code, values) for code in codes), *more)
 
 
@@ -35,10 +37,15 @@ def related(layers: list[str] | None = None, source: str | None = None):
                           icon=":material/account_tree:", query_params=keep | {"source": source})
 
 
-mountain, compounds, open_space, helpers, sites, supervision = st.tabs(
-    ["高山服务", "老小区", "开放空间", "红色帮办员", "工地书记", "监督问效"])
+PROGRAMMES = {"mountain": "高山服务", "compounds": "老小区", "open_space": "开放空间",
+              "red_helper": "红色帮办员", "site_secretary": "工地书记", "supervision": "监督问效",
+              "hotline": "81890服务", "direct_line": "政企直通车"}
+chosen = urlstate.choice(st.segmented_control, "programme", list(PROGRAMMES), "mountain",
+                         label="专项工作", options=list(PROGRAMMES), format_func=PROGRAMMES.get,
+                         required=True, label_visibility="collapsed")
+shown: list[str] = []  # the figures of the chosen view, for the 指标口径 box
 
-with mountain:
+if chosen == "mountain":
     points = cached.call(geo.fetch_clinic_points, f)
     agents = cached.call(p.fetch_agent_services, f)
     tiles(["clinic_points", "clinic_visits", "clinic_stops", "agent_cases"])
@@ -55,7 +62,7 @@ with mountain:
                        "stops": "本期巡回次数", "person_visits": "本期服务人次"})
     related(layers=["cells", "towns", "names", "clinics"])
 
-with compounds:
+if chosen == "compounds":
     stages = cached.call(p.fetch_compound_stages, f)
     items = cached.call(p.fetch_enforcement_items)
     tiles(["old_compounds", "upgraded_compounds", "lifts_installed"],
@@ -85,7 +92,7 @@ with compounds:
                      column_config={"category": "类别", "name": "事项", "department": "责任部门"})
     related(layers=["cells", "towns", "names", "compounds"])
 
-with open_space:
+if chosen == "open_space":
     themes = cached.call(p.fetch_open_space_themes, f)
     people = themes[["residents", "committee_members", "firms", "party_members"]].sum()
     tiles(["open_space_sessions", "open_space_participants", "open_space_raised",
@@ -101,7 +108,7 @@ with open_space:
          "party_members": "党员"}))
     related(source="open_space")
 
-with helpers:
+if chosen == "red_helper":
     kinds = cached.call(p.fetch_red_helper_work, f, "service_kind")
     tiles(["red_helpers", "red_helper_solved"],
           ("服务类别", fmt.count(len(kinds)), "党建帮强、政策帮享、市场帮需、人才帮育、管理帮优"))
@@ -117,7 +124,7 @@ with helpers:
                  column_config={"key": "企业", "helpers": "帮办员", "problems_solved": "解决问题"})
     related(source="red_helper")
 
-with sites:
+if chosen == "site_secretary":
     projects = cached.call(p.fetch_site_projects, f)
     kinds = cached.call(p.fetch_site_issue_kinds, f)
     tiles(["site_projects", "site_issues", "site_issues_resolved", "site_issues_open"])
@@ -134,7 +141,7 @@ with sites:
                        "issues": "本期问题", "resolved": "已解决", "open": "在办"})
     related(source="site_secretary")
 
-with supervision:
+if chosen == "supervision":
     items = cached.call(p.fetch_supervision_items, f)
     tiles(["supervision_items", "supervision_completed", "supervision_in_progress",
            "supervision_overdue"])
@@ -150,4 +157,43 @@ with supervision:
         column_config={"title": "监督项目", "focus": "重点", "owner": "责任单位", "deadline": "时限",
                        "status": "状态", "completed_on": "完成日期", "overdue": "逾期"})
 
-kpis.definitions(SHOWN)
+if chosen == "hotline":
+    with st.spinner("正在计算…"):
+        hotline = cached.call(figures.headline, f, ["hotline_services"])
+        mix = cached.call(channels.fetch_hotline_mix, f)
+    top = mix.sort_values("hotline_services", ascending=False).iloc[0]
+    shown.append("hotline_services")
+    kpis.row(kpis.figure("hotline_services", hotline),
+             ("服务类型", fmt.count(len(mix)), "求助、家政、维修、咨询、养老五类服务"),
+             ("最多的服务类型", g.HOTLINE_TYPES[top["service_type"]] if top["hotline_services"]
+              else fmt.NOTHING, "本期服务量最多的服务类型"),
+             ("其占比", fmt.pct(top["share"]), "该类服务量 ÷ 81890服务量"))
+    left, right = st.columns([2, 3], gap="large")
+    left.markdown("**服务量 · 按服务类型**")
+    left.altair_chart(charts.hotline_mix(mix))
+    right.markdown("**服务量 · 按周、按服务类型**")
+    right.altair_chart(charts.hotline_weekly(cached.call(channels.fetch_hotline_weekly, f)))
+    related(source="hotline_81890")
+
+if chosen == "direct_line":
+    with st.spinner("正在计算…"):
+        direct = cached.call(channels.fetch_direct_line_figures, f)
+    shown.extend(channels.DIRECT_LINE_FIGURES)
+    st.caption("政企直通车：企业通过直通车提交的问题（来源渠道为“政企直通车”的问题），口径与问题流转页相同。")
+    kpis.row(*(kpis.figure(code, direct) for code in channels.DIRECT_LINE_FIGURES[:5]),
+             ("办结用时（中位数）", fmt.days(direct["median_days_to_resolve"]),
+              "本期上报且已解决的直通车问题，自上报至最后一次办结的天数的中位数。"))
+    left, right = st.columns(2, gap="large")
+    by_kind = cached.call(channels.fetch_direct_line_by, f, "category")
+    by_department = cached.call(channels.fetch_direct_line_by, f, "department")
+    left.markdown("**企业反映的问题 · 按类别**（颜色为化解率）")
+    left.altair_chart(charts.breakdown(by_kind, g.CATEGORIES))
+    right.markdown("**企业反映的问题 · 按责任部门**（颜色为化解率）")
+    right.altair_chart(charts.breakdown(by_department.head(15), {}))
+    columns = ["key", *ticket_loop.BREAKDOWN_FIGURES]
+    tables.show(st, tables.figure_frame(by_department[columns]).rename(columns={"key": "department"}),
+                "本期没有来自政企直通车的问题。", hide_index=True, width="stretch", height=300,
+                column_config=tables.figure_columns(["department", *columns[1:]]))
+    related(source="direct_line")
+
+kpis.definitions(dict.fromkeys(shown))

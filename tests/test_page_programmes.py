@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.test_pages import run
+from tests.test_pages import chart_data, chart_with, run
 
 PAGE = "pages/4_programmes.py"
 
@@ -15,18 +15,61 @@ def tile_list(at) -> list[tuple[str, str]]:
     return [(m.label, m.value) for m in at.metric]
 
 
+PROGRAMMES = ["mountain", "compounds", "open_space", "red_helper", "site_secretary",
+              "supervision", "hotline", "direct_line"]
+
+
+def every_view(**query) -> list[tuple[str, str]]:
+    """The tiles of every view of the page, each opened through the URL."""
+    got = []
+    for code in PROGRAMMES:
+        at = run(PAGE, programme=code, **query)
+        assert not at.exception, (code, [e.value for e in at.exception])
+        got += tile_list(at)
+    return got
+
+
 def test_every_programme_shows_its_seed_figure_for_the_campaign():
-    at = run(PAGE)
-    assert not at.exception
-    got = tile_list(at)
+    got = every_view()
     for figure in [("巡回医疗服务点", "18"), ("巡回医疗人次", "7,562"), ("2000年前老小区", "98"),
                    ("物业提价提质完成", "22"), ("执法进小区清单", "5 大类 37 项"),
                    ("开放空间场次", "110"), ("开放空间解决问题", "768"), ("红色帮办员", "335"),
                    ("帮办解决问题", "1,536"), ("工地书记项目", "148"), ("工地协调问题", "112"),
                    ("监督项目", "47")]:
         assert figure in got, figure
-    assert [t.label for t in at.tabs] == ["高山服务", "老小区", "开放空间", "红色帮办员", "工地书记",
-                                          "监督问效"]
+
+
+def test_the_chosen_view_round_trips_through_the_url():
+    at = run(PAGE)
+    control = at.get("button_group")[0]
+    assert control.value == "mountain"
+    control.set_value("open_space").run()
+    assert at.query_params["programme"] == "open_space"
+    assert ("开放空间场次", "110") in tile_list(at)
+    again = run(PAGE, programme="open_space")
+    assert again.get("button_group")[0].value == "open_space"
+    assert run(PAGE, programme="<bad>").get("button_group")[0].value == "mountain"
+
+
+def test_the_81890_view_shows_the_service_mix_by_type_and_week():
+    at = run(PAGE, programme="hotline")
+    mix = chart_with(at, "type", "求助服务")
+    assert set(mix["type"]) == {"求助服务", "家政服务", "维修服务", "咨询服务", "养老服务"}
+    total = int(dict(tile_list(at))["81890服务量"].replace(",", "").replace("万", "")
+                .split(".")[0]) if "万" not in dict(tile_list(at))["81890服务量"] else None
+    assert total is None or total == mix["hotline_services"].sum()
+    weekly = next(chart_data(c) for c in at.get("vega_lite_chart")
+                  if "week" in chart_data(c).columns)
+    assert weekly["hotline_services"].sum() == mix["hotline_services"].sum()
+
+
+def test_the_direct_line_view_shows_what_firms_submit_and_how_fast():
+    at = run(PAGE, programme="direct_line")
+    got = dict(tile_list(at))
+    assert 0 < int(got["收集问题"].replace(",", "")) < 1337
+    assert got["办结用时（中位数）"].endswith("天")
+    assert set(chart_with(at, "key", "enterprise_development")["label"]) <= {
+        "企业发展", "基层治理", "民生实事"}
 
 
 def test_programmes_for_one_town_show_that_towns_share():
@@ -34,13 +77,14 @@ def test_programmes_for_one_town_show_that_towns_share():
     assert not at.exception
     got = dict(tile_list(at)[:4])
     assert 0 < int(got["巡回医疗服务点"]) < 18
+    at = run(PAGE, town="章水镇", programme="supervision")
     assert dict(tile_list(at))["监督项目"] == "47"  # supervision items belong to no town
     assert any("不分镇(乡)街道" in c.value for c in at.caption)
 
 
 def test_each_section_links_to_the_map_or_the_ticket_page():
-    at = run(PAGE)
-    links = [link.proto for link in at.get("page_link")]
+    links = [link.proto for code in PROGRAMMES
+             for link in run(PAGE, programme=code).get("page_link")]
     targets = [(link.page, link.query_string if hasattr(link, "query_string") else "")
                for link in links]
     pages = [page for page, _ in targets]
@@ -51,6 +95,7 @@ def test_each_section_links_to_the_map_or_the_ticket_page():
 def test_a_link_from_a_programme_narrows_the_ticket_page_to_its_source():
     at = run("pages/2_tickets.py", source="open_space", show="all")
     assert not at.exception
-    assert any("开放空间" in i.value for i in at.info)
+    assert any("开放空间" in m.value for m in at.markdown if "已筛选" in m.value)
+    assert 0 < int(dict(tile_list(at))["收集问题"].replace(",", "")) < 1337  # the headline too
     table = next(d.value for d in at.dataframe if "编号" in d.value.columns)
     assert set(table["来源渠道"]) == {"开放空间"}
