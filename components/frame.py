@@ -41,6 +41,7 @@ PAGES = [
     Page("pages/2_tickets.py", "问题流转", ":material/account_tree:", "tickets"),
     Page("pages/3_visits.py", "走访覆盖", ":material/directions_walk:", "visits"),
     Page("pages/4_programmes.py", "专项工作", ":material/volunteer_activism:", "programmes"),
+    Page("pages/6_meeting.py", "周例会", ":material/groups:", "meeting"),
     Page("pages/7_data_quality.py", "数据质量", ":material/fact_check:", "data_quality"),
 ]
 
@@ -80,9 +81,11 @@ def _open_database() -> None:
     try:
         url = cached.database_url()
         if not db.SAMPLE_DB.exists() and db.is_default_sample(url):
-            with st.status("首次启动：正在生成示例数据库（约数秒）…", expanded=True) as status:
+            slot = st.empty()  # the progress note goes once the sample is built
+            with slot.status("首次启动：正在生成示例数据库（约数秒）…", expanded=True):
                 cached.ensure_sample_database(url)
-                status.update(label="示例数据库已生成", state="complete", expanded=False)
+            slot.empty()
+            st.toast("示例数据库已生成", icon=":material/check_circle:")
         cached.engine()
     except db.CockpitDatabaseError as exc:
         st.error(f"**驾驶舱无法打开数据库。**\n\n{exc}\n\n"
