@@ -70,7 +70,7 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stStatu
         line-height: 1.25; }
 .wall-band { display: flex; align-items: center; gap: 1.5vw; height: 6.5vh; }
 .wall-title { font-size: 2.3rem; font-weight: 700; letter-spacing: 0.1rem; }
-.wall-sub { font-size: 1.1rem; color: #8FA3BF; }
+.wall-sub { font-size: 1.15rem; color: #8FA3BF; }
 .wall-time { margin-left: auto; margin-right: 15vw; font-size: 1.1rem; color: #C9D4E3;
              text-align: right; }
 .wall-stale { color: #F2C14E; font-weight: 700; }
@@ -83,8 +83,9 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stStatu
 .wall-panel { background: #13253B; border-radius: 0.6rem; padding: 1.2vh 1vw;
               box-sizing: border-box; overflow: hidden; }
 .wall-panel h3 { font-size: 1.35rem; margin: 0 0 0.8vh 0; padding: 0; color: #E6EDF5;
-                 font-weight: 700; display: flex; gap: 0.8vw; align-items: baseline; }
-.wall-panel h3 .mark { font-size: 1rem; }
+                 font-weight: 700; display: flex; gap: 0.8vw; align-items: baseline;
+                 white-space: nowrap; }
+.wall-panel h3 .mark, .wall-head .mark { font-size: 1.05rem; margin-left: 0.6vw; }
 .wall-empty { font-size: 1.3rem; color: #8FA3BF; padding: 2vh 0; }
 .wall-maphead { height: 4vh; display: flex; align-items: center; gap: 1vw;
                 font-size: 1.2rem; }
@@ -93,14 +94,14 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stStatu
 .wall-bar { height: 1.6vh; border-radius: 0.3rem; background: #4EA8F5; }
 .wall-track { background: #0E1D30; border-radius: 0.3rem; }
 .wall-num { text-align: right; font-variant-numeric: tabular-nums; }
-.wall-split { font-size: 1.05rem; color: #8FA3BF; margin: 1vh 0 0.3vh 0; }
+.wall-split { font-size: 1.1rem; color: #8FA3BF; margin: 1vh 0 0.3vh 0; }
 .wall-big { font-size: 2.8rem; font-weight: 800; }
 .wall-table { width: 100%; border-collapse: collapse; font-size: 1.15rem; }
 .wall-table th { color: #A9B8CC; font-weight: 600; text-align: right; padding: 0 0.5vw; }
 .wall-table td { text-align: right; padding: 0 0.5vw; height: 3.35vh;
                  font-variant-numeric: tabular-nums; border-top: 1px solid #1E3550; }
 .wall-table td:first-child, .wall-table th:first-child { text-align: left; }
-.wall-legend { font-size: 1rem; color: #C9D4E3; }
+.wall-legend { font-size: 1.1rem; color: #C9D4E3; }
 /* the map's deck is drawn at the 1920 size and scaled with the screen (see wall_map) */
 .st-key-wall_map [data-testid="stDeckGlJsonChart"] { background: #0E1D30;
   border-radius: 0.6rem; }
@@ -123,7 +124,7 @@ def stale_note(sources: list[str], load_times: pd.DataFrame, now: datetime,
     age = now - loaded
     said = f"{age.days} 天" if age.days >= 1 else f"{int(age.total_seconds() // 3600)} 小时"
     return (f"<span class='mark wall-stale' title='数据截至 {fmt.moment(loaded)}'>"
-            f"⚠ 数据已 {said}未更新</span>")
+            f"⚠ 已 {said}未更新</span>")
 
 
 def panel(title: str, body: str, mark: str = "", height: str = "70vh") -> str:
@@ -181,7 +182,7 @@ def _rank_rows(rows: pd.DataFrame) -> str:
 def overdue_ranking(towns: pd.DataFrame, label: str, mark: str = "", n: int = 10) -> str:
     """The towns with the most tickets open past their time limit (none: said so)."""
     have = towns[towns["overdue"] > 0].sort_values(["overdue", "town"], ascending=[False, True])
-    title = f"{label}最多的镇(乡)街道"
+    title = f"{label}最多"
     if have.empty:
         return panel(title, f"<div class='wall-empty'>无{esc(label)}</div>", mark)
     top = int(have["overdue"].max())
@@ -199,7 +200,7 @@ def ranking(towns: pd.DataFrame, label: str, mark: str = "", n: int = 5) -> str:
     have = towns[towns["collected"] > 0].sort_values(
         ["resolution_rate", "collected"], ascending=[False, False])
     if have.empty:
-        return panel(f"各镇(乡)街道{label}排名", empty(), mark)
+        return panel(f"{label}排名", empty(), mark)
     best, worst = have.head(n), have.tail(min(n, max(len(have) - n, 0)))
     body = "<div class='wall-split'>前列</div>" + _rank_rows(best)
     if not worst.empty:
@@ -207,7 +208,7 @@ def ranking(towns: pd.DataFrame, label: str, mark: str = "", n: int = 5) -> str:
     missing = len(towns) - len(have)
     if missing:
         body += f"<div class='wall-split'>另有 {missing} 个镇(乡)街道{NO_DATA}</div>"
-    return panel(f"各镇(乡)街道{label}排名", body, mark)
+    return panel(f"{label}排名", body, mark)
 
 
 def week_against_last(now: dict, before: dict, labels: dict, codes: list[str],

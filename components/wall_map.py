@@ -32,6 +32,11 @@ CSS = """
 """
 
 
+def short_name(town: str) -> str:
+    """The city's small 街道 crowd the centre of the map: 鼓楼街道 → 鼓楼, as people say."""
+    return town.removesuffix("街道") or town
+
+
 def names_layer(names: list[dict]) -> pdk.Layer:
     """Town names (rows of text, lon, lat); LeanDeck writes the character set and font.
     (map_deck.text_layer drew nothing at all in headless Chromium when this was written.)"""
@@ -44,7 +49,7 @@ def names_layer(names: list[dict]) -> pdk.Layer:
 def deck(town_fc: dict, borders: dict) -> pdk.Deck:
     """Towns filled by METRIC, their borders and names; framed for the wall's panel. No
     basemap: nothing is fetched."""
-    names = [{**row, "text": html.unescape(row["text"])}  # tooltip names come escaped
+    names = [{**row, "text": short_name(html.unescape(row["text"]))}  # names come escaped
              for row in map_geometry.label_points(town_fc, "name")]
     view = layers.view_of(town_fc, width_px=DECK_WIDTH, height_px=DECK_HEIGHT)
     return layers.LeanDeck(

@@ -64,7 +64,7 @@ def screen() -> None:
             st.html(wall.town_table(towns, LABELS, mark("towns")))
     else:
         with left:
-            st.html(wall.ranking(towns, LABELS["resolution_rate"], mark("towns")))
+            st.html(wall.ranking(towns, f"镇(乡)街道{LABELS['resolution_rate']}", mark("towns")))
         with middle:
             map_panel(f, mark("map"))
     # this week up to the data time against the same span of last week: days the data

@@ -65,7 +65,7 @@ def test_a_source_older_than_the_limit_is_marked_stale(app_db, monkeypatch):
     monkeypatch.setenv(freshness.ENV_VAR, "1")  # the sample is days old: everything stale
     shown = html_of(open_wall(wall.SCRIPT))
     assert shown.count("wall-stale") >= 5
-    assert "⚠ 数据已" in shown and "未更新" in shown
+    assert "⚠ 已" in shown and "天未更新" in shown
 
 
 def test_fresh_sources_carry_no_stale_mark(app_db, monkeypatch):
