@@ -12,6 +12,7 @@ from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.figures import family_query, pair_visited
 from data_access.filters import Filters, in_scope
+from data_access.programme_figures import counted
 from data_access.result import count_if, fetch, monday_of, weeks_between
 from data_access.schema import assignments, grid_cells, officers, targets, tickets, towns, visits
 
@@ -56,7 +57,7 @@ def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
              .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
              .where(*f.town(targets.c.town_code)).group_by(assignments.c.officer_id).subquery())
     made = (select(visits.c.officer_id, func.count().label("visits"),
-                   func.sum(visits.c.problems_raised).label("problems"))
+                   func.sum(counted(visits.c.problems_raised)).label("problems"))
             .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
             .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code))
               .group_by(visits.c.officer_id).subquery())

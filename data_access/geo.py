@@ -19,6 +19,7 @@ from data_access import figures
 from data_access import ticket_state as ts
 from data_access.filters import Filters, in_scope
 from data_access.places import name_or_code
+from data_access.programme_figures import counted
 from data_access.programmes import OLD_COMPOUND_BEFORE
 from data_access.result import fetch
 from data_access.schema import (
@@ -137,7 +138,7 @@ def fetch_clinic_points(conn: Connection, f: Filters) -> pd.DataFrame:
     (float); person_visits, stops (int).
     """
     served = (select(clinic_services.c.point_code,
-                     func.sum(clinic_services.c.person_visits).label("n"),
+                     func.sum(counted(clinic_services.c.person_visits)).label("n"),
                      func.count().label("stops"))
               .where(clinic_services.c.served_on >= f.start, clinic_services.c.served_on <= f.end)
               .group_by(clinic_services.c.point_code).subquery())

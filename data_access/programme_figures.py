@@ -6,7 +6,7 @@ the filters' town and period; `figures.headline` and `figures.grouped` call `que
 helpers, projects, supervision items) are what exists, judged at the period's end.
 """
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from data_access.filters import Filters
 from data_access.result import count_if
@@ -27,8 +27,14 @@ from data_access.schema import (
 OLD_COMPOUND_BEFORE = 2000  # 老小区: compounds built before 2000
 
 
+def counted(column):
+    """SQL: a count column's value, NULL where it is negative (a row another system wrote,
+    see 数据质量), so that SUM leaves it out rather than subtracting it."""
+    return case((column >= 0, column))
+
+
 def _sum(column):
-    return func.coalesce(func.sum(column), 0)
+    return func.coalesce(func.sum(counted(column)), 0)
 
 
 def query(f: Filters, family: str, groups: list):

@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, distinct, func, or_, select
 
 from data_access.filters import Filters
-from data_access.programme_figures import OLD_COMPOUND_BEFORE
+from data_access.programme_figures import OLD_COMPOUND_BEFORE, counted
 from data_access.result import count_if, fetch
 from data_access.schema import (
     agent_services,
@@ -35,7 +35,7 @@ def fetch_clinic_monthly(conn: Connection, f: Filters) -> pd.DataFrame:
     """
     day = clinic_services.c.served_on
     daily = fetch(conn, select(day, clinic_points.c.town_code,
-                               func.sum(clinic_services.c.person_visits))
+                               func.sum(counted(clinic_services.c.person_visits)))
                   .select_from(clinic_services.join(
                       clinic_points, clinic_points.c.code == clinic_services.c.point_code))
                   .where(*f.period_days(day), *f.town(clinic_points.c.town_code))
@@ -51,7 +51,7 @@ def fetch_agent_services(conn: Connection, f: Filters) -> pd.DataFrame:
     """
     day = agent_services.c.served_on
     daily = fetch(conn, select(day, agent_services.c.town_code, agent_services.c.item,
-                               func.sum(agent_services.c.cases))
+                               func.sum(counted(agent_services.c.cases)))
                   .where(*f.period_days(day), *f.town(agent_services.c.town_code))
                   .group_by(day, agent_services.c.town_code, agent_services.c.item),
                   {"day": "date", "town_code": "str", "item": "str", "cases": "int"})
@@ -72,9 +72,9 @@ def fetch_compound_stages(conn: Connection, f: Filters) -> pd.DataFrame:
     Columns: renovation_stage (str), compounds, households, upgraded, lifts (int).
     """
     c = compounds.c
-    return fetch(conn, select(c.renovation_stage, func.count(), func.sum(c.households),
+    return fetch(conn, select(c.renovation_stage, func.count(), func.sum(counted(c.households)),
                               count_if(c.property_upgrade_done.is_(True)),
-                              func.sum(c.lifts_installed))
+                              func.sum(counted(c.lifts_installed)))
                  .where(c.built_year < OLD_COMPOUND_BEFORE, *f.town(c.town_code))
                  .group_by(c.renovation_stage),
                  {"renovation_stage": "str", "compounds": "int", "households": "int",
@@ -112,12 +112,12 @@ def fetch_open_space_themes(conn: Connection, f: Filters) -> pd.DataFrame:
     problems_raised, problems_solved (int).
     """
     o = open_space_sessions.c
-    return fetch(conn, select(o.theme, func.count(), func.sum(o.residents),
-                              func.sum(o.committee_members), func.sum(o.firms),
-                              func.sum(o.party_members), func.sum(o.problems_raised),
-                              func.sum(o.problems_solved))
+    return fetch(conn, select(o.theme, func.count(), func.sum(counted(o.residents)),
+                              func.sum(counted(o.committee_members)), func.sum(counted(o.firms)),
+                              func.sum(counted(o.party_members)), func.sum(counted(o.problems_raised)),
+                              func.sum(counted(o.problems_solved)))
                  .where(*f.period_days(o.held_on), *f.town(o.town_code)).group_by(o.theme)
-                 .order_by(func.sum(o.problems_solved).desc()),
+                 .order_by(func.sum(counted(o.problems_solved)).desc()),
                  {"theme": "str", "sessions": "int", "residents": "int",
                   "committee_members": "int", "firms": "int", "party_members": "int",
                   "problems_raised": "int", "problems_solved": "int"})
@@ -132,10 +132,10 @@ def fetch_red_helper_work(conn: Connection, f: Filters, by: str) -> pd.DataFrame
     key = {"service_kind": red_helper_cases.c.service_kind, "town": red_helpers.c.town_code,
            "firm": red_helpers.c.firm}[by]
     r = red_helper_cases.c
-    return fetch(conn, select(key, func.count(distinct(r.helper_id)), func.sum(r.problems_solved))
+    return fetch(conn, select(key, func.count(distinct(r.helper_id)), func.sum(counted(r.problems_solved)))
                  .select_from(red_helper_cases.join(red_helpers, red_helpers.c.id == r.helper_id))
                  .where(*f.period_days(r.solved_on), *f.town(red_helpers.c.town_code))
-                 .group_by(key).order_by(func.sum(r.problems_solved).desc()),
+                 .group_by(key).order_by(func.sum(counted(r.problems_solved)).desc()),
                  {"key": "str", "helpers": "int", "problems_solved": "int"})
 
 
