@@ -11,7 +11,7 @@ import html
 import pandas as pd
 import pydeck as pdk
 
-from components import layers, map_geometry
+from components import layers, map_deck, map_geometry
 from components import map_colours as mc
 from components.format import pct
 from data_access.geo import HIGHER_IS_BETTER, METRICS
@@ -37,15 +37,6 @@ def short_name(town: str) -> str:
     return town.removesuffix("街道") or town
 
 
-def names_layer(names: list[dict]) -> pdk.Layer:
-    """Town names (rows of text, lon, lat); LeanDeck writes the character set and font.
-    (map_deck.text_layer drew nothing at all in headless Chromium when this was written.)"""
-    return pdk.Layer("TextLayer", names, id="wall-town-names", get_position=["lon", "lat"],
-                     get_text="text", get_size=NAME_PX, get_color=[255, 255, 255, 240],
-                     outline_width=3, outline_color=[11, 23, 38, 255],
-                     font_settings={"sdf": True}, pickable=False)
-
-
 def deck(town_fc: dict, borders: dict) -> pdk.Deck:
     """Towns filled by METRIC, their borders and names; framed for the wall's panel. No
     basemap: nothing is fetched."""
@@ -55,7 +46,7 @@ def deck(town_fc: dict, borders: dict) -> pdk.Deck:
     return layers.LeanDeck(
         layers=[layers.area_layer("wall-towns", town_fc, pickable=False),
                 layers.area_layer("wall-borders", borders, opacity=1.0, pickable=False),
-                names_layer(names)],
+                map_deck.text_layer("wall-town-names", names, NAME_PX)],
         initial_view_state=view, map_provider=None, tooltip=False)
 
 

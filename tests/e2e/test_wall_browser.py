@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from data_access import db
 from tests.e2e.conftest import ROOT, SHOTS, _free_port, _wait_healthy
@@ -127,7 +128,12 @@ def test_the_wall_fits_both_screens_with_text_twice_as_large_on_4k(wall_server, 
             assert visit.errors() == []
             assert visit.outside == [], "the wall must work on a sealed intranet"
             SHOTS.mkdir(parents=True, exist_ok=True)
-            visit.page.screenshot(path=str(SHOTS / f"wall-{name}.png"))
+            shot = SHOTS / f"wall-{name}.png"
+            visit.page.screenshot(path=str(shot))
+            box = visit.page.locator("[data-testid=stDeckGlJsonChart]").bounding_box()
+            drawn = Image.open(shot).convert("RGB").crop(
+                (box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]))
+            assert len(drawn.getcolors(1 << 20)) > 50, "the map drew nothing"
         finally:
             visit.close()
     assert measured["3840"]["p10"] >= 1.8 * measured["1920"]["p10"], measured
