@@ -2,7 +2,8 @@
 
     python -m data_access.admin --url URL create-schema
     python -m data_access.admin --url URL upgrade
-    python -m data_access.admin --url URL load-sample [--today YYYY-MM-DD]
+    python -m data_access.admin --url URL load-sample [--today YYYY-MM-DD] [--tickets N]
+    python -m data_access.admin --url URL refresh [--full]
     python -m data_access.admin --url URL import TABLE FILE.csv|FILE.xlsx
     python -m data_access.admin --url URL import-geojson towns|grid_cells FILE.geojson
     python -m data_access.admin --url URL check
@@ -22,7 +23,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from data_access import db, importer
+from data_access import db, importer, summaries
 from data_access.schema import meta, towns
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -66,20 +67,31 @@ def create_schema(engine) -> None:
     say(f"数据结构已就绪（版本 {revision}）")
 
 
-def load_sample(engine, today: date | None) -> None:
+def load_sample(engine, today: date | None, tickets: int | None = None) -> None:
     from sample_data.generate import SampleBuilder, data_moment
 
     upgrade(engine)
     with engine.connect() as conn:
         if conn.execute(select(towns.c.code).limit(1)).first() is not None:
             raise SystemExit("数据库中已有数据：示例数据只能装入空库（请换一个空库或 schema）")
+    if tickets is not None:
+        from sample_data.scale import load_scaled
+
+        load_scaled(engine, data_moment(today), tickets, say)
+        return
     say("正在生成示例数据…")
     builder = SampleBuilder(data_moment(today)).build()
     with engine.begin() as conn:
         conn.execute(meta.delete())  # the sample writes its own meta rows
     say("正在写入…")
     builder.write(engine)
-    say(f"示例数据已写入（{sum(len(r) for r in builder.rows.values()):,} 行）")
+    say(f"示例数据已写入（{sum(len(r) for r in builder.rows.values()):,} 行，汇总表已生成）")
+
+
+def refresh(engine, full: bool) -> None:
+    with engine.begin() as conn:
+        count = summaries.refresh(conn, full=full)
+    say(f"汇总表已刷新（{count:,} 个问题的状态重算）")
 
 
 def main(argv=None) -> int:
@@ -91,6 +103,9 @@ def main(argv=None) -> int:
     sub.add_parser("upgrade", help="把数据结构升级到最新版本，保留数据")
     sample = sub.add_parser("load-sample", help="把示例数据装入一个空库")
     sample.add_argument("--today", type=date.fromisoformat, help="数据截止日，默认今天")
+    sample.add_argument("--tickets", type=int, help="按规模生成：问题总数（五年），如 2000000")
+    fresh = sub.add_parser("refresh", help="刷新汇总表（默认只重算有变动的问题）")
+    fresh.add_argument("--full", action="store_true", help="全部重算")
     one = sub.add_parser("import", help="校验并导入一个 CSV/Excel 文件（一行有错则整份拒绝）")
     one.add_argument("table", choices=sorted(importer.TABLES))
     one.add_argument("file", type=Path)
@@ -113,7 +128,9 @@ def main(argv=None) -> int:
         elif args.command == "upgrade":
             say(f"已升级到版本 {upgrade(engine)}")
         elif args.command == "load-sample":
-            load_sample(engine, args.today)
+            load_sample(engine, args.today, args.tickets)
+        elif args.command == "refresh":
+            refresh(engine, args.full)
         elif args.command in ("import", "import-geojson"):
             say(f"正在校验 {args.file} → {args.table} …")
             run = importer.import_table if args.command == "import" else importer.import_geojson
@@ -122,8 +139,12 @@ def main(argv=None) -> int:
                 f"未变 {report.unchanged:,}"
                 + (f"（编码 {report.encoding}）" if report.encoding else ""))
         elif args.command == "check":
-            db.check_database(db.read_only_engine(url))
-            say("数据库可供驾驶舱使用")
+            reader = db.read_only_engine(url)
+            db.check_database(reader)
+            with reader.connect() as conn:
+                behind = summaries.status(conn)
+            reader.dispose()
+            say("数据库可供驾驶舱使用" + (f"；{behind}" if behind else ""))
     except importer.ImportRejected as rejected:
         problems = rejected.report.problems
         say(f"文件被拒绝，数据库未做任何改动。共 {len(problems)} 处问题：")

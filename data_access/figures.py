@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from data_access import glossary as g
-from data_access import programme_figures
+from data_access import programme_figures, summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import count_if, ratio, typed
@@ -174,9 +174,11 @@ def glossary(codes) -> str:
 
 # --- the SQL of each count, by family of rows ------------------------------------------------
 
-def _ticket_counts(f: Filters, st, cal: WorkCalendar) -> dict:
-    """The SQL count of each ticket figure, over tickets reported before as_of."""
-    t = tickets.c
+def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
+    """The SQL count of each ticket figure, over tickets reported before as_of; the ticket
+    columns come from `ticket_table` (tickets, or ts.ticket_rows that carries them)."""
+    t = ticket_table.c
+    t_id = t.id if "id" in t else t.ticket_id
     in_period = and_(t.reported_at >= f.start_at, t.reported_at < f.end_before)
     resolved = ts.is_resolved(st)
     evaluated_in_period = and_(ts.is_evaluated(st), st.c.evaluated_at >= f.start_at,
@@ -186,7 +188,7 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar) -> dict:
     later = aliased(tickets)
     repeat = exists().where(
         later.c.grid_cell_code == t.grid_cell_code, later.c.category == t.category,
-        later.c.id != t.id, later.c.reported_at > st.c.resolved_at, *f.known(later.c.reported_at),
+        later.c.id != t_id, later.c.reported_at > st.c.resolved_at, *f.known(later.c.reported_at),
         ts.seconds(later.c.reported_at) - ts.seconds(st.c.resolved_at)
         <= g.REPEAT_REPORT_DAYS * 86400)
     soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
@@ -247,8 +249,14 @@ def family_query(conn: Connection, f: Filters, family: str, group) -> tuple[list
     """(codes, SELECT [group,] counts…) for one family of rows."""
     groups = [group] if group is not None else []
     if family == "tickets":
+        if ts.USE_SUMMARIES and summaries.is_refreshed(conn):
+            # every ticket with its state, mostly read from ticket_states: no join
+            rows = ts.ticket_rows(f)
+            groups = [rows.c[column.name] for column in groups]
+            counts = _ticket_counts(f, rows, load_calendar(conn), rows)
+            return list(counts), select(*groups, *counts.values())
         st = ts.state(f)
-        counts = _ticket_counts(f, st, load_calendar(conn))
+        counts = _ticket_counts(f, st, load_calendar(conn), tickets)
         query = (select(*groups, *counts.values()).select_from(ts.joined(st))
                  .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)))
         return list(counts), query
@@ -332,7 +340,8 @@ def grouped(conn: Connection, f: Filters, by: str, codes) -> pd.DataFrame:
         if family not in columns:
             raise ValueError(f"指标“{family}”不能按“{by}”分组")
         names, query = family_query(conn, f, family, columns[family])
-        part = typed(conn.execute(query.group_by(columns[family])).all(),
+        key = query.selected_columns[0]  # the group, as the family's rows name it
+        part = typed(conn.execute(query.group_by(key)).all(),
                      {"key": "str", **dict.fromkeys(names, "int")})
         out = part if out is None else out.merge(part, on="key", how="outer")
     counts = [c for c in needed]

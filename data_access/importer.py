@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access import freshness
+from data_access import freshness, summaries
 from data_access import glossary as g
 from data_access import schema as s
 from data_access.geo import inside_district, parse_shape
@@ -499,6 +499,9 @@ def upsert(conn: Connection, table: Table, rows: list[dict]) -> tuple[int, int, 
     return len(fresh), len(changed), len(rows) - len(writes)
 
 
+SUMMARISED = {"tickets": "id", "ticket_events": "ticket_id"}  # table → its ticket id column
+
+
 def import_table(engine, table_name: str, path: Path) -> Report:
     """Check `path` for `table_name` and, if it is clean, upsert it in one transaction.
     Raises ImportRejected (with the full report) if anything is wrong."""
@@ -522,6 +525,8 @@ def import_table(engine, table_name: str, path: Path) -> Report:
             report.add(None, None, f"数据库拒绝写入，未做任何改动：{reason}")
             raise ImportRejected(report) from None
         freshness.record_loaded(conn, table_name)  # in the same transaction as the rows
+        if table_name in SUMMARISED:  # the tickets written get their stored state recomputed
+            summaries.refresh(conn, ticket_ids={r[SUMMARISED[table_name]] for r in rows})
     return report
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -146,7 +146,7 @@ tickets = Table(
 ticket_events = Table(
     "ticket_events", metadata,
     _col("id", Integer, "event id", primary_key=True, autoincrement=True),
-    _col("ticket_id", String(14), "ticket", ForeignKey("tickets.id"), nullable=False, index=True),
+    _col("ticket_id", String(14), "ticket", ForeignKey("tickets.id"), nullable=False),
     _col("stage", String(32),
          "reported | dispatched | accepted | rejected | coordinated | resolved | signed_off | "
          "evaluated | supervised | reopened (上报 派单 接单 退单 协调交办 办结 对账销号 评价 督办 重办)",
@@ -326,11 +326,43 @@ supervision_items = Table(
     comment="监督问效 items (47 in the seed)",
 )
 
+ticket_states = Table(
+    "ticket_states", metadata,
+    _col("ticket_id", String(14), "ticket", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code, copied", nullable=False),
+    _col("grid_cell_code", String(16), "tickets.grid_cell_code, copied"),
+    _col("category", String(30), "tickets.category, copied", nullable=False),
+    _col("source", String(32), "tickets.source, copied", nullable=False),
+    _col("department", String(40), "tickets.department, copied", nullable=False),
+    _col("task_force", String(32), "tickets.task_force, copied"),
+    _col("reported_at", DateTime, "tickets.reported_at, copied", nullable=False),
+    _col("due_at", DateTime, "tickets.due_at, copied", nullable=False),
+    _col("satisfaction", Integer, "tickets.satisfaction, copied"),
+    *(_col(f"{stage}_at", DateTime, f"time of the last {stage} event")
+      for stage in ("dispatched", "accepted", "coordinated", "resolved", "signed_off",
+                    "evaluated", "rejected", "supervised", "reopened")),
+    _col("handling_since", DateTime, "last accepted, coordinated or reopened event"),
+    _col("rejections", Integer, "number of rejected (退单) events", nullable=False),
+    _col("supervisions", Integer, "number of supervised (督办) events", nullable=False),
+    _col("first_event_at", DateTime, "time of the ticket's earliest event; NULL without events"),
+    _col("last_event_at", DateTime, "time of the ticket's latest event; NULL without events"),
+    comment="derived (summaries.py, written by the admin tool only): each ticket with its state "
+            "after all its events; exact at any as_of later than last_event_at. The raw tables "
+            "stay the truth",
+)
+
 # Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.
 Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.visited_at)
 Index("ix_visits_time", visits.c.visited_at)
 Index("ix_tickets_reported", tickets.c.reported_at)
-Index("ix_tickets_town", tickets.c.town_code)
+Index("ix_tickets_town_reported", tickets.c.town_code, tickets.c.reported_at)
+Index("ix_tickets_visit", tickets.c.visit_id)
+Index("ix_tickets_cell_category_reported", tickets.c.grid_cell_code, tickets.c.category,
+      tickets.c.reported_at)  # 办结后重复反映: later reports in the same cell and category
+Index("ix_visits_target_time", visits.c.target_id, visits.c.visited_at)
+Index("ix_ticket_states_reported", ticket_states.c.reported_at)
+Index("ix_ticket_states_town_reported", ticket_states.c.town_code, ticket_states.c.reported_at)
+Index("ix_ticket_states_last_event", ticket_states.c.last_event_at, ticket_states.c.first_event_at)
 Index("ix_events_stage_time", ticket_events.c.stage, ticket_events.c.at)
 Index("ix_targets_town", targets.c.town_code)
 Index("ix_hotline_town_day", hotline_daily.c.town_code, hotline_daily.c.day)

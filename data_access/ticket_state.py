@@ -13,14 +13,29 @@ map layer judges tickets with the SQL truths below, so "resolved" means one thin
 import calendar
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import glossary as g
 from data_access.filters import Filters
 from data_access.result import count_if
-from data_access.schema import ticket_events, tickets
+from data_access.schema import meta, ticket_events, ticket_states, tickets
 
 EVENT_STAGES = [*g.STAGES, *g.SIDE_EVENTS]
 
@@ -47,9 +62,18 @@ def epoch(moment: datetime) -> int:
     return calendar.timegm(moment.timetuple())
 
 
-def state(f: Filters):
-    """Subquery: one row per ticket with the last time of each stage known at `as_of`, the
-    number of 退单 and 督办 events, and since when it waits in its current step."""
+# The state columns every state subquery carries, after ticket_id.
+STATE_COLUMNS = [*(f"{s}_at" for s in EVENT_STAGES if s != "reported"), "handling_since",
+                 "rejections", "supervisions"]
+DIMENSIONS = ["town_code", "grid_cell_code", "category", "source", "department", "task_force",
+              "reported_at", "due_at", "satisfaction"]
+SUMMARY_MARK = "summaries_event_id"  # cockpit_meta: the last ticket_events.id folded in
+USE_SUMMARIES = True  # False: always compute from the events (tests compare the two ways)
+
+
+def event_state(*where, extra=()):
+    """SELECT ticket_id, STATE_COLUMNS (and `extra`) computed from the events that satisfy
+    `where`, one row per ticket that has such events: the definition of a ticket's state."""
     ev = ticket_events.c
 
     def last(*stages):
@@ -60,11 +84,79 @@ def state(f: Filters):
                *(last(s).label(f"{s}_at") for s in EVENT_STAGES if s != "reported"),
                last("accepted", "coordinated", "reopened").label("handling_since"),
                count_if(ev.stage == "rejected").label("rejections"),
-               count_if(ev.stage == "supervised").label("supervisions"))
-        .where(*f.known(ev.at))
+               count_if(ev.stage == "supervised").label("supervisions"), *extra)
+        .where(*where)
         .group_by(ev.ticket_id)
-        .subquery("state")
     )
+
+
+def _pure_state(f: Filters):
+    return event_state(*f.known(ticket_events.c.at)).subquery("state")
+
+
+def _summary_mark():
+    """SQL: the last event id the stored states have seen (-1 before any refresh)."""
+    return func.coalesce(select(cast(meta.c.value, BigInteger)).where(
+        meta.c.key == SUMMARY_MARK).scalar_subquery(), -1)
+
+
+def changed_since_stored(f: Filters):
+    """SELECT ticket_id of the tickets whose stored state may differ from their state at
+    `as_of`: events at or after as_of (but some before), or events the last refresh has not
+    seen (all tickets with events, before the first refresh)."""
+    kept, ev = ticket_states.c, ticket_events.c
+    moved = select(kept.ticket_id).where(kept.last_event_at >= f.as_of,
+                                         kept.first_event_at < f.as_of)
+    unseen = select(ev.ticket_id).where(ev.id > _summary_mark())
+    return union(moved, unseen)
+
+
+def state(f: Filters):
+    """Subquery: one row per ticket with the last time of each stage known at `as_of`, the
+    number of 退单 and 督办 events, and since when it waits in its current step.
+
+    Read from ticket_states (each ticket's state after all its events) for the tickets whose
+    events all lie before as_of and were all seen by the last refresh; computed from the
+    events before as_of for the rest (the few touched since as_of, or all of them on a
+    database never refreshed). Both ways give the same rows."""
+    if not USE_SUMMARIES:
+        return _pure_state(f)
+    kept, ev = ticket_states.c, ticket_events.c
+    unseen = select(ev.ticket_id).where(ev.id > _summary_mark())
+    stored = select(kept.ticket_id, *(kept[c] for c in STATE_COLUMNS)).where(
+        kept.last_event_at < f.as_of, kept.ticket_id.not_in(unseen))
+    recomputed = event_state(*f.known(ev.at), ev.ticket_id.in_(changed_since_stored(f)))
+    return union_all(stored, recomputed).subquery("state")
+
+
+def ticket_rows(f: Filters):
+    """Subquery: every ticket reported before `as_of` that matches the filters' ticket
+    choices, with its DIMENSIONS and its state at as_of (STATE_COLUMNS, NULL without events
+    before as_of): what tickets LEFT JOIN state(f) gives, read mostly from ticket_states.
+    Only for a database whose summaries have been refreshed (summaries.is_refreshed)."""
+    kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
+    unseen = select(ev.ticket_id).where(ev.id > _summary_mark())
+    stored = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
+                    *(kept[c] for c in STATE_COLUMNS)).where(
+        *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
+        or_(kept.last_event_at.is_(None), kept.last_event_at < f.as_of),
+        kept.ticket_id.not_in(unseen))
+    quiet = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
+                   *(null().label(c) for c in STATE_COLUMNS)).where(
+        *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
+        kept.first_event_at >= f.as_of, kept.ticket_id.not_in(unseen))  # nothing yet at as_of
+    changed = changed_since_stored(f)
+    fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed)).subquery("fresh")
+    recomputed = (select(t.id, *(t[c] for c in DIMENSIONS), *(fresh.c[c] for c in STATE_COLUMNS))
+                  .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
+                  .where(*f.known(t.reported_at), *f.ticket_choices(tickets),
+                         t.id.in_(changed)))
+    return union_all(stored, quiet, recomputed).subquery("ticket_rows")
+
+
+def _ticket(st, column: str):
+    """A ticket column: from `st` when it carries it (ticket_rows), else from tickets."""
+    return st.c[column] if column in st.c else tickets.c[column]
 
 
 def joined(st):
@@ -85,7 +177,7 @@ def is_open(st):
 
 def is_overdue(st, f: Filters):
     """SQL truth: open at as_of and past its due time."""
-    return and_(is_open(st), tickets.c.due_at < f.as_of)
+    return and_(is_open(st), _ticket(st, "due_at") < f.as_of)
 
 
 def is_signed_off(st):
@@ -97,7 +189,7 @@ def is_signed_off(st):
 def is_evaluated(st):
     """SQL truth: resolved and evaluated (评价) after the last 办结, with a score."""
     return and_(is_resolved(st), st.c.evaluated_at.is_not(None),
-                st.c.evaluated_at >= st.c.resolved_at, tickets.c.satisfaction.is_not(None))
+                st.c.evaluated_at >= st.c.resolved_at, _ticket(st, "satisfaction").is_not(None))
 
 
 def _after_last_rejection(column, st):
@@ -134,9 +226,9 @@ def waiting_stage(st):
 
 def waiting_since(st):
     """SQL: when an open ticket entered the step it waits in."""
-    back_to_dispatch = func.coalesce(st.c.rejected_at, tickets.c.reported_at)
+    back_to_dispatch = func.coalesce(st.c.rejected_at, _ticket(st, "reported_at"))
     return type_coerce(case((or_(reached(st, "accepted"), st.c.reopened_at.is_not(None)),
                              func.coalesce(st.c.handling_since, st.c.resolved_at,
-                                           tickets.c.reported_at)),
+                                           _ticket(st, "reported_at"))),
                             (reached(st, "dispatched"), st.c.dispatched_at),
                             else_=back_to_dispatch), DateTime)

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, insert
 
 from data_access import glossary as g
 from data_access import schema as s
+from data_access import summaries
 from data_access.db import SAMPLE_DB, sample_url, writable_engine
 from data_access.filters import local_now
 from data_access.workdays import WorkCalendar
@@ -406,6 +407,7 @@ class SampleBuilder(ProgrammeRows):
                 rows = self.rows.get(table.name)
                 if rows:
                     conn.execute(insert(table), rows)
+            summaries.refresh(conn)  # the derived tables, from the rows just written
 
 
 def cell_town(cell_code: str, towns: dict) -> str:

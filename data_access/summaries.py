@@ -1,0 +1,112 @@
+"""Derived tables: each ticket's state kept per ticket, refreshed by the admin tool.
+
+`ticket_states` holds every ticket's dimension columns and its state after ALL its events
+(ticket_state.event_state, the one definition), with the times of its first and last event.
+At any `as_of` later than a ticket's last event, the stored state is its state at as_of, so
+ticket_state.state() reads it there and computes from the events only for the tickets
+touched at or after as_of. cockpit_meta keeps the last ticket_events.id folded in
+(SUMMARY_MARK): events beyond it are recomputed from the raw table until the next refresh, so
+a missed refresh costs speed, never exactness. The raw tables stay the truth.
+
+Written only by the admin tool (`refresh`, `load-sample`, and the importer after tickets or
+ticket events): the cockpit reads.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, exists, func, insert, select
+
+from data_access import ticket_state as ts
+from data_access.schema import meta, ticket_events, ticket_states, tickets
+
+REFRESHED_AT = "summaries_refreshed_at"
+CHUNK = 5_000  # ticket ids per statement in an incremental refresh
+FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
+
+
+def mark(conn: Connection) -> int | None:
+    """The last event id folded into ticket_states, or None if never refreshed."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == ts.SUMMARY_MARK)).scalar()
+    return None if value is None else int(value)
+
+
+def is_refreshed(conn: Connection) -> bool:
+    return mark(conn) is not None
+
+
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(delete(meta).where(meta.c.key == key))
+    conn.execute(insert(meta).values(key=key, value=value))
+
+
+def _rows(ticket_ids=None):
+    """SELECT of ticket_states rows from the raw tables (all tickets, or `ticket_ids`)."""
+    ev, t = ticket_events.c, tickets.c
+    where = [] if ticket_ids is None else [ev.ticket_id.in_(ticket_ids)]
+    st = ts.event_state(*where, extra=[func.min(ev.at).label("first_event_at"),
+                                       func.max(ev.at).label("last_event_at")]).subquery()
+    query = (select(t.id, *(t[c] for c in ts.DIMENSIONS),
+                    *(st.c[c] for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
+                    func.coalesce(st.c.rejections, 0), func.coalesce(st.c.supervisions, 0),
+                    st.c.first_event_at, st.c.last_event_at)
+             .select_from(tickets.outerjoin(st, st.c.ticket_id == t.id)))
+    return query if ticket_ids is None else query.where(t.id.in_(ticket_ids))
+
+
+COLUMNS = ["ticket_id", *ts.DIMENSIONS,
+           *(c for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
+           "rejections", "supervisions", "first_event_at", "last_event_at"]
+
+
+def touched(conn: Connection, since: int, ticket_ids=()) -> set[str]:
+    """Tickets whose stored state may be out of date: events after event id `since`, the
+    given ids (tickets an import wrote), and tickets that have no stored state."""
+    ev, kept = ticket_events.c, ticket_states.c
+    out = set(ticket_ids)
+    out |= set(conn.execute(select(ev.ticket_id).where(ev.id > since).distinct()).scalars())
+    out |= set(conn.execute(select(tickets.c.id).where(
+        ~exists().where(kept.ticket_id == tickets.c.id))).scalars())
+    return out
+
+
+def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
+    """Bring ticket_states up to date with the raw tables, in the caller's transaction.
+    Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
+    pass the ids of tickets whose own columns an import changed). Returns how many
+    tickets were rewritten."""
+    top = conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0
+    since = mark(conn)
+    ids = None if full or since is None else touched(conn, since, ticket_ids)
+    if ids is not None and len(ids) > FULL_ABOVE:
+        ids = None
+    if ids is None:
+        conn.execute(delete(ticket_states))
+        conn.execute(insert(ticket_states).from_select(COLUMNS, _rows()))
+        count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
+    else:
+        ordered = sorted(ids)
+        for k in range(0, len(ordered), CHUNK):
+            chunk = ordered[k:k + CHUNK]
+            conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
+            # a ticket deleted from the raw table leaves no stored state behind
+            conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(chunk)))
+        count = len(ordered)
+    _set_meta(conn, ts.SUMMARY_MARK, str(top))
+    _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE ticket_states")
+    return count
+
+
+def status(conn: Connection) -> str | None:
+    """None when the summaries are current; else, in Chinese, what needs a refresh."""
+    since = mark(conn)
+    if since is None:
+        return ("汇总表尚未生成：问题状态将从流转记录逐条计算（较慢）。"
+                "请运行 `python -m data_access.admin refresh`。")
+    newer = conn.execute(select(func.count()).select_from(ticket_events).where(
+        ticket_events.c.id > since)).scalar()
+    if newer:
+        return (f"汇总表落后于流转记录（{newer:,} 条新记录未汇总，结果仍准确但较慢）。"
+                "请运行 `python -m data_access.admin refresh`。")
+    return None
