@@ -66,6 +66,9 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stStatu
 [data-testid="stHorizontalBlock"] { gap: 1vw !important; }
 /* a refresh replaces figures in place: no dimming of the old ones while the new are made */
 [data-stale="true"], .stale-element { opacity: 1 !important; transition: none !important; }
+/* the frame's 示例数据 mark: on the wall, bottom left, clear of the clock */
+.cockpit-sample-mark { top: auto !important; right: auto !important; bottom: 0.8vh !important;
+                       left: 2vw !important; font-size: 1rem !important; }
 .wall { color: #E6EDF5; font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;
         line-height: 1.25; }
 .wall-band { display: flex; align-items: center; gap: 1.5vw; height: 6.5vh; }

@@ -89,6 +89,7 @@ def test_the_overview_on_an_empty_database_shows_no_coloured_plus_zero(tmp_path,
     url, drop = fresh_database_url("sqlite", tmp_path)
     database = TestDatabase(url)
     monkeypatch.setenv(db.ENV_VAR, url)
+    monkeypatch.setattr(db, "SAMPLE_DB", tmp_path / "cockpit.db")  # as the sample: no login
     try:
         at = AppTest.from_file("../app.py", default_timeout=60).run()
         assert not at.exception, [e.value for e in at.exception]

@@ -75,10 +75,12 @@ def test_fresh_sources_carry_no_stale_mark(app_db, monkeypatch):
 
 @pytest.fixture
 def empty_app(tmp_path, monkeypatch):
-    """The app on a cockpit database with towns and cells but no tickets or visits."""
+    """The app on a cockpit database with towns and cells but no tickets or visits, opened
+    as the built-in sample is (without a login)."""
     url, drop = fresh_database_url("sqlite", tmp_path)
     database = TestDatabase(url)
     monkeypatch.setenv(db.ENV_VAR, url)
+    monkeypatch.setattr(db, "SAMPLE_DB", tmp_path / "cockpit.db")
     yield database
     database.close()
     drop()

@@ -55,7 +55,9 @@ def wall_server(sample_file, tmp_path_factory):
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
-            cwd=ROOT, env=os.environ | {db.ENV_VAR: sample_file}, stdout=out,
+            cwd=ROOT, env=os.environ | {db.ENV_VAR: sample_file,  # as the built-in sample
+                                        "COCKPIT_SAMPLE_DB": sample_file.removeprefix(
+                                            "sqlite:///")}, stdout=out,
             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
