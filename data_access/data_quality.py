@@ -227,7 +227,7 @@ def fetch_problems(conn: Connection, now: datetime) -> pd.DataFrame:
     schema's order, empty when the data is clean.
 
     Columns: table (str, the table's name), table_label (str, Chinese), problem (str,
-    Chinese), column (str), rows (int), keys (object: list of str, the first LIST_LIMIT
+    Chinese), column (str), rows (int), keys (object: tuple of str, the first LIST_LIMIT
     keys, each "a · b" for a key of several columns).
     """
     found = []
@@ -240,7 +240,7 @@ def fetch_problems(conn: Connection, now: datetime) -> pd.DataFrame:
         found += _boundary_rows(conn, table)
     out = typed([row[:5] for row in found], {"table": "str", "table_label": "str",
                                              "problem": "str", "column": "str", "rows": "int"})
-    out["keys"] = pd.Series([row[5] for row in found], dtype="object")
+    out["keys"] = pd.Series([tuple(row[5]) for row in found], dtype="object")
     order = {t.name: i for i, t in enumerate(CHECKED_TABLES)}
     return out.sort_values("table", key=lambda col: col.map(order), kind="stable",
                            ignore_index=True)

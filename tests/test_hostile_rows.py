@@ -4,6 +4,7 @@ events without tickets, duplicated and future events, negative counts) never bre
 is left out of the figures it would distort, and is listed on the 数据质量 page. On SQLite
 and PostgreSQL, with tables created without NOT NULL, foreign keys or unique constraints."""
 
+import time
 from datetime import date, datetime
 
 import pytest
@@ -48,8 +49,19 @@ def hostile_app(hostile, monkeypatch):
     clear()
 
 
+def logged_in(at: AppTest) -> AppTest:
+    """A district user's session (the hostile database is not the built-in sample, so the
+    cockpit asks for a login)."""
+    from components import auth
+
+    now = time.time()
+    at.session_state[auth.STATE] = {"user": auth.User(name="数据管理员", role="district"),
+                                    "since": now, "seen": now}
+    return at
+
+
 def run(script: str) -> AppTest:
-    at = AppTest.from_file(ROOT + "app.py", default_timeout=120)
+    at = logged_in(AppTest.from_file(ROOT + "app.py", default_timeout=120))
     if script != "app.py":
         at.switch_page(script)
     return at.run()
@@ -58,6 +70,7 @@ def run(script: str) -> AppTest:
 def assert_page_whole(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+    assert not [b for b in at.button if b.label == "登录"], "the page itself, not the login"
     # a failing query would be served as an outage: no banner, no "never computed" note
     assert not [w.value for w in at.warning if "不是最新数据" in w.value]
     assert not [i.value for i in at.info if i.value == cached.NOT_COMPUTED]
@@ -229,3 +242,15 @@ def test_the_data_quality_page_lists_the_problems_escaped(hostile_app):
     for table, problem, key in EXPECTED:
         assert problem in listed and key in listed, (table, problem, key)
     assert not [m.value for m in at.markdown if "<img" in m.value]
+
+
+def test_the_ticket_pages_quality_note_links_to_the_data_quality_page(hostile_app):
+    at = run("pages/2_tickets.py")
+    assert_page_whole(at)
+    links = [e for e in at.get("page_link") if "数据质量" in e.proto.label]
+    assert links, "the ticket page links to 数据质量"
+    target = links[0].proto.page
+    assert target.endswith("7_data_quality.py") or target == "data_quality", target
+    at.switch_page("pages/7_data_quality.py").run()  # following it opens the page
+    assert_page_whole(at)
+    assert any(h.value == "数据质量" for h in at.header)
