@@ -148,11 +148,15 @@ def test_the_wall_moves_on_by_itself_without_a_navigation(wall_server, browser):
     visit = WallVisit(browser, f"{base}/?wall=1&every=5", 1920, 1080)
     try:
         first = visit.view_title()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        visit.page.screenshot(path=str(SHOTS / f"wall-1920-{first}.png"))
         visit.page.wait_for_function(
             "t => !document.querySelector('.wall-sub').innerText.endsWith(t)", arg=first,
             timeout=30_000)
         second = visit.view_title()
         assert {first, second} == {"总览", "镇街对比"}
+        visit.page.wait_for_timeout(1500)
+        visit.page.screenshot(path=str(SHOTS / f"wall-1920-{second}.png"))
         assert "every=5" in visit.page.url and "/wall" in visit.page.url
         assert visit.errors() == []
     finally:
