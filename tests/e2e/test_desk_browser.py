@@ -1,0 +1,104 @@
+"""The desk in a real browser: every page, a normal and an empty period, reads as Chinese.
+
+What a reader sees is the page's text (document.body.innerText) without the Material icons,
+whose ligature names ("download") are drawn as pictures, never as words. In it there may be
+no Latin word but the file formats (CSV, Excel, PPT), and no None, nan or empty.
+"""
+
+import re
+import subprocess
+import sys
+import urllib.parse
+
+import pytest
+
+from data_access import db
+from tests.e2e.conftest import ROOT, Visit, _wait_healthy
+
+PORTS = range(8651, 8660)  # this suite's own ports
+ALLOWED = {"CSV", "Excel", "PPT"}
+PAGES = ["", "map", "tickets", "visits", "programmes", "wall"]
+VIEWS = [{}, {"period": "本周", "town": "章水镇"}]
+PROGRAMMES = ["hotline", "direct_line", "supervision"]
+
+# Icons are drawn from their ligature names in the Material Symbols font; Streamlit's skip
+# link shows only on keyboard focus.
+VISIBLE_TEXT = """() => {
+  const hidden = [...document.querySelectorAll('body *')].filter(e =>
+      getComputedStyle(e).fontFamily.includes('Material Symbols')
+      || e.dataset.testid === 'stSkipToContent');
+  hidden.forEach(e => { e.dataset.was = e.style.display; e.style.display = 'none'; });
+  const text = document.body.innerText;
+  hidden.forEach(e => { e.style.display = e.dataset.was; });
+  return text;
+}"""
+
+
+def latin_words(text: str) -> set[str]:
+    words = set(re.findall(r"[A-Za-z][A-Za-z_]+", text))
+    return {w for w in words if w not in ALLOWED}
+
+
+def test_the_word_finder_catches_what_the_issue_saw():
+    assert latin_words("评价分 None · completion_rate · 下载 CSV 下载 Excel") == {
+        "None", "completion_rate"}
+    assert latin_words("nan 与 empty") == {"nan", "empty"}
+
+
+@pytest.fixture(scope="module")
+def desk_server(sample_file, tmp_path_factory):
+    import os
+    import socket
+
+    port = next(p for p in PORTS if socket.socket().connect_ex(("127.0.0.1", p)) != 0)
+    log = tmp_path_factory.mktemp("desk") / "streamlit.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            # the copy is the built-in sample: it opens without a login, as the sample does
+            cwd=ROOT, env=os.environ | {db.ENV_VAR: sample_file,
+                                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))},
+            stdout=out,
+            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _urls():
+    for page in PAGES:
+        for view in VIEWS:
+            yield page, view
+    for code in PROGRAMMES:
+        for view in VIEWS:
+            yield "programmes", view | {"programme": code}
+    yield "tickets", {"category": "livelihood", "q": "停车"}
+
+
+@pytest.mark.parametrize("page,query", list(_urls()),
+                         ids=lambda x: x if isinstance(x, str) else urllib.parse.urlencode(x))
+def test_every_page_reads_as_chinese(desk_server, browser, page, query):
+    url = f"{desk_server}/{page}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+    visit = Visit(browser, url, 1920, 1080)
+    try:
+        visit.page.wait_for_function("() => document.body.innerText.includes('驾驶舱')"
+                                     " || document.body.innerText.includes('海曙')",
+                                     timeout=60_000)
+        visit.settle("[data-testid=stApp]")
+        assert not visit.errors_on_page()
+        text = visit.page.evaluate(VISIBLE_TEXT)
+        assert "海曙" in text and "登录" not in text[:40]  # the page drew, not a login
+        assert not latin_words(text), (url, sorted(latin_words(text)))
+        name = "desk_" + (page or "overview") + ("_" + "_".join(query.values()) if query else "")
+        visit.screenshot(re.sub(r"[^\w]+", "_", name))
+    finally:
+        visit.close()
