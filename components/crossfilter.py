@@ -9,11 +9,10 @@ clear button), filters everything with them, and draws each clickable chart unde
 with its chosen bar highlighted.
 """
 
-import html
-
 import streamlit as st
 
 from components import charts, frame
+from components import format as fmt
 
 GENERATION = "_crossfilter_generation"  # bumped on clear: charts start unselected
 SEEN = "_crossfilter_seen_"
@@ -74,7 +73,7 @@ def banner(picked: dict[str, str], dims: dict[str, tuple[str, dict]]) -> None:
     note, clear = st.columns([5, 1], vertical_alignment="center")
     note.markdown(
         "<span class='cockpit-note'>已筛选（整页按此统计）：</span>"
-        + html.escape("，".join(words)), unsafe_allow_html=True)
+        + fmt.html_text("，".join(words)), unsafe_allow_html=True)
     if clear.button("清除筛选", icon=":material/filter_alt_off:", key="crossfilter_clear"):
         clear_all(list(picked))
 

@@ -151,3 +151,27 @@ def mask_history(history: pd.DataFrame) -> pd.DataFrame:
     """fetch_history's frame with the citizens' names among the actors masked."""
     return history.assign(actor=[mask_actor(s, a) for s, a in
                                  zip(history["stage"], history["actor"])])
+
+
+# --- text from the URL or the data inside Markdown (st.warning, st.info, captions, …) -------
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+
+
+def md_text(value) -> str:
+    """`value` as literal text inside Markdown: every ASCII punctuation character escaped
+    (so no link, image, autolink, HTML, emphasis, colour or LaTeX can form), line breaks as
+    spaces."""
+    text = "" if _missing(value) else str(value)
+    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def md_literal(value) -> str:
+    """`value` quoted as literal text inside Markdown: “…”."""
+    return f"“{md_text(value)}”"
+
+
+def html_text(value) -> str:
+    """`value` as literal text inside Markdown that allows HTML (unsafe_allow_html): every
+    ASCII punctuation character as a numeric entity, so neither a tag nor Markdown forms."""
+    text = "" if _missing(value) else " ".join(str(value).split())
+    return _MD_PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", text)

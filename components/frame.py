@@ -7,14 +7,13 @@ page's Filters. `?wall=1` on any page opens the wall screen (pages/5_wall.py): n
 navigation or widgets; it rotates and refreshes itself inside the session.
 """
 
-import html
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import streamlit as st
 
-from components import cached, wall
+from components import auth, cached, wall
 from components import format as fmt
 from data_access import db, freshness, places
 from data_access.filters import CAMPAIGN, PERIODS, Filters
@@ -72,8 +71,9 @@ def data_moment() -> datetime:
 
 
 def _filters_from_state(period: str, campaign_start: date | None,
-                        town_code: str | None) -> Filters:
-    return Filters.for_period(period, data_moment(), campaign_start, town_code=town_code)
+                        town_code: str | None, scope_town: str | None = None) -> Filters:
+    return Filters.for_period(period, data_moment(), campaign_start, town_code=town_code,
+                              scope_town=scope_town)
 
 
 def _open_database() -> None:
@@ -96,10 +96,13 @@ def _open_database() -> None:
 
 
 def _navigation(current: str) -> None:
-    keep = {k: v for k, v in st.query_params.to_dict().items() if k in ("period", "town")}
-    cols = st.columns([2.4] + [1] * len(PAGES), gap="small", vertical_alignment="center")
+    keep = {k: v for k, v in st.query_params.to_dict().items()
+            if k in ("period", "town", "share")}
+    cols = st.columns([2.4] + [1] * len(PAGES) + [0.9], gap="small",
+                      vertical_alignment="center")
     cols[0].markdown(f"### {APP_TITLE}")
-    for col, page in zip(cols[1:], PAGES):
+    _account(cols[-1])
+    for col, page in zip(cols[1:-1], PAGES):
         col.page_link(page.script, label=page.label, icon=page.icon, query_params=keep,
                       disabled=page.script == current)
 
@@ -121,6 +124,80 @@ def data_time_note() -> str:
     return f"数据截至 {fmt.moment(loaded)}" if loaded else "数据时间未知"
 
 
+# --- who is looking: login, town scope, masked modes (logic in components/auth.py) ----------
+USER = "_frame_user"  # this run's (user, scope town code)
+SAMPLE_CSS = """<style>.cockpit-sample-mark { position: fixed; top: 0.35rem; right: 0.8rem;
+z-index: 999990; background: #B45309; color: #fff; padding: 0.1rem 0.6rem; border-radius: 0.3rem;
+font-weight: 700; font-size: 0.95rem; pointer-events: none; }</style>"""
+
+
+def _who(script: str) -> None:
+    """The login (the page stops there until the user is known), then the user's scope."""
+    user = auth.current_user(script)
+    scope = None
+    if user.role == "town":
+        towns = cached.call(places.list_towns)
+        by_either = dict(zip(towns["town"], towns["town_code"])) | dict(
+            zip(towns["town_code"], towns["town_code"]))
+        scope = by_either.get(user.town)
+        if scope is None:
+            st.error("本账号配置的镇(乡)街道在数据库中不存在，请联系管理员。")
+            st.stop()
+    st.session_state[USER] = (user, scope)
+    if user.sample:
+        st.markdown(SAMPLE_CSS + f"<div class='cockpit-sample-mark'>{auth.SAMPLE_MARK}</div>",
+                    unsafe_allow_html=True)
+    if auth.sharing():
+        st.info("投屏模式：居民姓名、电话等信息已全部隐去。", icon=":material/screen_share:")
+
+
+def user() -> auth.User:
+    """This run's user (after `filters`)."""
+    return st.session_state[USER][0]
+
+
+def scope_town() -> str | None:
+    """This run's town scope: a town official's town code, else None (the district)."""
+    return st.session_state.get(USER, (None, None))[1]
+
+
+def masked() -> bool:
+    """Whether this run is in a masked mode (viewer role or screen sharing)."""
+    return auth.masked(user())
+
+
+def reveal_toggle() -> bool:
+    """A switch to show citizens' full names and numbers in the ticket list, for those who
+    may (district and town staff, outside masked modes); each reveal is logged."""
+    u = user()
+    if not auth.may_reveal(u):
+        return False
+    shown = st.toggle("显示反映人完整信息（将记录查看日志）", value=False, key="_reveal_citizens")
+    if shown:
+        auth.log.info("citizens revealed: user=%r page=%s", u.name, st.context.url)
+    return shown
+
+
+def _account(where) -> None:
+    """The account menu: who is logged in, the screen-share switch, log out."""
+    u = user()
+    with where.popover(u.name if not u.sample else "示例访客", icon=":material/person:"):
+        st.text(f"{u.name} · {auth.ROLES[u.role]}" + (f" · {u.town}" if u.town else ""))
+        share = st.toggle("投屏模式（隐去居民信息）", value=auth.sharing(), key="_share_switch")
+        if share != auth.sharing():
+            if share:
+                st.query_params["share"] = "1"
+            else:
+                st.query_params.pop("share", None)
+            st.rerun()
+        if u.sample and auth.current() is None:
+            st.page_link("app.py", label="试用登录（示例账号）", icon=":material/login:",
+                         query_params={"login": "1"})
+        elif st.button("退出登录", icon=":material/logout:"):
+            auth.logout()
+            st.rerun()
+
+
 def filters(script: str, title: str) -> Filters:
     """Draw the frame for the page in file `script` (relative to the app root); return its
     Filters."""
@@ -128,6 +205,8 @@ def filters(script: str, title: str) -> Filters:
                        layout="wide", initial_sidebar_state="collapsed")
     st.markdown(CSS, unsafe_allow_html=True)
     _open_database()
+    _who(script)  # only a login until the user is known; then the user's town scope
+    scope = scope_town()
     on_wall = script == wall.SCRIPT  # the wall draws its own title and data time
     names = town_names()
     if st.query_params.get("wall") == "1" and not on_wall:
@@ -138,9 +217,11 @@ def filters(script: str, title: str) -> Filters:
     for key, value in st.session_state.pop(PENDING, {}).items():
         st.session_state[key] = value  # a page asked for it (e.g. a map click); before widgets
     by_name = {name: code for code, name in names.items()}
-    town_options = [ALL_TOWNS, *by_name]
+    town_options = [*by_name] if scope else [ALL_TOWNS, *by_name]
     if st.query_params.get("town") not in (None, *town_options):
-        st.warning(f"链接中的镇(乡)街道“{st.query_params['town']}”不存在，已显示全区。")
+        shown = names.get(scope, "全区")
+        st.warning(f"链接中的镇(乡)街道{fmt.md_literal(st.query_params['town'])}不存在或不在本账号"
+                   f"范围内，已显示{shown}。")
     # The URL carries the labels the user sees: ?period=本周&town=章水镇
     periods = {label: code for code, label in PERIOD_OPTIONS.items()}
     if on_wall:  # no widgets on the wall: the URL alone says what to show
@@ -151,9 +232,10 @@ def filters(script: str, title: str) -> Filters:
         left, right, info = st.columns([1, 1, 3], vertical_alignment="bottom")
         period = left.selectbox("时间范围", list(periods), key="period", bind="query-params")
         town = right.selectbox("镇(乡)街道", town_options, key="town", bind="query-params")
-    f = _filters_from_state(periods.get(period, CAMPAIGN), campaign_start, by_name.get(town))
+    f = _filters_from_state(periods.get(period, CAMPAIGN), campaign_start, by_name.get(town),
+                            scope)
     if not on_wall:
-        where = html.escape(names.get(f.town_code, "全区"))
+        where = fmt.html_text(names.get(f.town_code, "全区"))
         info.markdown(f"<span class='cockpit-note'>{where} · {fmt.day(f.start)} 至 "
                       f"{fmt.day(f.end)} · {data_time_note()}</span>", unsafe_allow_html=True)
     return f
@@ -181,5 +263,5 @@ def has_page(script: str) -> bool:
 
 def town_names() -> dict[str, str]:
     """Town code → name, for pages that label towns."""
-    towns = cached.call(places.list_towns)
+    towns = cached.call(places.list_towns, scope_town=scope_town())
     return dict(zip(towns["town_code"], towns["town"]))

@@ -19,8 +19,9 @@ TICKET_COLUMNS = {
 }
 
 
-def ticket_view(tickets: pd.DataFrame) -> pd.DataFrame:
-    """fetch_tickets' frame as the screen shows it: Chinese words, masked citizens."""
+def ticket_view(tickets: pd.DataFrame, reveal: bool = False) -> pd.DataFrame:
+    """fetch_tickets' frame as the screen shows it: Chinese words, masked citizens (unless
+    `reveal`: a user allowed to, outside masked modes, asked to see them; auth.may_reveal)."""
     view = tickets.assign(
         category=tickets["category"].map(lambda c: g.label(g.CATEGORIES, c)),
         source=tickets["source"].map(lambda c: g.label(g.SOURCES, c)),
@@ -34,6 +35,9 @@ def ticket_view(tickets: pd.DataFrame) -> pd.DataFrame:
         reporter_name=tickets["reporter_name"].map(fmt.mask_name),
         reporter_phone=tickets["reporter_phone"].map(fmt.mask_phone),
     )
+    if reveal:
+        view = view.assign(title=tickets["title"], reporter_name=tickets["reporter_name"],
+                           reporter_phone=tickets["reporter_phone"])
     return view[list(TICKET_COLUMNS)].rename(columns=TICKET_COLUMNS)
 
 

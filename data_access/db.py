@@ -32,7 +32,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from data_access import schema
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_DB = ROOT / "sample_data" / "cockpit.db"
+# The built-in sample (fictional: the cockpit opens on it without a login). Tests and the
+# browser fixtures name their own copy in COCKPIT_SAMPLE_DB.
+SAMPLE_DB = Path(os.environ.get("COCKPIT_SAMPLE_DB") or ROOT / "sample_data" / "cockpit.db")
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
 ENV_VAR = "COCKPIT_DATABASE_URL"
 CONNECT_TIMEOUT_SECONDS = 3  # an unreachable server is reported quickly, not after minutes

@@ -21,7 +21,7 @@ towns = frame.town_names()
 try:
     settings = ms.settings()
 except ValueError as exc:
-    st.error(f"地图设置有误：{exc}", icon=":material/error:")
+    st.error(f"地图设置有误：{fmt.md_text(exc)}", icon=":material/error:")
     st.stop()
 # The map fills the screen's height below the controls (about 21rem, as the frame's type
 # scales with the screen), the legend above it always in view. On a 4K screen at scale 1
@@ -66,7 +66,7 @@ st.query_params["layers"] = [code for code in ms.LAYERS if code in on]
 
 # --- where we are: district, town, cell, ticket ---------------------------------------------
 cell = st.query_params.get("cell")
-cell_info = cached.call(geo.get_cell, cell) if cell else None
+cell_info = cached.call(geo.get_cell, cell, scope_town=f.scope_town) if cell else None
 if cell and (cell_info is None or cell_info["town_code"] != f.town_code):
     cell_info, cell = None, None
     st.query_params.pop("cell", None)
@@ -89,11 +89,11 @@ def props(shapes, figures, dim_except=None):
 
 
 deck_layers, dropped = [], {}
-town_shapes = cached.call(geo.fetch_shapes, "town")
+town_shapes = cached.call(geo.fetch_shapes, "town", scope_town=f.scope_town)
 town_figures = area_figures("town")
 town_fc, dropped["镇(乡)街道边界"] = cached.memo(
     mg.features, town_shapes, props(town_shapes, town_figures, f.town_code), settings, "district")
-cell_shapes = cached.call(geo.fetch_shapes, "cell", f.town_code)
+cell_shapes = cached.call(geo.fetch_shapes, "cell", f.town_code, scope_town=f.scope_town)
 cell_figures = area_figures("cell")
 view_fc = town_fc
 if f.town_code:  # other towns dimmed, the chosen one full
@@ -198,7 +198,8 @@ def drill(layer_id: str, obj: dict) -> None:
     town = obj.get("town_code")
     cell_code = code if layer_id == "cells" else obj.get("grid_cell_code")
     if layer_id in ("cells",) or cell_code:
-        target = cached.call(geo.get_cell, cell_code) if cell_code else None
+        target = (cached.call(geo.get_cell, cell_code, scope_town=f.scope_town)
+                  if cell_code else None)
         town = target["town_code"] if target else town
     elif layer_id == "towns":
         town = code
@@ -238,9 +239,9 @@ with panel:
     if cell_info:
         all_cells = cached.call(geo.fetch_area_metrics, f, "cell").set_index("code")
         figures = all_cells.loc[cell]
-        st.subheader(cell_info["name"])
-        st.caption(f"{cell_info['town']} · 常住人口 {cell_info['population']:,} · "
-                   f"{cell_info['households']:,} 户 · 网格员 {cell_info['officer'] or '—'}")
+        st.subheader(fmt.md_text(cell_info["name"]))
+        st.caption(f"{fmt.md_text(cell_info['town'])} · 常住人口 {cell_info['population']:,} · "
+                   f"{cell_info['households']:,} 户 · 网格员 {fmt.md_text(cell_info['officer'] or '—')}")
         shown = [c for c in geo.METRICS if c in figures.index][:6]
         for col, code in zip(st.columns(3) * 2, shown):
             value = figures[code]
@@ -262,10 +263,11 @@ with panel:
             st.query_params["ticket"] = ticket
         if ticket in ids:
             row = open_here.iloc[ids.index(ticket)]
-            history = cached.call(ticket_list.fetch_history, ticket)
+            history = fmt.mask_history(cached.call(ticket_list.fetch_history, ticket,
+                                                   scope_town=f.scope_town))
             with st.container(key="ticket_history"):  # the same history as the ticket page
                 st.markdown("**流转记录**")
-                st.text(f"{row['id']} · {row['title']}")
+                st.text(f"{row['id']} · {fmt.mask_text(row['title'])}")
                 st.dataframe(history.assign(
                     stage=history["stage"].map(lambda s: g.label(g.ALL_EVENTS, s)),
                     at=history["at"].map(fmt.moment)), hide_index=True, width="stretch",
@@ -294,7 +296,7 @@ with panel:
         figures = figures[figures["code"].isin(names)]
         rank = metric if metric in figures else next(iter(geo.METRICS))
         worst = figures.sort_values(rank, ascending=rank in geo.HIGHER_IS_BETTER).head(12)
-        st.subheader(f"{towns.get(f.town_code, '海曙区')} · {metric_labels[metric]}")
+        st.subheader(f"{fmt.md_text(towns.get(f.town_code, '海曙区'))} · {metric_labels[metric]}")
         st.caption("点击地图上的" + ("网格查看详情与问题" if f.town_code else "镇(乡)街道下钻"))
         table = worst.assign(name=worst["code"].map(names))
         columns = {"name": "网格" if f.town_code else "镇(乡)街道"}

@@ -82,7 +82,8 @@ with st.spinner("正在计算…"):
 st.subheader("问题清单（可查）")
 # A link from the map names one grid cell (?cell=code&show=open): that cell's tickets.
 cell = st.query_params.get("cell")
-cell_name = (cached.call(geo.get_cell, cell) or {}).get("name") if cell else None
+cell_name = (cached.call(geo.get_cell, cell, scope_town=f.scope_town) or {}).get("name") \
+    if cell else None
 if cell_name:
     note, clear = st.columns([5, 1], vertical_alignment="center")
     note.text(f"仅显示网格“{cell_name}”的问题")
@@ -103,10 +104,12 @@ stock = show in ("open", "overdue")
 with st.spinner("正在查询问题清单…"):
     rows = cached.call(ticket_list.fetch_tickets, narrow, show, in_period=not stock,
                        grid_cell_code=cell if cell_name else None, search=search or None)
-view = tables.ticket_view(rows)
+revealed = frame.reveal_toggle()
+view = tables.ticket_view(rows, reveal=revealed)
 st.caption(f"共 {fmt.count(len(rows))} 件" + ("（在办与超期不限上报时间）" if stock else "（本期上报）")
-           + (f"，含“{search}”" if search else "")
-           + " · 反映人姓名与电话已脱敏 · 选中一行查看流转记录")
+           + (f"，含{fmt.md_literal(search)}" if search else "")
+           + (" · 正在显示反映人完整信息" if revealed else " · 反映人姓名与电话已脱敏")
+           + " · 选中一行查看流转记录")
 picked_row = tables.show(st, view, "没有符合条件的问题。", hide_index=True, width="stretch",
                          height=380, on_select="rerun", selection_mode="single-row",
                          key="ticket_table", column_config=tables.ticket_columns())
@@ -117,7 +120,7 @@ if search:
     choices.append(f"搜索：{search}")
 where = towns.get(f.town_code, "全区")
 tables.downloads(
-    view,
+    tables.ticket_view(rows),  # exports are always masked
     tables.export_name("问题清单", ticket_list.SHOWS[show], where,
                        *(c.split("：", 1)[1] for c in choices),
                        f"{fmt.day(f.start)}至{fmt.day(f.end)}"),
@@ -131,8 +134,9 @@ tables.downloads(
 selected = picked_row.selection.rows if picked_row else []
 if selected:
     ticket = rows.iloc[selected[0]]
-    history = cached.call(ticket_list.fetch_history, ticket["id"])
-    st.text(f"{ticket['id']} · {ticket['title']} · {ticket['town']} "
+    history = fmt.mask_history(cached.call(ticket_list.fetch_history, ticket["id"],
+                                           scope_town=f.scope_town))
+    st.text(f"{ticket['id']} · {fmt.mask_text(ticket['title'])} · {ticket['town']} "
             f"{ticket['grid_cell'] if isinstance(ticket['grid_cell'], str) else ''}")
     st.dataframe(history.assign(stage=history["stage"].map(lambda s: g.label(g.ALL_EVENTS, s)),
                                 at=history["at"].map(fmt.moment)),

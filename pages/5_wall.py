@@ -26,7 +26,7 @@ except ValueError as exc:
 
 
 def map_panel(f: Filters, mark: str) -> None:
-    shapes = cached.call(geo.fetch_shapes, "town", f.town_code)
+    shapes = cached.call(geo.fetch_shapes, "town", f.town_code, scope_town=f.scope_town)
     metrics = cached.call(geo.fetch_area_metrics, f, "town")
     town_fc, _ = cached.memo(layers.area_features, shapes, metrics, wall_map.METRIC,
                              layers.settings())

@@ -111,10 +111,11 @@ def sample_file(sample_rows, tmp_path_factory) -> str:
 
 @pytest.fixture
 def app_db(sample_file, monkeypatch):
-    """The app (AppTest) reads the SQLite sample database."""
+    """The app (AppTest) reads the SQLite sample database (as the built-in sample: no login)."""
     from data_access import db
 
     monkeypatch.setenv(db.ENV_VAR, sample_file)
+    monkeypatch.setattr(db, "SAMPLE_DB", db.sqlite_path(sample_file))
     return sample_file
 
 

@@ -51,7 +51,9 @@ def server(sample_file, tmp_path_factory):
     """Base URL of a freshly started cockpit server on the sample database."""
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = os.environ | {db.ENV_VAR: sample_file}
+    # the copy is the built-in sample: it opens without a login, as the sample does
+    env = os.environ | {db.ENV_VAR: sample_file,
+                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",

@@ -1,0 +1,183 @@
+"""Who sees what, page by page (AppTest): the login on a deployment database, roles and the
+town scope, expiry and lockout, the sample's open door, masked modes, and values from the
+URL rendered as text."""
+
+import logging
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from streamlit.testing.v1 import AppTest
+
+from components import auth
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))]
+TOWN, TOWN_NAME, OTHER_NAME = "330203009000", "石碶街道", "南门街道"
+PASSWORDS = {"chief": "chief-pass-1", "shiqi": "shiqi-pass-1", "looker": "looker-pass-1",
+             "screen": "screen-pass-1"}
+ROLES = {"chief": ("district", None), "shiqi": ("town", TOWN_NAME), "looker": ("viewer", None),
+         "screen": ("wall", None)}
+
+
+def users_toml(**settings) -> str:
+    lines = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"'
+             for k, v in settings.items()]
+    for name, (role, town) in ROLES.items():
+        lines += [f"[users.{name}]", f'role = "{role}"',
+                  f'password_hash = "{auth.hash_password(PASSWORDS[name])}"']
+        if town:
+            lines.append(f'town = "{town}"')
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def deployment(sample_file, monkeypatch, tmp_path):
+    """A configured database (not the built-in sample) and a users file."""
+    from data_access import db
+
+    users = tmp_path / "users.toml"
+    users.write_text(users_toml(max_failures=3, lockout_minutes=15), encoding="utf-8")
+    monkeypatch.setenv(db.ENV_VAR, sample_file)
+    monkeypatch.setenv(auth.ENV_USERS_FILE, str(users))
+    auth.ATTEMPTS.__init__()  # every test starts without failed attempts
+    return users
+
+
+def page(script: str, **query) -> AppTest:
+    """`script` opened as a visitor would: the app, then (for other pages) that page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if script != "app.py":
+        at.switch_page(script)
+    return at
+
+
+def log_in(at: AppTest, name: str, password: str | None = None) -> AppTest:
+    at.run()
+    at.text_input[0].input(name)
+    at.text_input[1].input(password if password is not None else PASSWORDS[name])
+    at.button[0].click()
+    return at.run()
+
+
+def figures_shown(at: AppTest) -> int:
+    return (len(at.metric) + len(at.dataframe) + len(at.get("vega_lite_chart"))
+            + len(at.get("deck_gl_json_chart")) + len(at.table))
+
+
+@pytest.mark.parametrize("script", PAGES)
+def test_every_page_shows_only_a_login_on_a_deployment_database(deployment, script):
+    at = page(script, town=OTHER_NAME, wall="1").run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert at.text_input[1].proto.type == at.text_input[1].proto.PASSWORD
+    assert figures_shown(at) == 0
+
+
+def test_a_town_official_sees_only_the_town_and_cannot_widen_it_through_the_url(deployment):
+    at = log_in(page("pages/2_tickets.py", town=OTHER_NAME), "shiqi")
+    assert not at.exception
+    assert at.selectbox(key="town").options == [TOWN_NAME]
+    assert any("不在本账号范围内" in w.value for w in at.warning)
+    towns = set(at.dataframe[-1].value["镇(乡)街道"]) if at.dataframe else set()
+    assert towns == {TOWN_NAME}
+    at.switch_page("app.py").run()  # the session holds across pages
+    assert not at.text_input or at.text_input[0].label != "用户名"
+    assert at.selectbox(key="town").options == [TOWN_NAME]
+
+
+def test_the_wall_account_sees_the_wall_and_other_pages_refuse(deployment):
+    at = log_in(page("app.py"), "screen")
+    assert any("仅可查看大屏" in e.value for e in at.error)
+    assert figures_shown(at) == 0
+    at.switch_page("pages/5_wall.py").run()
+    assert not at.exception and not at.error
+
+
+def test_the_data_quality_page_is_for_district_accounts_only(deployment):
+    at = log_in(page("pages/7_data_quality.py"), "shiqi")
+    assert any("仅限区级账号" in e.value for e in at.error)
+
+
+def test_wrong_passwords_are_refused_logged_and_lock_the_user_out(deployment, caplog):
+    caplog.set_level(logging.INFO, logger="cockpit.auth")
+    at = page("app.py")
+    for attempt in range(3):
+        log_in(at, "chief", f"wrong-{attempt}")
+        assert any("不正确" in e.value for e in at.error)
+    log_in(at, "chief")  # the right password, but locked out now
+    assert any("尝试次数过多" in e.value for e in at.error)
+    assert figures_shown(at) == 0
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert messages.count("login failed") == 3 and "locked out" in messages
+    assert "wrong-" not in messages and PASSWORDS["chief"] not in messages
+
+
+def test_a_session_ends_after_the_idle_time(deployment):
+    at = log_in(page("app.py"), "chief")
+    assert figures_shown(at) > 0
+    state = at.session_state[auth.STATE]
+    at.session_state[auth.STATE] = state | {"seen": time.time() - 31 * 60}
+    at.run()
+    assert any("登录已过期" in w.value for w in at.warning)
+    assert figures_shown(at) == 0 and at.text_input[1].label == "密码"
+
+
+def test_sample_accounts_do_not_open_a_deployment(deployment):
+    at = log_in(page("app.py"), "district", "haishu-district")
+    assert any("不正确" in e.value for e in at.error)
+
+
+def test_the_sample_opens_without_login_marked_and_the_login_can_be_tried(app_db):
+    at = page("app.py").run()
+    assert not at.exception and figures_shown(at) > 0
+    assert any(auth.SAMPLE_MARK in m.value for m in at.markdown)
+    at = log_in(page("app.py", login="1"), "shiqi", "haishu-shiqi")
+    assert at.selectbox(key="town").options == [TOWN_NAME]
+
+
+def test_markdown_and_html_in_the_url_render_as_text(app_db):
+    link = "[点此登录](http://evil.example/login)"
+    for value in (link, "![x](http://evil.example/x.png)", "<img src=x onerror=alert(1)>"):
+        at = page("app.py", town=value).run()
+        shown = " ".join(w.value for w in at.warning)
+        # no Markdown or HTML can form: every bracket, angle, bang and colon is escaped
+        assert not re.search(r"(?<!\\)[\[\]<>!:]", shown), shown
+        plain = re.sub(r"\\(.)", r"\1", shown)  # what the reader sees: the escapes removed
+        assert value in plain
+
+
+def citizens(sample_file) -> tuple[set, set]:
+    engine = create_engine(sample_file)
+    with engine.connect() as conn:
+        names = {n for (n,) in conn.execute(text("select reporter_name from tickets")) if n}
+        officers = {n for (n,) in conn.execute(text("select name from officers"))}
+        phones = {p for (p,) in conn.execute(text("select reporter_phone from tickets")) if p}
+    engine.dispose()
+    return names - officers, phones
+
+
+def everything_shown(at: AppTest) -> tuple[set, str]:
+    cells = set()
+    for frame in at.dataframe:
+        cells |= {str(v) for v in frame.value.to_numpy().ravel()}
+    words = " ".join(e.value for kind in ("markdown", "caption", "text", "info", "warning")
+                     for e in at.get(kind) if isinstance(getattr(e, "value", None), str))
+    return cells, words
+
+
+@pytest.mark.parametrize("query", [{"share": "1"}, {}], ids=["share", "default"])
+@pytest.mark.parametrize("script", ["pages/2_tickets.py", "pages/1_map.py", "pages/3_visits.py",
+                                    "pages/6_meeting.py", "app.py"])
+def test_no_full_citizen_name_or_phone_on_any_page(app_db, script, query):
+    names, phones = citizens(app_db)
+    at = page(script, **query).run()
+    assert not at.exception
+    cells, words = everything_shown(at)
+    assert not cells & names
+    assert not [p for p in phones if p in words or p in cells]
+    assert not re.search(r"\d{7,}", words)
