@@ -6,14 +6,20 @@
     python -m data_access.admin --url URL refresh [--full]
     python -m data_access.admin --url URL import TABLE FILE.csv|FILE.xlsx
     python -m data_access.admin --url URL import-geojson towns|grid_cells FILE.geojson
+    python -m data_access.admin add-user NAME --role ROLE [--town 镇名] [--password-stdin]
     python -m data_access.admin --url URL check
 
 This is the only writer: the cockpit itself opens the database read-only. Without --url
 the configured database is used (COCKPIT_DATABASE_URL, .streamlit/secrets.toml, or the
 SQLite sample). Exit status: 0 done, 1 rejected or failed (the reasons are printed), 2 usage.
+add-user touches no database: it prints the user's entry (an argon2 hash, never the
+password) to paste into the users file or .streamlit/secrets.toml (README, 访问控制).
 """
 
 import argparse
+import getpass
+import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -94,6 +100,50 @@ def refresh(engine, full: bool) -> None:
     say(f"汇总表已刷新（{count:,} 个问题的状态重算）")
 
 
+USER_ROLES = ("district", "town", "viewer", "wall")  # components/auth.py ROLES
+USER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def user_entry(name: str, role: str, town: str | None, password: str,
+               table: str = "cockpit_auth.users") -> str:
+    """The TOML entry of one cockpit user, with an argon2 hash of `password`."""
+    from argon2 import PasswordHasher
+
+    if not USER_NAME.fullmatch(name):
+        raise ValueError("用户名只能包含字母、数字、下划线、点和连字符（不超过 64 个）")
+    if role not in USER_ROLES:
+        raise ValueError(f"角色无效: {role}（可选: {', '.join(USER_ROLES)}）")
+    if (role == "town") != bool(town):
+        raise ValueError("镇街账号（--role town）必须用 --town 指定镇(乡)街道，其他角色不指定")
+    if len(password) < 10:
+        raise ValueError("密码至少 10 个字符")
+    lines = [f"[{table}.{json.dumps(name)}]", f'role = "{role}"']
+    if town:
+        lines.append("town = " + json.dumps(town, ensure_ascii=False))
+    lines.append(f'password_hash = "{PasswordHasher().hash(password)}"')
+    return "\n".join(lines)
+
+
+def add_user(args) -> int:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输入一次：") != password:
+            say("两次输入的密码不一致")
+            return 2
+    table = "users" if args.users_file else "cockpit_auth.users"
+    try:
+        entry = user_entry(args.name, args.role, args.town, password, table)
+    except ValueError as exc:
+        say(str(exc))
+        return 2
+    where = "用户文件（COCKPIT_USERS_FILE）" if args.users_file else ".streamlit/secrets.toml"
+    say(f"# 把以下内容粘贴到 {where}；数据库未做任何改动")
+    print(entry)
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data_access.admin",
                                      description="驾驶舱数据库管理：建表、升级、示例数据、校验导入")
@@ -112,8 +162,17 @@ def main(argv=None) -> int:
     geo = sub.add_parser("import-geojson", help="校验并导入镇街或网格边界（GeoJSON）")
     geo.add_argument("table", choices=["towns", "grid_cells"])
     geo.add_argument("file", type=Path)
+    user = sub.add_parser("add-user", help="生成一个驾驶舱账号的配置（打印，不写数据库）")
+    user.add_argument("name", help="用户名（字母、数字、_ . -）")
+    user.add_argument("--role", required=True, choices=USER_ROLES)
+    user.add_argument("--town", help="镇街账号的镇(乡)街道名称或代码")
+    user.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    user.add_argument("--users-file", action="store_true",
+                      help="按用户文件格式输出（[users.NAME]），默认按 secrets.toml 格式")
     sub.add_parser("check", help="检查数据库能否供驾驶舱使用")
     args = parser.parse_args(argv)
+    if args.command == "add-user":
+        return add_user(args)
 
     try:
         url = args.url or db.configured_url()
