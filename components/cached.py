@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from components import format as fmt
 from data_access import db
+from data_access.schema import SCHEMA_VERSION
 
 TTL_SECONDS = 300
 LAST_GOOD_ENTRIES = 2048  # per process; the oldest are forgotten first
@@ -82,15 +83,25 @@ def _engine(url: str) -> Engine:
     return engine
 
 
+def sample_needs_building(url: str) -> bool:
+    """The built-in sample is missing, or was built by an older version of the cockpit (its
+    schema version differs): it is ours to (re)build; a configured database never is."""
+    return db.is_default_sample(url) and (
+        not db.SAMPLE_DB.exists() or db.sample_version(db.SAMPLE_DB) != str(SCHEMA_VERSION))
+
+
 def ensure_sample_database(url: str) -> bool:
-    """Build the default SQLite sample database if it is missing. True if it was built."""
-    if not db.is_default_sample(url) or db.SAMPLE_DB.exists():
+    """Build the default SQLite sample database if it is missing or out of date. True if it
+    was built."""
+    if not sample_needs_building(url):
         return False
     from sample_data.generate import build_sqlite  # only needed on a fresh machine
 
     with _build_lock:
-        if not db.SAMPLE_DB.exists():
+        if sample_needs_building(url):
             build_sqlite(db.SAMPLE_DB)
+            st.cache_resource.clear()  # an engine on the old file must not serve the new one
+            st.cache_data.clear()
     return True
 
 

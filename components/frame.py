@@ -80,9 +80,9 @@ def _open_database() -> None:
     """Make sure the configured database can serve; otherwise one clear message, then stop."""
     try:
         url = cached.database_url()
-        if not db.SAMPLE_DB.exists() and db.is_default_sample(url):
+        if cached.sample_needs_building(url):
             slot = st.empty()  # the progress note goes once the sample is built
-            with slot.status("首次启动：正在生成示例数据库（约数秒）…", expanded=True):
+            with slot.status("正在生成示例数据库（约数秒）…", expanded=True):
                 cached.ensure_sample_database(url)
             slot.empty()
             st.toast("示例数据库已生成", icon=":material/check_circle:")

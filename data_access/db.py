@@ -10,6 +10,7 @@ import os
 import re
 import sqlite3
 import tomllib
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
@@ -106,6 +107,17 @@ def parse_url(url: str) -> URL:
 def sample_url(path: Path | None = None) -> str:
     """The SQLite URL of `path`, by default the sample database."""
     return f"sqlite:///{path or SAMPLE_DB}"
+
+
+def sample_version(path: Path) -> str | None:
+    """The schema version recorded in a SQLite sample file, or None if it has none."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            row = conn.execute("SELECT value FROM cockpit_meta WHERE key = 'schema_version'"
+                               ).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
 
 
 def is_default_sample(url: str) -> bool:

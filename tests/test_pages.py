@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.frame import PAGES
-from data_access import db
+from data_access import db, schema
 
 ROOT = "../"  # AppTest resolves paths relative to this file
 
@@ -106,4 +106,21 @@ def test_fresh_machine_builds_the_sample_database_on_first_start(monkeypatch, tm
     assert db.SAMPLE_DB.exists()
     assert not at.status  # no box left over from the first start
     assert any("示例数据库已生成" in t.value for t in at.toast)
+    assert {m.label: m.value for m in at.metric}["收集问题"] == "1,337"
+
+
+def test_a_sample_built_by_an_older_version_is_rebuilt_not_refused(monkeypatch, tmp_path):
+    import sqlite3
+
+    monkeypatch.delenv(db.ENV_VAR, raising=False)
+    monkeypatch.setattr(db, "SECRETS", tmp_path / "no-secrets.toml")
+    monkeypatch.setattr(db, "SAMPLE_DB", tmp_path / "sample" / "cockpit.db")
+    db.SAMPLE_DB.parent.mkdir()
+    with sqlite3.connect(db.SAMPLE_DB) as old:  # what a checkout of schema version 1 built
+        old.execute("CREATE TABLE cockpit_meta (key TEXT PRIMARY KEY, value TEXT)")
+        old.execute("INSERT INTO cockpit_meta VALUES ('schema_version', '1')")
+    at = run("app.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert db.sample_version(db.SAMPLE_DB) == str(schema.SCHEMA_VERSION)
     assert {m.label: m.value for m in at.metric}["收集问题"] == "1,337"
