@@ -26,9 +26,10 @@ STAGE_COLOURS = {"not_started": [255, 255, 255], "planned": [86, 180, 233],
                  "in_progress": [230, 159, 0], "completed": [0, 114, 178]}
 HEAT_RANGE = [[255, 255, 204], [255, 237, 160], [254, 217, 118], [254, 178, 76],
               [253, 141, 60], [227, 26, 28]]
-# The worst-stage metric: one colour per waiting stage of the loop (categorical)
-WAIT_STAGE_COLOURS = [[86, 180, 233], [0, 158, 115], [240, 228, 66], [230, 159, 0],
-                      [213, 94, 0], [204, 121, 167], [0, 114, 178], [153, 153, 153]]
+# The worst-stage metric: one colour per waiting stage of the loop (categorical), in loop
+# order from calm to urgent; none of them a site's colour
+WAIT_STAGE_COLOURS = [[0, 158, 115], [242, 193, 78], [213, 94, 0], [255, 107, 107],
+                      [150, 110, 230], [153, 153, 153]]
 
 
 def ramp_range(values: pd.Series) -> tuple[float, float]:

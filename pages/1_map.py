@@ -23,7 +23,7 @@ try:
 except ValueError as exc:
     st.error(f"地图设置有误：{fmt.md_text(exc)}", icon=":material/error:")
     st.stop()
-# The map fills the screen's height below the controls (about 21rem, as the frame's type
+# The map fills the screen's height below the controls (about 23rem, as the frame's type
 # scales with the screen), the legend above it always in view. On a 4K screen at scale 1
 # the frame sets 28px type (×1.75): the map box is zoomed by as much, so names, points and
 # the district's framing look as on a desk screen.
@@ -31,14 +31,14 @@ st.markdown("""<style>
 .st-key-map_box [data-testid=stElementContainer]:has([data-testid=stDeckGlJsonChart]),
 .st-key-map_box [data-testid=stDeckGlJsonChart],
 .st-key-map_box [data-testid=stDeckGlJsonChart] > div
-  { height: max(480px, calc(100vh - 21rem)) !important; }
+  { height: max(480px, calc(100vh - 23rem)) !important; }
 .map-legend { font-size: 1rem; color: #C9D4E3; line-height: 1.9; }
 @media (min-width: 2880px) {
   .st-key-map_box { zoom: 1.75; }
   .st-key-map_box [data-testid=stElementContainer]:has([data-testid=stDeckGlJsonChart]),
   .st-key-map_box [data-testid=stDeckGlJsonChart],
   .st-key-map_box [data-testid=stDeckGlJsonChart] > div
-    { height: calc((100vh - 21rem) / 1.75) !important; }
+    { height: calc((100vh - 23rem) / 1.75) !important; }
 }
 </style>""", unsafe_allow_html=True)
 
@@ -191,6 +191,16 @@ st.markdown(mc.legend_html(metric_labels[metric], scaled.get(metric), metric in 
                            sites, stages=STAGE_LABELS if metric == WORST else None,
                            heat="heat" in on), unsafe_allow_html=True)
 
+notes = [f"{n} 个{what}无法绘制（缺失、格式错误或超出区界），已略去" for what, n in dropped.items()
+         if n]
+if points_dropped:
+    notes.append(f"{points_dropped} 个点位缺少坐标或超出区界，已略去")
+if cached.call(places.get_meta, "geometry") == "schematic":
+    notes.append("示例数据的镇街与网格边界为示意，非法定界线")
+if settings.basemap == "none":
+    notes.append("无底图（内网模式）")
+st.caption(" · ".join(notes))  # above the map: in view on every screen
+
 
 def drill(layer_id: str, obj: dict) -> None:
     """A click goes one level down from where we are: the town first, then a cell."""
@@ -225,15 +235,6 @@ with map_col, st.container(key="map_box"):
         st.session_state["_map_seen"] = seen
         layer_id, objects = next(iter(picked.items()))
         drill(layer_id, objects[0].get("properties", objects[0]) if objects else {})
-    notes = [f"{n} 个{what}无法绘制（缺失、格式错误或超出区界），已略去" for what, n in dropped.items()
-             if n]
-    if points_dropped:
-        notes.append(f"{points_dropped} 个点位缺少坐标或超出区界，已略去")
-    if cached.call(places.get_meta, "geometry") == "schematic":
-        notes.append("示例数据的镇街与网格边界为示意，非法定界线")
-    if settings.basemap == "none":
-        notes.append("无底图（内网模式）")
-    st.caption(" · ".join(notes))
 
 with panel:
     if cell_info:

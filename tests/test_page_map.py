@@ -69,7 +69,7 @@ def test_district_deck_names_all_17_towns_and_draws_points_as_points():
 def test_site_colours_are_not_on_any_metric_ramp():
     from components import map_colours as mc
 
-    ramps = {tuple(c) for c in mc.BAD_RAMP + mc.GOOD_RAMP}
+    ramps = {tuple(c) for c in mc.BAD_RAMP + mc.GOOD_RAMP + mc.WAIT_STAGE_COLOURS}
     sites = [mc.CLINIC_COLOUR, mc.GAP_COLOUR, *mc.STAGE_COLOURS.values()]
     assert not ramps & {tuple(c) for c in sites}
 
@@ -215,6 +215,7 @@ def test_geometry_that_cannot_be_drawn_is_left_off_and_counted(sample_file, tmp_
             codes[2]))
         conn.execute("update compounds set lat = 31.5 where code = 'X001'")
     monkeypatch.setenv(db.ENV_VAR, db.sample_url(broken))
+    monkeypatch.setattr(db, "SAMPLE_DB", broken)  # opened as the built-in sample is
     at = run(PAGE)
     assert not at.exception
     layers = layers_of(at)

@@ -70,7 +70,9 @@ def _free_port() -> int:
 def map_server(sample_file, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("map-server") / "streamlit.log"
-    env = os.environ | {db.ENV_VAR: sample_file}
+    # the copy is the built-in sample: it opens as the sample does (no login)
+    env = os.environ | {db.ENV_VAR: sample_file,
+                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -122,9 +124,7 @@ def query(visit: Visit) -> dict:
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160)], ids=["1080", "4k"])
-def test_a_leader_drills_town_cell_ticket_by_clicks(map_server, browser, sample_file,
-                                                    monkeypatch, size):
-    monkeypatch.setenv(db.ENV_VAR, sample_file)
+def test_a_leader_drills_town_cell_ticket_by_clicks(map_server, browser, app_db, size):
     from tests.test_page_map import busiest_cell
 
     cell = busiest_cell("章水镇", "330203106")  # a cell of 章水镇 with open tickets
