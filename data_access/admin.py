@@ -8,6 +8,7 @@
     python -m data_access.admin --url URL import-geojson towns|grid_cells FILE.geojson
     python -m data_access.admin add-user NAME --role ROLE [--town 镇名] [--password-stdin]
     python -m data_access.admin --url URL check
+    python -m data_access.admin --url URL snapshot --week MONDAY [--cutoff ISO] [--town NAME]
 
 This is the only writer: the cockpit itself opens the database read-only. Without --url
 the configured database is used (COCKPIT_DATABASE_URL, .streamlit/secrets.toml, or the
@@ -29,7 +30,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from data_access import db, importer, summaries
+from data_access import db, importer, meeting, summaries
 from data_access.schema import meta, towns
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -170,6 +171,10 @@ def main(argv=None) -> int:
     user.add_argument("--users-file", action="store_true",
                       help="按用户文件格式输出（[users.NAME]），默认按 secrets.toml 格式")
     sub.add_parser("check", help="检查数据库能否供驾驶舱使用")
+    snap = sub.add_parser("snapshot", help="存档周例会的数字（周次、截止时点、镇街）")
+    snap.add_argument("--week", required=True, help="该周星期一的日期，如 2026-11-16")
+    snap.add_argument("--cutoff", help="截止时点，默认下周一 09:00，如 2026-11-23T09:00")
+    snap.add_argument("--town", help="镇(乡)街道名称或代码，默认全区")
     args = parser.parse_args(argv)
     if args.command == "add-user":
         return add_user(args)
@@ -197,6 +202,12 @@ def main(argv=None) -> int:
             say(f"已导入 {report.rows:,} 行：新增 {report.inserted:,}，更新 {report.updated:,}，"
                 f"未变 {report.unchanged:,}"
                 + (f"（编码 {report.encoding}）" if report.encoding else ""))
+        elif args.command == "snapshot":
+            try:
+                say(meeting.snapshot_command(engine, args.week, args.cutoff, args.town))
+            except ValueError as exc:
+                say(str(exc))
+                return 2
         elif args.command == "check":
             reader = db.read_only_engine(url)
             db.check_database(reader)

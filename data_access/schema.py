@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -350,6 +350,21 @@ ticket_states = Table(
             "after all its events; exact at any as_of later than last_event_at. The raw tables "
             "stay the truth",
 )
+
+meeting_snapshots = Table(
+    "meeting_snapshots", metadata,
+    _col("id", Integer, "snapshot id", primary_key=True, autoincrement=True),
+    _col("week", Date, "the Monday of the meeting's week", nullable=False),
+    _col("town_code", String(12), "the town the meeting looked at; NULL: the whole district"),
+    _col("cutoff", DateTime, "the cut-off the figures were judged at (events at or after it "
+         "ignored)", nullable=False),
+    _col("stored_at", DateTime, "when the admin tool stored the snapshot", nullable=False),
+    _col("figures", Text, "the meeting's figures as JSON (data_access/meeting.py figures_of)",
+         nullable=False),
+    comment="周例会 snapshots, written by the admin tool only: the figures a weekly meeting "
+            "presented, so that its view reopens with them after late data arrives",
+)
+Index("ix_meeting_snapshots_view", meeting_snapshots.c.week, meeting_snapshots.c.cutoff)
 
 # Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.
 Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.visited_at)

@@ -1,0 +1,426 @@
+"""The weekly meeting (周例会): one week's story, judged at the meeting's cut-off.
+
+A meeting looks at one week, Monday to Sunday, as of a cut-off (by default the following
+Monday at 09:00): the week's Filters are Filters(start=Monday, end=Sunday, as_of=cut-off),
+so nothing that happened at or after the cut-off is counted, and the figures can be
+reproduced later. Last week is the same view one week earlier (its own meeting's cut-off);
+the campaign runs from its first day to this Sunday at the same cut-off.
+
+`assemble` returns everything the page, the presenter screens, the briefing and the stored
+snapshot need, as DataFrames and dicts: pure data, no formatting. Figures and their words come
+from the registry (figures.py); lists from ticket_list, coverage and programmes.
+"""
+
+import json
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select
+
+from data_access import coverage, figures, places, programmes, ticket_list
+from data_access.filters import Filters, local_now
+from data_access.result import fetch
+from data_access.schema import grid_cells, meeting_snapshots, ticket_events, tickets, towns
+
+LOOP = ["collected", "resolved", "resolution_rate", "on_time_rate", "satisfaction_rate",
+        "overdue"]
+VISITS = ["visits", "coverage_rate"]
+CODES = LOOP + VISITS
+MEETING_HOUR = time(9, 0)  # the Monday meeting's morning: the default cut-off
+COVERAGE_WARNING = 0.6  # 覆盖率预警线, as on the visits page
+BOARD_SIZE = 3
+LONGEST_OVERDUE = 10
+SUPERVISION_AHEAD_DAYS = 7  # 监督问效 items due by the next Sunday (and those already late)
+# 红黑榜: (dimension, figure) pairs, each ranked best and worst by the registry's figure.
+BOARDS = [("town_code", "resolution_rate"), ("town_code", "coverage_rate"),
+          ("department", "resolution_rate"), ("department", "on_time_rate")]
+DIMENSION_LABELS = {"town_code": "镇(乡)街道", "department": "责任部门"}
+PERIOD_LABELS = {"this_week": "本周", "last_week": "上周", "campaign": "活动以来"}
+
+
+# --- the week and its cut-off -----------------------------------------------------------------
+
+def last_full_week(now: datetime) -> date:
+    """The Monday of the last full week (Monday–Sunday) before `now`."""
+    today = now.date()
+    return today - timedelta(days=today.weekday() + 7)
+
+
+def default_cutoff(monday: date) -> datetime:
+    """The meeting's morning after the week: the next Monday at 09:00."""
+    return datetime.combine(monday + timedelta(days=7), MEETING_HOUR)
+
+
+def parse_week(text: str | None) -> date:
+    """A Monday from ISO text; ValueError (in Chinese) otherwise."""
+    try:
+        day = date.fromisoformat(str(text).strip())
+    except (TypeError, ValueError):
+        raise ValueError(f"周次应为某个星期一的日期（如 2026-11-16）：{text!r}") from None
+    if day.weekday() != 0:
+        raise ValueError(f"{day} 不是星期一：周次以星期一的日期表示")
+    return day
+
+
+def parse_cutoff(text: str | None, monday: date) -> datetime:
+    """An ISO date-time (minutes; seconds dropped) after the week's start; ValueError else."""
+    try:
+        moment = datetime.fromisoformat(str(text).strip().replace(" ", "T"))
+    except (TypeError, ValueError):
+        raise ValueError(f"截止时点应为日期时间（如 2026-11-23T09:00）：{text!r}") from None
+    if moment.tzinfo is not None:
+        raise ValueError("截止时点按北京时间填写，不带时区")
+    moment = moment.replace(second=0, microsecond=0)
+    if moment <= datetime.combine(monday, time()):
+        raise ValueError(f"截止时点 {moment:%Y-%m-%d %H:%M} 早于该周开始")
+    return moment
+
+
+def week_filters(monday: date, cutoff: datetime, town_code: str | None = None,
+                 base: Filters | None = None) -> Filters:
+    """The meeting week's Filters: Monday to Sunday, judged at `cutoff`. `base` (e.g. the
+    page's own filters) passes on anything else it carries, such as a login's town scope."""
+    sunday = monday + timedelta(days=6)
+    if base is None:
+        return Filters(start=monday, end=sunday, as_of=cutoff, town_code=town_code)
+    return replace(base, start=monday, end=sunday, as_of=cutoff, town_code=town_code,
+                   category=None, source=None, department=None, task_force=None)
+
+
+def periods(f: Filters, campaign_start: date | None) -> dict[str, Filters]:
+    """This week, last week (at last week's cut-off) and the campaign to this week's end."""
+    start = min(campaign_start or f.start.replace(month=1, day=1), f.start)
+    return {"this_week": f, "last_week": f.shifted_weeks(-1),
+            "campaign": replace(f, start=start)}
+
+
+def resolve_town(conn: Connection, text: str | None) -> str | None:
+    """A town code from its name or code (None or empty: the district); ValueError else."""
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    code = conn.execute(select(towns.c.code).where(
+        (towns.c.code == text) | (towns.c.name == text))).scalar()
+    if code is None:
+        raise ValueError(f"没有这个镇(乡)街道：{text!r}")
+    return code
+
+
+def resolve_view(conn: Connection, week: str, cutoff: str | None,
+                 town: str | None) -> Filters:
+    """The meeting's Filters from text (a command line's or a URL's); ValueError if invalid."""
+    monday = parse_week(week)
+    moment = parse_cutoff(cutoff, monday) if cutoff else default_cutoff(monday)
+    return week_filters(monday, moment, resolve_town(conn, town))
+
+
+# --- figures ----------------------------------------------------------------------------------
+
+def fetch_comparison(conn: Connection, f: Filters) -> pd.DataFrame:
+    """This week against last week and the campaign, for the meeting's figures.
+
+    Columns: code, label (str); this_week, last_week, campaign (float: counts as whole
+    numbers, rates 0–1, NaN when undefined); change (float: this week − last week, rates in
+    0–1 points); higher_is_better (object: True, False or None).
+    """
+    values = {name: figures.headline(conn, pf, CODES)
+              for name, pf in periods(f, places.get_campaign_start(conn)).items()}
+    rows = []
+    for code in CODES:
+        fig = figures.FIGURES[code]
+        now, before = values["this_week"][code], values["last_week"][code]
+        rows.append({"code": code, "label": fig.label, "this_week": float(now),
+                     "last_week": float(before), "campaign": float(values["campaign"][code]),
+                     "change": float(now) - float(before),
+                     "higher_is_better": fig.higher_is_better})
+    return pd.DataFrame(rows)
+
+
+def _unit_names(conn: Connection, by: str) -> dict:
+    if by == "town_code":
+        return dict(conn.execute(select(towns.c.code, towns.c.name)).all())
+    return {}
+
+
+def fetch_board(conn: Connection, f: Filters, by: str, code: str,
+                n: int = BOARD_SIZE) -> pd.DataFrame:
+    """红黑榜 of one figure over towns or departments: the best `n` (red) and the worst `n`
+    (black; worst first), among units where the figure is defined this week. Ties go to the
+    unit with more behind the figure (its denominator), then by name.
+
+    Columns: board ("red" | "black"), rank (int, 1 = best or worst), key, name (str),
+    value, last_week, change (float; NaN where last week had none), base (int: the
+    figure's denominator this week).
+    """
+    fig = figures.FIGURES[code]
+    base_code = fig.denominator if fig.is_rate else code
+    now = figures.grouped(conn, f, by, [code, base_code])
+    before = figures.grouped(conn, f.shifted_weeks(-1), by, [code]).rename(
+        columns={code: "last_week"})
+    units = now[now["key"].notna() & now[code].notna()].merge(before, on="key", how="left")
+    names = _unit_names(conn, by)
+    units = units.assign(name=units["key"].map(lambda k: names.get(k, k)),
+                         value=units[code].astype(float), base=units[base_code].astype(int))
+    units["change"] = units["value"] - units["last_week"]
+    higher = fig.higher_is_better is not False
+    ordered = units.sort_values(["value", "base", "name"], ascending=[not higher, False, True],
+                                ignore_index=True)
+    red = ordered.head(n).assign(board="red")
+    rest = ordered.iloc[len(red):]
+    black = rest.iloc[::-1].head(min(n, len(rest))).assign(board="black")
+    out = pd.concat([red.assign(rank=range(1, len(red) + 1)),
+                     black.assign(rank=range(1, len(black) + 1))], ignore_index=True)
+    columns = ["board", "rank", "key", "name", "value", "last_week", "change", "base"]
+    return out[columns] if not out.empty else pd.DataFrame(columns=columns)
+
+
+def board_key(by: str, code: str) -> str:
+    return f"{by}:{code}"
+
+
+def board_title(by: str, code: str) -> str:
+    return f"{DIMENSION_LABELS[by]} · {figures.label(code)}"
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+def fetch_officers_below(conn: Connection, f: Filters,
+                         warning: float = COVERAGE_WARNING) -> pd.DataFrame:
+    """Officers whose coverage this week is below the warning line, lowest first.
+
+    Columns: officer_id, officer, level, department, town (str); assigned, visited (int);
+    coverage_rate (0–1).
+    """
+    officers = coverage.fetch_officer_coverage(conn, f)
+    below = officers[officers["coverage_rate"] < warning]
+    return below[["officer_id", "officer", "level", "department", "town", "assigned",
+                  "visited", "coverage_rate"]].reset_index(drop=True)
+
+
+def fetch_longest_overdue(conn: Connection, f: Filters,
+                          n: int = LONGEST_OVERDUE) -> pd.DataFrame:
+    """The `n` tickets overdue at the cut-off (reported at any time) whose deadline passed
+    longest ago. Columns: fetch_tickets' columns, then overdue_days (float, days past the
+    deadline at the cut-off)."""
+    overdue = ticket_list.fetch_tickets(conn, f, "overdue", in_period=False, limit=None)
+    out = overdue.sort_values(["due_at", "id"], ignore_index=True).head(n)
+    return out.assign(overdue_days=(f.as_of - out["due_at"]).dt.total_seconds() / 86400)
+
+
+def fetch_week_events(conn: Connection, f: Filters, stage: str) -> pd.DataFrame:
+    """Tickets (reported at any time) that had a `stage` event (e.g. supervised, reopened)
+    in the week before the cut-off, first event of the week first.
+
+    Columns: id, title, category, town, grid_cell, department (str); event_at, reported_at,
+    due_at (datetime); events (int: such events in the week); reporter_name, reporter_phone
+    (str, unmasked: mask before showing).
+    """
+    ev = ticket_events.c
+    week = (select(ev.ticket_id, func.min(ev.at).label("first_at"), func.count().label("n"))
+            .where(ev.stage == stage, *f.period(ev.at)).group_by(ev.ticket_id).subquery())
+    query = (select(tickets.c.id, tickets.c.title, tickets.c.category, towns.c.name,
+                    grid_cells.c.name, tickets.c.department, week.c.first_at,
+                    tickets.c.reported_at, tickets.c.due_at, week.c.n,
+                    tickets.c.reporter_name, tickets.c.reporter_phone)
+             .select_from(tickets.join(week, week.c.ticket_id == tickets.c.id)
+                          .join(towns, towns.c.code == tickets.c.town_code)
+                          .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+             .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets))
+             .order_by(week.c.first_at, tickets.c.id))
+    return fetch(conn, query, {
+        "id": "str", "title": "str", "category": "str", "town": "str", "grid_cell": "str",
+        "department": "str", "event_at": "datetime", "reported_at": "datetime",
+        "due_at": "datetime", "events": "int", "reporter_name": "str",
+        "reporter_phone": "str"})
+
+
+def fetch_supervision_due(conn: Connection, f: Filters,
+                          ahead_days: int = SUPERVISION_AHEAD_DAYS) -> pd.DataFrame:
+    """监督问效 items not completed whose deadline falls before the end of the week after
+    the meeting (late ones included), earliest deadline first. (Their status is the one
+    recorded now: the items keep no history.)
+
+    Columns: code, title, focus, owner, status (str); deadline (datetime); days_left (int,
+    negative when late, counted from the cut-off's day); overdue (bool).
+    """
+    items = programmes.fetch_supervision_items(conn, f)
+    horizon = pd.Timestamp(f.end + timedelta(days=ahead_days))
+    due = items[(items["status"] != "completed") & (items["deadline"] <= horizon)]
+    days_left = (due["deadline"] - pd.Timestamp(f.as_of.date())).dt.days.astype("int64")
+    return due.assign(days_left=days_left)[
+        ["code", "title", "focus", "owner", "status", "deadline", "days_left", "overdue"]
+    ].reset_index(drop=True)
+
+
+# --- the whole meeting ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Meeting:
+    """Everything the meeting shows, at its cut-off."""
+
+    f: Filters
+    campaign_start: date
+    comparison: pd.DataFrame
+    boards: dict[str, pd.DataFrame]  # board_key → fetch_board frame
+    officers_below: pd.DataFrame
+    longest_overdue: pd.DataFrame
+    new_supervised: pd.DataFrame
+    reopened: pd.DataFrame
+    supervision_due: pd.DataFrame
+
+    @property
+    def monday(self) -> date:
+        return self.f.start
+
+    @property
+    def cutoff(self) -> datetime:
+        return self.f.as_of
+
+    def figures(self) -> dict:
+        """The meeting's figures as plain JSON-ready data (what a snapshot stores)."""
+        return figures_of(self)
+
+
+def assemble(conn: Connection, f: Filters) -> Meeting:
+    """The meeting of the week `f` (see week_filters) at its cut-off `f.as_of`."""
+    start = periods(f, places.get_campaign_start(conn))["campaign"].start
+    return Meeting(
+        f=f, campaign_start=start,
+        comparison=fetch_comparison(conn, f),
+        boards={board_key(by, code): fetch_board(conn, f, by, code) for by, code in BOARDS},
+        officers_below=fetch_officers_below(conn, f),
+        longest_overdue=fetch_longest_overdue(conn, f),
+        new_supervised=fetch_week_events(conn, f, "supervised"),
+        reopened=fetch_week_events(conn, f, "reopened"),
+        supervision_due=fetch_supervision_due(conn, f),
+    )
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+LIST_COUNTS = {"officers_below": "低于预警线的干部", "overdue_listed": "超期未办结（列出）",
+               "new_supervised": "本周新增督办", "reopened": "本周重办",
+               "supervision_due": "到期监督问效事项"}
+
+
+def _number(x):
+    """A JSON number: None for NaN, int for whole counts."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return int(x) if float(x).is_integer() and not isinstance(x, bool) else float(x)
+
+
+def figures_of(m: Meeting) -> dict:
+    """{"comparison": {code: {this_week, last_week, campaign}}, "boards": {key: [rows]},
+    "counts": {LIST_COUNTS key: int}}: the numbers that were presented."""
+    comparison = {r.code: {p: _number(getattr(r, p)) for p in PERIOD_LABELS}
+                  for r in m.comparison.itertuples()}
+    boards = {key: [{"board": r.board, "rank": int(r.rank), "key": r.key, "name": r.name,
+                     "value": _number(r.value), "last_week": _number(r.last_week),
+                     "base": int(r.base)} for r in frame.itertuples()]
+              for key, frame in m.boards.items()}
+    counts = {"officers_below": len(m.officers_below), "overdue_listed": len(m.longest_overdue),
+              "new_supervised": len(m.new_supervised), "reopened": len(m.reopened),
+              "supervision_due": len(m.supervision_due)}
+    return {"comparison": comparison, "boards": boards, "counts": counts}
+
+
+def store_snapshot(conn: Connection, m: Meeting, stored_at: datetime | None = None) -> dict:
+    """Write the meeting's figures to meeting_snapshots (the admin tool's connection, in its
+    transaction). Returns the row written."""
+    row = {"week": m.monday, "town_code": m.f.town_code, "cutoff": m.cutoff,
+           "stored_at": stored_at or local_now(),
+           "figures": json.dumps(m.figures(), ensure_ascii=False, sort_keys=True)}
+    conn.execute(insert(meeting_snapshots), [row])
+    return row
+
+
+def get_snapshot(conn: Connection, monday: date, cutoff: datetime,
+                 town_code: str | None) -> dict | None:
+    """The latest stored snapshot of this view, or None.
+    Keys: stored_at (datetime), figures (dict, as figures_of)."""
+    s = meeting_snapshots.c
+    town = s.town_code.is_(None) if town_code is None else s.town_code == town_code
+    row = conn.execute(select(s.stored_at, s.figures)
+                       .where(s.week == monday, s.cutoff == cutoff, town)
+                       .order_by(s.stored_at.desc(), s.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    stored_at = row[0] if isinstance(row[0], datetime) else datetime.fromisoformat(str(row[0]))
+    return {"stored_at": stored_at, "figures": json.loads(row[1])}
+
+
+def list_snapshots(conn: Connection, monday: date, town_code: str | None) -> pd.DataFrame:
+    """Snapshots stored for this week and town, newest first.
+    Columns: cutoff, stored_at (datetime)."""
+    s = meeting_snapshots.c
+    town = s.town_code.is_(None) if town_code is None else s.town_code == town_code
+    return fetch(conn, select(s.cutoff, s.stored_at).where(s.week == monday, town)
+                 .order_by(s.stored_at.desc()), {"cutoff": "datetime", "stored_at": "datetime"})
+
+
+def comparison_from(stored: dict) -> pd.DataFrame:
+    """A stored snapshot's comparison as fetch_comparison's frame."""
+    rows = []
+    for code in CODES:
+        values = stored["comparison"].get(code, {})
+        get = {p: (math.nan if values.get(p) is None else float(values[p]))
+               for p in PERIOD_LABELS}
+        fig = figures.FIGURES[code]
+        rows.append({"code": code, "label": fig.label, **get,
+                     "change": get["this_week"] - get["last_week"],
+                     "higher_is_better": fig.higher_is_better})
+    return pd.DataFrame(rows)
+
+
+def boards_from(stored: dict) -> dict[str, pd.DataFrame]:
+    """A stored snapshot's 红黑榜 as fetch_board frames."""
+    out = {}
+    for key, rows in stored["boards"].items():
+        frame = pd.DataFrame(rows, columns=["board", "rank", "key", "name", "value",
+                                            "last_week", "base"])
+        frame["value"] = frame["value"].astype(float)
+        frame["last_week"] = frame["last_week"].astype(float)
+        frame["change"] = frame["value"] - frame["last_week"]
+        out[key] = frame[["board", "rank", "key", "name", "value", "last_week", "change", "base"]]
+    return out
+
+
+def differences(stored: dict, live: dict) -> pd.DataFrame:
+    """Figure by figure, where the stored snapshot and the live computation differ.
+
+    Columns: code, label, period (str: 本周 | 上周 | 活动以来 | 清单); stored, live (float, NaN
+    when undefined); difference (float: live − stored). Empty when they agree.
+    """
+    rows = []
+    for code in CODES:
+        for period, period_label in PERIOD_LABELS.items():
+            a = stored["comparison"].get(code, {}).get(period)
+            b = live["comparison"].get(code, {}).get(period)
+            if a != b and not (a is not None and b is not None and math.isclose(a, b)):
+                rows.append({"code": code, "label": figures.label(code), "period": period_label,
+                             "stored": math.nan if a is None else float(a),
+                             "live": math.nan if b is None else float(b)})
+    for key, label in LIST_COUNTS.items():
+        a, b = stored["counts"].get(key), live["counts"].get(key)
+        if a != b:
+            rows.append({"code": key, "label": label, "period": "清单",
+                         "stored": math.nan if a is None else float(a),
+                         "live": math.nan if b is None else float(b)})
+    out = pd.DataFrame(rows, columns=["code", "label", "period", "stored", "live"])
+    return out.assign(difference=out["live"] - out["stored"])
+
+
+
+def snapshot_command(engine, week: str, cutoff: str | None, town: str | None) -> str:
+    """`admin snapshot`: compute the meeting at its cut-off and store its figures in one
+    transaction. Returns what was done, in Chinese; ValueError for a bad week, cut-off or
+    town."""
+    with engine.begin() as conn:
+        f = resolve_view(conn, week, cutoff, town)
+        row = store_snapshot(conn, assemble(conn, f))
+    where = f.town_code or "全区"
+    return (f"已存档周例会数字：{f.start:%Y-%m-%d} 至 {f.end:%Y-%m-%d}，{where}，截止 "
+            f"{f.as_of:%Y-%m-%d %H:%M}（存档时间 {row['stored_at']:%Y-%m-%d %H:%M:%S}）")
