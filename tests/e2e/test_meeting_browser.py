@@ -1,0 +1,159 @@
+"""周例会 in headless Chromium: the briefing downloaded from the page (deck and workbook
+opened, nothing a citizen could be recognised by), and presenter mode stepped with the keys
+a presentation clicker sends."""
+
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from data_access import db, meeting
+from tests.e2e.conftest import ROOT, Visit, _wait_healthy
+
+PORTS = range(8671, 8680)  # this suite's own ports
+WEEK = "2026-11-16"
+PHONE = re.compile(r"(?<![\d.])1\d{10}(?!\d)")  # a mobile number, not a fraction
+
+
+def _port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port in 8671-8679")
+
+
+@pytest.fixture(scope="module")
+def meeting_server(sample_file, tmp_path_factory):
+    port = _port()
+    log = tmp_path_factory.mktemp("meeting") / "streamlit.log"
+    # the copy is the built-in sample: it opens without a login, as the sample does
+    env = os.environ | {db.ENV_VAR: sample_file,
+                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def citizens(sample_file):
+    """The full names and phones of every citizen behind the meeting's lists."""
+    engine = db.read_only_engine(sample_file)
+    with engine.connect() as conn:
+        m = meeting.assemble(conn, meeting.week_filters(date(2026, 11, 16),
+                                                        datetime(2026, 11, 23, 9)))
+    engine.dispose()
+    frames = [m.longest_overdue, m.new_supervised, m.reopened]
+    names = {n for fr in frames for n in fr["reporter_name"].dropna() if len(n) >= 2}
+    phones = {p for fr in frames for p in fr["reporter_phone"].dropna()}
+    assert names and phones  # the lists do have citizens to hide
+    # officers are named (as on the visits page), and the sample's officers and citizens
+    # share a name generator: a cell that is an officer's name is not a citizen's
+    return names, phones, set(m.officers_below["officer"])
+
+
+def _download(visit: Visit, label: str) -> bytes:
+    with visit.page.expect_download(timeout=60_000) as info:
+        visit.page.get_by_role("button", name=label).click()
+    return open(info.value.path(), "rb").read()
+
+
+def _no_citizen(cells: list[str], citizens) -> None:
+    """No cell (a table cell, a text run) holds a phone number or a citizen's full name."""
+    names, phones, officers = citizens
+    text = "\n".join(cells)
+    assert not PHONE.search(text), PHONE.search(text)
+    assert not [p for p in phones if p in text]
+    assert not [(n, c) for c in cells if c not in officers for n in names if n in c]
+
+
+def test_the_briefing_downloads_from_the_page(browser, meeting_server, citizens):
+    visit = Visit(browser, f"{meeting_server}/meeting?week={WEEK}", 1600, 1000)
+    try:
+        visit.settle("text=红黑榜 · 责任部门")
+        assert visit.errors_on_page() == []
+        deck = Presentation(io.BytesIO(_download(visit, "下载简报 PPT")))
+        book = load_workbook(io.BytesIO(_download(visit, "下载简报 Excel")))
+    finally:
+        visit.close()
+    slides = list(deck.slides)
+    assert len(slides) >= 4
+    runs = [run.text for slide in slides for shape in slide.shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs for run in p.runs]
+    runs += [cell.text for slide in slides for shape in slide.shapes if shape.has_table
+             for row in shape.table.rows for cell in row.cells]
+    text = "\n".join(runs)
+    assert "红黑榜" in text and "截止 2026-11-23 09:00" in text and "化解率：" in text
+    pictures = [s for slide in slides for s in slide.shapes
+                if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert len(pictures) >= 3  # the loop's chart and the boards'
+    assert all(p.image.content_type == "image/png" for p in pictures)
+    _no_citizen(runs, citizens)
+
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert book.sheetnames[0] == "封面" and len(book.sheetnames) >= 6
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    values = [str(c.value) for c in cells if c.value is not None]
+    assert "截止时点" in values and "指标口径" in values
+    assert any("2026-11-23 09:00" in v for v in values)
+    _no_citizen(values, citizens)
+    overdue = book["超期最久的问题"]
+    assert isinstance(overdue["F3"].value, datetime)  # 上报时间 as a date, not text
+
+
+def _step(visit: Visit) -> str:
+    return visit.page.locator("[data-testid=present-step]").inner_text()
+
+
+def _press(visit: Visit, key: str, expect: str) -> None:
+    visit.page.keyboard.press(key)
+    visit.page.wait_for_function(
+        "want => document.querySelector('[data-testid=present-step]')?.innerText === want",
+        arg=expect, timeout=30_000)
+
+
+def test_presenter_mode_steps_with_the_clicker_keys(browser, meeting_server):
+    visit = Visit(browser, f"{meeting_server}/meeting?week={WEEK}&present=1&step=1",
+                  1920, 1080)
+    try:
+        visit.settle("[data-testid=present-step]")
+        total = _step(visit).split(" / ")[1]
+        assert _step(visit) == f"1 / {total}"
+        visit.screenshot("meeting-present-1-1920")
+        for key, expect in [("ArrowRight", 2), ("PageDown", 3), ("Space", 4),
+                            ("ArrowLeft", 3), ("PageUp", 2)]:
+            _press(visit, key, f"{expect} / {total}")
+            visit.page.wait_for_function(f"() => location.search.includes('step={expect}')")
+        _press(visit, "ArrowRight", f"3 / {total}")
+        visit.settle("[data-testid=present-step]")
+        visit.screenshot("meeting-present-3-1920")
+        fits = visit.page.evaluate(
+            "() => { const c = document.querySelector('.st-key-meeting_present');"
+            " return [c.scrollHeight, c.clientHeight, document.documentElement.scrollHeight,"
+            " innerHeight]; }")
+        assert fits[0] <= fits[1] + 1, fits  # the screen's content fits: nothing to scroll
+        assert visit.page.locator(".wall-title").first.is_visible()
+        assert visit.errors_on_page() == [] and visit.problems == []
+    finally:
+        visit.close()
