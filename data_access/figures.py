@@ -245,18 +245,23 @@ DIMENSIONS = {
 }
 
 
-def family_query(conn: Connection, f: Filters, family: str, group) -> tuple[list, object]:
-    """(codes, SELECT [group,] counts…) for one family of rows."""
+def family_query(conn: Connection, f: Filters, family: str, group,
+                 only=None) -> tuple[list, object]:
+    """(codes, SELECT [group,] counts…) for one family of rows; for tickets, only the
+    counts `only` when given (each count is a CASE over every ticket: skip the unused)."""
     groups = [group] if group is not None else []
     if family == "tickets":
+        def needed(counts):
+            return {c: v for c, v in counts.items() if only is None or c in only} or counts
+
         if ts.USE_SUMMARIES and summaries.is_refreshed(conn):
             # every ticket with its state, mostly read from ticket_states: no join
             rows = ts.ticket_rows(f)
             groups = [rows.c[column.name] for column in groups]
-            counts = _ticket_counts(f, rows, load_calendar(conn), rows)
+            counts = needed(_ticket_counts(f, rows, load_calendar(conn), rows))
             return list(counts), select(*groups, *counts.values())
         st = ts.state(f)
-        counts = _ticket_counts(f, st, load_calendar(conn), tickets)
+        counts = needed(_ticket_counts(f, st, load_calendar(conn), tickets))
         query = (select(*groups, *counts.values()).select_from(ts.joined(st))
                  .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)))
         return list(counts), query
@@ -316,7 +321,7 @@ def headline(conn: Connection, f: Filters, codes) -> dict:
     needed = _counts_needed(codes)
     values = {}
     for family in dict.fromkeys(_family_of(c) for c in needed):
-        names, query = family_query(conn, f, family, None)
+        names, query = family_query(conn, f, family, None, needed)
         values.update({n: int(v or 0) for n, v in zip(names, conn.execute(query).one())})
     for code in codes:
         fig = FIGURES[code]
@@ -339,7 +344,7 @@ def grouped(conn: Connection, f: Filters, by: str, codes) -> pd.DataFrame:
     for family in dict.fromkeys(_family_of(c) for c in needed):
         if family not in columns:
             raise ValueError(f"指标“{family}”不能按“{by}”分组")
-        names, query = family_query(conn, f, family, columns[family])
+        names, query = family_query(conn, f, family, columns[family], needed)
         key = query.selected_columns[0]  # the group, as the family's rows name it
         part = typed(conn.execute(query.group_by(key)).all(),
                      {"key": "str", **dict.fromkeys(names, "int")})

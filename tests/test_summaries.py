@@ -1,0 +1,180 @@
+"""The derived ticket states agree exactly with the raw tables, and figures read through them
+equal figures computed from the events alone, at any as_of (both backends)."""
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import insert, select, update
+
+from data_access import figures, summaries, ticket_flow, ticket_loop
+from data_access import schema as s
+from data_access import ticket_state as ts
+from data_access.db import read_only_engine, writable_engine
+from data_access.filters import Filters
+from sample_data.scale import ScaledSample, load_scaled
+from tests.conftest import BACKENDS, fresh_database_url
+
+NOW = datetime(2026, 11, 25, 18)
+TICKET_CODES = [code for code, fig in figures.FIGURES.items() if fig.family == "tickets"]
+
+
+@pytest.fixture(params=BACKENDS)
+def scaled(request, tmp_path):
+    """A scaled sample of 3,000 tickets over five years, loaded as load-sample does."""
+    from data_access import admin
+
+    url, drop = fresh_database_url(request.param, tmp_path)
+    writer = writable_engine(url)
+    admin.upgrade(writer)
+    load_scaled(writer, NOW, 3_000, say=lambda _: None)
+    yield url, writer
+    writer.dispose()
+    drop()
+
+
+def stored(conn) -> list[tuple]:
+    return [tuple(r) for r in conn.execute(
+        select(*(s.ticket_states.c[c] for c in summaries.COLUMNS))
+        .order_by(s.ticket_states.c.ticket_id)).all()]
+
+
+def recomputed(conn) -> list[tuple]:
+    """ticket_states as they should be: computed afresh from the raw tables."""
+    query = summaries._rows().order_by(s.tickets.c.id)
+    return [tuple(r) for r in conn.execute(query).all()]
+
+
+def assert_agree(writer) -> None:
+    with writer.connect() as conn:
+        have, want = stored(conn), recomputed(conn)
+        total = conn.execute(select(s.tickets.c.id)).all()
+    assert len(have) == len(total)
+    assert have == want
+
+
+def figures_both_ways(url: str, filters: list[Filters]):
+    engine = read_only_engine(url)
+    out = []
+    try:
+        with engine.connect() as conn:
+            for use in (True, False):
+                ts.USE_SUMMARIES = use
+                out.append([(figures.headline(conn, f, TICKET_CODES),
+                             figures.grouped(conn, f, "town_code", TICKET_CODES),
+                             ticket_flow.fetch_weekly_flow(conn, f),
+                             ticket_loop.fetch_open_aging(conn, f),
+                             ticket_loop.fetch_stage_hours(conn, f)) for f in filters])
+    finally:
+        ts.USE_SUMMARIES = True
+        engine.dispose()
+    return out
+
+
+def several(as_ofs=None) -> list[Filters]:
+    return [Filters.between(date(2022, 1, 1), date(2026, 11, 25), NOW),
+            Filters.for_period("last_week", NOW),  # as_of: last Monday 00:00, the meeting's
+            Filters.between(date(2024, 3, 1), date(2024, 5, 31), NOW),
+            Filters.for_period("this_year", NOW, town_code="330203106000"),
+            Filters.between(date(2026, 11, 1), date(2026, 11, 20), NOW, category="livelihood")]
+
+
+def assert_same_figures(url: str) -> None:
+    summarised, pure = figures_both_ways(url, several())
+    for got, want in zip(summarised, pure):
+        assert got[0] == want[0]
+        for a, b in zip(got[1:], want[1:]):
+            assert a.equals(b)
+
+
+def test_the_load_writes_every_tickets_state_as_the_events_give_it(scaled):
+    url, writer = scaled
+    assert_agree(writer)
+    with writer.connect() as conn:
+        assert summaries.is_refreshed(conn) and summaries.status(conn) is None
+
+
+def test_figures_read_through_the_states_equal_figures_from_the_events(scaled):
+    url, _ = scaled
+    assert_same_figures(url)
+
+
+def new_day(first: int):
+    sample = ScaledSample(NOW, 200)
+    sample.visits()
+    frame, events = sample.tickets(first, 200)
+    frame["visit_id"] = None
+    return frame, events
+
+
+def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled):
+    from sample_data.scale import EVENT_COLUMNS, _write
+
+    url, writer = scaled
+    frame, events = new_day(50_000)
+    with writer.begin() as conn:
+        _write(conn, "tickets", frame, list(frame.columns))
+        _write(conn, "ticket_events", events, EVENT_COLUMNS)
+        # old tickets change: one reopened now, one moved to another town and category
+        old = conn.execute(select(s.tickets.c.id).order_by(s.tickets.c.id).limit(2)).scalars()
+        first, second = list(old)
+        conn.execute(insert(s.ticket_events).values(ticket_id=first, stage="reopened",
+                                                    at=datetime(2026, 11, 25, 17)))
+        conn.execute(update(s.tickets).where(s.tickets.c.id == second).values(
+            town_code="330203106000", category="livelihood", satisfaction=None))
+    with writer.connect() as conn:
+        assert "新记录未汇总" in summaries.status(conn)
+    # before the refresh, figures stay exact: unseen events are recomputed from the raw table
+    summarised, pure = figures_both_ways(url, several()[:2])
+    assert [x[0] for x in summarised] == [x[0] for x in pure]
+    with writer.begin() as conn:
+        rewritten = summaries.refresh(conn, ticket_ids=[second])
+    assert rewritten == len(set(events["ticket_id"]) | {first, second})
+    assert_agree(writer)
+    assert_same_figures(url)
+
+
+def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, tmp_path):
+    from data_access import importer
+
+    url, writer = scaled
+    with writer.connect() as conn:
+        ticket = conn.execute(select(s.tickets).order_by(s.tickets.c.id).limit(1)).one()._asdict()
+    ticket["department"] = "区新部门"
+    path = tmp_path / "tickets.csv"
+    columns = [c for c in ticket if c in {col.name for col in s.tickets.columns}]
+    values = ["" if ticket[c] is None else str(ticket[c]) for c in columns]
+    path.write_text(",".join(columns) + "\n" + ",".join(values) + "\n", encoding="utf-8")
+    report = importer.import_table(writer, "tickets", path)
+    assert report.updated == 1
+    with writer.connect() as conn:
+        kept = conn.execute(select(s.ticket_states.c.department).where(
+            s.ticket_states.c.ticket_id == ticket["id"])).scalar()
+    assert kept == "区新部门"
+    assert_agree(writer)
+
+
+def test_a_database_never_refreshed_computes_from_the_events(tiny):
+    tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00"),
+                                 ("resolved", "2026-03-03 10:00")])
+    f = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 1))
+    with tiny.connect() as conn:
+        assert not summaries.is_refreshed(conn)
+        assert "尚未生成" in summaries.status(conn)
+        got = figures.headline(conn, f, ["collected", "resolved"])
+    assert got == {"collected": 1, "resolved": 1}
+
+
+def test_a_past_as_of_ignores_events_at_or_after_it_with_states_stored(tiny):
+    tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00"),
+                                 ("resolved", "2026-03-09 00:00")])
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    week = Filters.between(date(2026, 3, 2), date(2026, 3, 8), datetime(2026, 4, 1))
+    assert week.as_of == datetime(2026, 3, 9)  # the resolution happens exactly at as_of
+    with tiny.connect() as conn:
+        assert summaries.is_refreshed(conn)
+        got = figures.headline(conn, week, ["collected", "resolved", "open"])
+        later = figures.headline(conn, Filters.between(date(2026, 3, 2), date(2026, 3, 9),
+                                                       datetime(2026, 4, 1)), ["resolved"])
+    assert got == {"collected": 1, "resolved": 0, "open": 1}
+    assert later == {"resolved": 1}
