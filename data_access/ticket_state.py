@@ -34,7 +34,6 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import glossary as g
 from data_access.filters import Filters
-from data_access.result import count_if
 from data_access.schema import meta, ticket_events, ticket_states, tickets
 
 EVENT_STAGES = [*g.STAGES, *g.SIDE_EVENTS]
@@ -83,8 +82,10 @@ def event_state(*where, extra=()):
         select(ev.ticket_id,
                *(last(s).label(f"{s}_at") for s in EVENT_STAGES if s != "reported"),
                last("accepted", "coordinated", "reopened").label("handling_since"),
-               count_if(ev.stage == "rejected").label("rejections"),
-               count_if(ev.stage == "supervised").label("supervisions"), *extra)
+               # distinct times: a duplicated event (a shared database may hold one) counts once
+               func.count(func.distinct(case((ev.stage == "rejected", ev.at)))).label("rejections"),
+               func.count(func.distinct(case((ev.stage == "supervised", ev.at))))
+               .label("supervisions"), *extra)
         .where(*where)
         .group_by(ev.ticket_id)
     )
@@ -187,9 +188,10 @@ def is_signed_off(st):
 
 
 def is_evaluated(st):
-    """SQL truth: resolved and evaluated (评价) after the last 办结, with a score."""
+    """SQL truth: resolved and evaluated (评价) after the last 办结, with a score of 1–5 (a score
+    outside the scale is a data-quality finding, not an evaluation)."""
     return and_(is_resolved(st), st.c.evaluated_at.is_not(None),
-                st.c.evaluated_at >= st.c.resolved_at, _ticket(st, "satisfaction").is_not(None))
+                st.c.evaluated_at >= st.c.resolved_at, _ticket(st, "satisfaction").between(1, 5))
 
 
 def _after_last_rejection(column, st):

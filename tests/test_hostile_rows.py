@@ -15,6 +15,7 @@ from components import cached, frame
 from components.frame import PAGES
 from data_access import coverage, data_quality, figures, geo, ticket_list
 from data_access import glossary as g
+from data_access import schema as s
 from data_access.db import ENV_VAR
 from data_access.filters import Filters
 from tests.conftest import BACKENDS, fresh_database_url
@@ -254,3 +255,22 @@ def test_the_ticket_pages_quality_note_links_to_the_data_quality_page(hostile_ap
     at.switch_page("pages/7_data_quality.py").run()  # following it opens the page
     assert_page_whole(at)
     assert any(h.value == "数据质量" for h in at.header)
+
+
+def test_a_score_outside_1_to_5_is_no_evaluation_and_a_duplicated_bounce_counts_once(tmp_path):
+    url, drop = fresh_database_url("sqlite", tmp_path)
+    db = HostileDatabase(url).add_clean_base()
+    db.add_ticket("T-SCORE", reported="2026-11-03 09:00", satisfaction=9,
+                  events=[("resolved", "2026-11-04 09:00"), ("evaluated", "2026-11-05 09:00")])
+    db.add_ticket("T-BOUNCE", reported="2026-11-03 09:00", events=[
+        ("dispatched", "2026-11-03 10:00"), ("rejected", "2026-11-03 12:00")])
+    db.rows(s.ticket_events, dict(ticket_id="T-BOUNCE", stage="rejected",
+                                  at=datetime(2026, 11, 3, 12)))  # the same 退单 twice
+    try:
+        with db.connect() as conn:
+            got = figures.headline(conn, NOVEMBER, ["evaluations", "bounced"])
+        # T-SCORE's 9 is not a score (it would count 1); T-BOUNCE was bounced once, not twice
+        assert got == {"evaluations": 0, "bounced": 0}
+    finally:
+        db.close()
+        drop()
