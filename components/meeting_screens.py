@@ -13,6 +13,7 @@ from components.wall import esc
 from reports import views
 
 ROWS = 12  # table rows one screen holds (two tables: half each)
+NUMERIC = {"count", "rate", "points", "signed", "days"}  # right-aligned columns
 KEYS_HINT = "→ / PageDown / 空格 下一页 · ← / PageUp 上一页"
 
 CSS = WALL_CSS + """
@@ -31,7 +32,9 @@ CSS = WALL_CSS + """
 .present-caption { font-size: 1.35rem; color: #7FB8F0; font-weight: 700; margin: 0.5vh 0; }
 .present-more, .present-keys { font-size: 1.05rem; color: #8FA3BF; }
 .present-keys { position: fixed; left: 2.5vw; bottom: 1.6vh; }
-.present-table td, .present-table th { height: 4.6vh; font-size: 1.25rem; }
+.present-table td, .present-table th { height: 4.6vh; font-size: 1.25rem;
+  text-align: left !important; }
+.present-table td.n, .present-table th.n { text-align: right !important; }
 .present-table td { max-width: 22vw; overflow: hidden; text-overflow: ellipsis;
   white-space: nowrap; }
 /* the step buttons sit at the bottom right; the extra keys' buttons are not shown */
@@ -79,9 +82,11 @@ def table(t: views.Table, rows: int = ROWS) -> str:
     caption = f"<div class='present-caption'>{esc(t.title)}</div>"
     if shown.empty:
         return f"<div class='wall'>{caption}<div class='wall-empty'>{esc(views.NO_ROWS)}</div></div>"
-    head = "".join(f"<th>{esc(c)}</th>" for c in shown.columns)
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>"
-                   for r in shown.head(rows).itertuples(index=False))
+    numeric = [" class='n'" if (t.row_kinds and c != "指标") or t.kinds.get(c) in NUMERIC
+               else "" for c in shown.columns]
+    head = "".join(f"<th{n}>{esc(c)}</th>" for c, n in zip(shown.columns, numeric))
+    body = "".join("<tr>" + "".join(f"<td{n}>{esc(v)}</td>" for v, n in zip(r, numeric))
+                   + "</tr>" for r in shown.head(rows).itertuples(index=False))
     more = (f"<div class='present-more'>另有 {len(shown) - rows} 条（见简报 Excel）</div>"
             if len(shown) > rows else "")
     return (f"<div class='wall'>{caption}<table class='wall-table present-table'><tr>{head}"

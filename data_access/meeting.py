@@ -147,8 +147,9 @@ def _unit_names(conn: Connection, by: str) -> dict:
 def fetch_board(conn: Connection, f: Filters, by: str, code: str,
                 n: int = BOARD_SIZE) -> pd.DataFrame:
     """红黑榜 of one figure over towns or departments: the best `n` (red) and the worst `n`
-    (black; worst first), among units where the figure is defined this week. Ties go to the
-    unit with more behind the figure (its denominator), then by name.
+    (black; worst first), among units where the figure is defined this week. Between equal
+    values the unit with more behind the figure (its denominator) comes first on either
+    board (the better on the red, the worse on the black), then by name.
 
     Columns: board ("red" | "black"), rank (int, 1 = best or worst), key, name (str),
     value, last_week, change (float; NaN where last week had none), base (int: the
@@ -168,8 +169,9 @@ def fetch_board(conn: Connection, f: Filters, by: str, code: str,
     ordered = units.sort_values(["value", "base", "name"], ascending=[not higher, False, True],
                                 ignore_index=True)
     red = ordered.head(n).assign(board="red")
-    rest = ordered.iloc[len(red):]
-    black = rest.iloc[::-1].head(min(n, len(rest))).assign(board="black")
+    rest = ordered.iloc[len(red):].sort_values(["value", "base", "name"],
+                                               ascending=[higher, False, True])
+    black = rest.head(n).assign(board="black")
     out = pd.concat([red.assign(rank=range(1, len(red) + 1)),
                      black.assign(rank=range(1, len(black) + 1))], ignore_index=True)
     columns = ["board", "rank", "key", "name", "value", "last_week", "change", "base"]

@@ -110,15 +110,20 @@ def test_the_boards_rank_best_and_worst_with_the_change_against_last_week(tiny):
     assert towns["value"].tolist() == [1.0, pytest.approx(2 / 4)]
 
 
-def test_ties_go_to_the_unit_with_more_behind_the_figure(tiny):
-    for i in range(2):
-        tiny.add_ticket(f"K{i}", department="大局", reported="2026-03-10 09:00",
-                        events=[("resolved", "2026-03-10 12:00")])
-    tiny.add_ticket("S", department="小局", reported="2026-03-10 09:00",
-                    events=[("resolved", "2026-03-10 12:00")])
+def test_ties_go_to_the_unit_with_more_behind_the_figure_on_both_boards(tiny):
+    def add(department, n, resolved):
+        for i in range(n):
+            events = [("resolved", "2026-03-10 12:00")] if resolved else []
+            tiny.add_ticket(f"{department}{i}", department=department,
+                            reported="2026-03-10 09:00", events=events)
+
+    for department, n, resolved in [("大局", 2, True), ("小局", 1, True), ("中局", 3, True),
+                                    ("甲差", 1, False), ("乙差", 3, False), ("丙差", 2, False)]:
+        add(department, n, resolved)
     with tiny.connect() as conn:
-        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=1)
-    assert board["name"].tolist() == ["大局", "小局"]
+        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2)
+    assert board[["board", "name"]].values.tolist() == [
+        ["red", "中局"], ["red", "大局"], ["black", "乙差"], ["black", "丙差"]]
 
 
 def test_the_lists_of_the_week(tiny):

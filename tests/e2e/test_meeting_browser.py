@@ -93,6 +93,7 @@ def test_the_briefing_downloads_from_the_page(browser, meeting_server, citizens)
     try:
         visit.settle("text=红黑榜 · 责任部门")
         assert visit.errors_on_page() == []
+        visit.screenshot("meeting-desk-1600")
         deck = Presentation(io.BytesIO(_download(visit, "下载简报 PPT")))
         book = load_workbook(io.BytesIO(_download(visit, "下载简报 Excel")))
     finally:
@@ -133,6 +134,14 @@ def _press(visit: Visit, key: str, expect: str) -> None:
         arg=expect, timeout=30_000)
 
 
+def _fits(visit: Visit):
+    """Whether the presenter's content fits the screen (nothing to scroll)."""
+    sizes = visit.page.evaluate(
+        "() => { const c = document.querySelector('.st-key-meeting_present');"
+        " return [c.scrollHeight, c.clientHeight]; }")
+    return sizes[0] <= sizes[1] + 1
+
+
 def test_presenter_mode_steps_with_the_clicker_keys(browser, meeting_server):
     visit = Visit(browser, f"{meeting_server}/meeting?week={WEEK}&present=1&step=1",
                   1920, 1080)
@@ -148,12 +157,27 @@ def test_presenter_mode_steps_with_the_clicker_keys(browser, meeting_server):
         _press(visit, "ArrowRight", f"3 / {total}")
         visit.settle("[data-testid=present-step]")
         visit.screenshot("meeting-present-3-1920")
-        fits = visit.page.evaluate(
-            "() => { const c = document.querySelector('.st-key-meeting_present');"
-            " return [c.scrollHeight, c.clientHeight, document.documentElement.scrollHeight,"
-            " innerHeight]; }")
-        assert fits[0] <= fits[1] + 1, fits  # the screen's content fits: nothing to scroll
-        assert visit.page.locator(".wall-title").first.is_visible()
+        for step in range(3, int(total) + 1):  # every screen fits: nothing to scroll
+            if step > 3:
+                _press(visit, "ArrowRight", f"{step} / {total}")
+                visit.settle("[data-testid=present-step]")
+            assert _fits(visit), step
+        visit.screenshot("meeting-present-last-1920")
         assert visit.errors_on_page() == [] and visit.problems == []
+        assert visit.outside == []
+    finally:
+        visit.close()
+
+
+def test_presenter_screens_fit_a_4k_screen_with_type_twice_as_large(browser, meeting_server):
+    visit = Visit(browser, f"{meeting_server}/meeting?week={WEEK}&present=1&step=2",
+                  3840, 2160)
+    try:
+        visit.settle("[data-testid=present-step]")
+        assert _fits(visit)
+        root = visit.page.evaluate(
+            "() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        assert root > 30  # min(0.9vw, 1.6vh): 34.6 px at 3840×2160 (17.3 px at 1920×1080)
+        visit.screenshot("meeting-present-2-3840")
     finally:
         visit.close()
