@@ -102,7 +102,8 @@ def _navigation(current: str) -> None:
                       vertical_alignment="center")
     cols[0].markdown(f"### {APP_TITLE}")
     _account(cols[-1])
-    for col, page in zip(cols[1:-1], PAGES):
+    pages = [p for p in PAGES if user().role == "district" or p.script not in auth.DISTRICT_ONLY]
+    for col, page in zip(cols[1:-1], pages):
         col.page_link(page.script, label=page.label, icon=page.icon, query_params=keep,
                       disabled=page.script == current)
 
