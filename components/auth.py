@@ -320,7 +320,8 @@ def current_user(script: str) -> User:
 
 def _admit(user: User, script: str) -> User:
     """The user, if this page is theirs; otherwise a refusal in place of the page."""
-    if user.role == "wall" and script != WALL_SCRIPT:
+    to_the_wall = st.query_params.get("wall") == "1"  # the frame switches to the wall page
+    if user.role == "wall" and script != WALL_SCRIPT and not to_the_wall:
         st.error("此账号仅可查看大屏。", icon=":material/block:")
         st.page_link(WALL_SCRIPT, label="打开大屏", icon=":material/tv:")
         st.stop()

@@ -96,6 +96,8 @@ def test_the_wall_account_sees_the_wall_and_other_pages_refuse(deployment):
     assert figures_shown(at) == 0
     at.switch_page("pages/5_wall.py").run()
     assert not at.exception and not at.error
+    at = log_in(page("pages/2_tickets.py", wall="1"), "screen")  # ?wall=1 leads to the wall
+    assert not at.exception and not at.error
 
 
 def test_the_data_quality_page_is_for_district_accounts_only(deployment):
@@ -181,3 +183,44 @@ def test_no_full_citizen_name_or_phone_on_any_page(app_db, script, query):
     assert not cells & names
     assert not [p for p in phones if p in words or p in cells]
     assert not re.search(r"\d{7,}", words)
+
+
+@pytest.fixture
+def citizens_as_actors(sample_file, tmp_path, monkeypatch):
+    """A sample copy where, as in a real database, the citizen is the actor of 评价 and 重办;
+    and one open ticket of it with a 重办 event: (town name, cell code, ticket id, name)."""
+    import shutil
+
+    from data_access import db
+
+    copy = tmp_path / "citizens.db"
+    shutil.copy(db.sqlite_path(sample_file), copy)
+    engine = create_engine(db.sample_url(copy))
+    with engine.begin() as conn:
+        conn.execute(text(
+            "update ticket_events set actor = (select reporter_name from tickets t"
+            " where t.id = ticket_events.ticket_id) where stage in ('evaluated', 'reopened')"))
+        town, cell, ticket, name = conn.execute(text(
+            "select w.name, t.grid_cell_code, t.id, t.reporter_name from tickets t"
+            " join towns w on w.code = t.town_code where t.reporter_name is not null"
+            " and t.grid_cell_code is not null and exists (select 1 from ticket_events e"
+            " where e.ticket_id = t.id and e.stage = 'reopened') and not exists (select 1"
+            " from ticket_events e where e.ticket_id = t.id and e.stage = 'resolved' and"
+            " e.at > (select max(r.at) from ticket_events r where r.ticket_id = t.id"
+            " and r.stage = 'reopened')) order by t.id")).first()
+    engine.dispose()
+    monkeypatch.setenv(db.ENV_VAR, db.sample_url(copy))
+    monkeypatch.setattr(db, "SAMPLE_DB", copy)
+    return town, cell, ticket, name
+
+
+@pytest.mark.parametrize("query", [{"share": "1"}, {}], ids=["share", "default"])
+def test_a_ticket_history_never_shows_the_citizen_who_evaluated_or_reopened(citizens_as_actors,
+                                                                          query):
+    town, cell, ticket, name = citizens_as_actors
+    at = page("pages/1_map.py", town=town, cell=cell, ticket=ticket, **query).run()
+    assert not at.exception
+    histories = [d.value for d in at.dataframe if "actor" in d.value.columns]
+    assert histories, "the ticket's history is on the page"
+    actors = set(histories[0]["actor"])
+    assert name not in actors and name[0] + "*" * (len(name) - 1) in actors
