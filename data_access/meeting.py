@@ -19,7 +19,8 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
-from data_access import coverage, figures, places, programmes, ticket_list
+from data_access import coverage, figures, places, programmes
+from data_access import ticket_state as ts
 from data_access.filters import Filters, local_now
 from data_access.result import fetch
 from data_access.schema import grid_cells, meeting_snapshots, ticket_events, tickets, towns
@@ -144,24 +145,40 @@ def _unit_names(conn: Connection, by: str) -> dict:
     return {}
 
 
+def _board_codes(by: str, codes) -> list[str]:
+    """The figures ranked over `by` (among `codes`), and the counts behind each."""
+    out = []
+    for code in codes:
+        fig = figures.FIGURES[code]
+        out += [code, fig.denominator if fig.is_rate else code]
+    return list(dict.fromkeys(out))
+
+
 def fetch_board(conn: Connection, f: Filters, by: str, code: str,
                 n: int = BOARD_SIZE) -> pd.DataFrame:
     """红黑榜 of one figure over towns or departments: the best `n` (red) and the worst `n`
     (black; worst first), among units where the figure is defined this week. Between equal
     values the unit with more behind the figure (its denominator) comes first on either
-    board (the better on the red, the worse on the black), then by name.
+    board (the better on the red, the worse on the black), then by name. A unit level with
+    the best is never on the black board (when all are equal, there is none).
 
     Columns: board ("red" | "black"), rank (int, 1 = best or worst), key, name (str),
     value, last_week, change (float; NaN where last week had none), base (int: the
     figure's denominator this week).
     """
+    codes = _board_codes(by, [code])
+    return rank_board(figures.grouped(conn, f, by, codes),
+                      figures.grouped(conn, f.shifted_weeks(-1), by, codes),
+                      _unit_names(conn, by), code, n)
+
+
+def rank_board(now: pd.DataFrame, before: pd.DataFrame, names: dict, code: str,
+               n: int = BOARD_SIZE) -> pd.DataFrame:
+    """fetch_board's ranking, from figures.grouped frames of this week and last week."""
     fig = figures.FIGURES[code]
     base_code = fig.denominator if fig.is_rate else code
-    now = figures.grouped(conn, f, by, [code, base_code])
-    before = figures.grouped(conn, f.shifted_weeks(-1), by, [code]).rename(
-        columns={code: "last_week"})
-    units = now[now["key"].notna() & now[code].notna()].merge(before, on="key", how="left")
-    names = _unit_names(conn, by)
+    last = before[["key", code]].rename(columns={code: "last_week"})
+    units = now[now["key"].notna() & now[code].notna()].merge(last, on="key", how="left")
     units = units.assign(name=units["key"].map(lambda k: names.get(k, k)),
                          value=units[code].astype(float), base=units[base_code].astype(int))
     units["change"] = units["value"] - units["last_week"]
@@ -169,13 +186,29 @@ def fetch_board(conn: Connection, f: Filters, by: str, code: str,
     ordered = units.sort_values(["value", "base", "name"], ascending=[not higher, False, True],
                                 ignore_index=True)
     red = ordered.head(n).assign(board="red")
-    rest = ordered.iloc[len(red):].sort_values(["value", "base", "name"],
-                                               ascending=[higher, False, True])
+    rest = ordered.iloc[len(red):]
+    if not rest.empty:  # only units behind the best
+        rest = rest[rest["value"] != ordered["value"].iloc[0]]
+    rest = rest.sort_values(["value", "base", "name"], ascending=[higher, False, True])
     black = rest.head(n).assign(board="black")
     out = pd.concat([red.assign(rank=range(1, len(red) + 1)),
                      black.assign(rank=range(1, len(black) + 1))], ignore_index=True)
     columns = ["board", "rank", "key", "name", "value", "last_week", "change", "base"]
     return out[columns] if not out.empty else pd.DataFrame(columns=columns)
+
+
+def fetch_boards(conn: Connection, f: Filters) -> dict[str, pd.DataFrame]:
+    """Every board of BOARDS (board_key → fetch_board frame), with one grouped query per
+    dimension and week."""
+    out = {}
+    for by in dict.fromkeys(b for b, _ in BOARDS):
+        ranked = [c for b, c in BOARDS if b == by]
+        codes = _board_codes(by, ranked)
+        now = figures.grouped(conn, f, by, codes)
+        before = figures.grouped(conn, f.shifted_weeks(-1), by, codes)
+        names = _unit_names(conn, by)
+        out.update({board_key(by, c): rank_board(now, before, names, c) for c in ranked})
+    return {board_key(by, c): out[board_key(by, c)] for by, c in BOARDS}
 
 
 def board_key(by: str, code: str) -> str:
@@ -204,10 +237,25 @@ def fetch_officers_below(conn: Connection, f: Filters,
 def fetch_longest_overdue(conn: Connection, f: Filters,
                           n: int = LONGEST_OVERDUE) -> pd.DataFrame:
     """The `n` tickets overdue at the cut-off (reported at any time) whose deadline passed
-    longest ago. Columns: fetch_tickets' columns, then overdue_days (float, days past the
-    deadline at the cut-off)."""
-    overdue = ticket_list.fetch_tickets(conn, f, "overdue", in_period=False, limit=None)
-    out = overdue.sort_values(["due_at", "id"], ignore_index=True).head(n)
+    longest ago, longest first.
+
+    Columns: id, title, category, town, grid_cell, department (str); reported_at, due_at
+    (datetime); overdue_days (float: days past the deadline at the cut-off);
+    reporter_name, reporter_phone (str, unmasked: mask before showing).
+    """
+    st = ts.state(f)
+    query = (select(tickets.c.id, tickets.c.title, tickets.c.category, towns.c.name,
+                    grid_cells.c.name, tickets.c.department, tickets.c.reported_at,
+                    tickets.c.due_at, tickets.c.reporter_name, tickets.c.reporter_phone)
+             .select_from(ts.joined(st).join(towns, towns.c.code == tickets.c.town_code)
+                          .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+             .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets),
+                    ts.is_overdue(st, f))
+             .order_by(tickets.c.due_at, tickets.c.id).limit(n))
+    out = fetch(conn, query, {
+        "id": "str", "title": "str", "category": "str", "town": "str", "grid_cell": "str",
+        "department": "str", "reported_at": "datetime", "due_at": "datetime",
+        "reporter_name": "str", "reporter_phone": "str"})
     return out.assign(overdue_days=(f.as_of - out["due_at"]).dt.total_seconds() / 86400)
 
 
@@ -291,7 +339,7 @@ def assemble(conn: Connection, f: Filters) -> Meeting:
     return Meeting(
         f=f, campaign_start=start,
         comparison=fetch_comparison(conn, f),
-        boards={board_key(by, code): fetch_board(conn, f, by, code) for by, code in BOARDS},
+        boards=fetch_boards(conn, f),
         officers_below=fetch_officers_below(conn, f),
         longest_overdue=fetch_longest_overdue(conn, f),
         new_supervised=fetch_week_events(conn, f, "supervised"),

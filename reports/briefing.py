@@ -29,7 +29,7 @@ from data_access.meeting import Meeting
 from reports import charts, views
 
 FONT = "Noto Sans CJK SC"  # Latin and East Asian face of every run
-SLIDE_ROWS = 8  # table rows a slide shows; the workbook has them all
+SLIDE_ROWS = {1: 10, 2: 7}  # table rows a slide shows, by tables on it; the workbook has all
 DARK, GREY, ACCENT = RGBColor(0x1B, 0x2A, 0x3A), RGBColor(0x6B, 0x7A, 0x8C), RGBColor(0x1F, 0x6F, 0xB2)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -94,13 +94,17 @@ def _text(slide, text: str, left, top, width, height, size: float, bold=False,
         _run_font(run, size, bold, colour)
 
 
-def _table(slide, shown: pd.DataFrame, left, top, width, row_height: int = 329184,
-           size: float = 11) -> int:
-    """A native table of strings (rows 0.36 in high); returns its height in EMU."""
-    rows = min(len(shown), SLIDE_ROWS)
+def _table(slide, shown: pd.DataFrame, left, top, width, row_height: int, size: float,
+           rows: int) -> int:
+    """A native table of the first `rows` rows of strings; returns its height in EMU."""
+    rows = min(len(shown), rows)
     shape = slide.shapes.add_table(rows + 1, len(shown.columns), left, top, width,
                                    row_height * (rows + 1))
     table = shape.table
+    weights = [max(4, _width(column), *(_width(v) for v in shown[column].head(rows)))
+               for column in shown.columns]  # columns as wide as their text needs
+    for j, weight in enumerate(weights):
+        table.columns[j].width = int(width * weight / sum(weights))
     for j, column in enumerate(shown.columns):
         cells = [column, *shown[column].head(rows)]
         for i, value in enumerate(cells):
@@ -111,6 +115,7 @@ def _table(slide, shown: pd.DataFrame, left, top, width, row_height: int = 32918
             _run_font(run, size, bold=i == 0, colour=RGBColor(0xFF, 0xFF, 0xFF) if i == 0
                       else DARK)
             cell.margin_left = cell.margin_right = Inches(0.05)
+            cell.margin_top = cell.margin_bottom = Inches(0.03)
     return row_height * (rows + 1)
 
 
@@ -154,6 +159,11 @@ def deck_bytes(m: Meeting, info: About, comparison: pd.DataFrame | None = None,
         image = _chart_image(step, comparison, boards)
         table_width = Inches(7.4) if image else Inches(12.3)
         top = Inches(1.5)
+        limit = SLIDE_ROWS[len(step.tables)]
+        lines = sum(min(len(t.frame), limit) + 1 for t in step.tables)
+        captions = Inches(0.6) * len(step.tables) if len(step.tables) > 1 else Inches(0.3)
+        row_height = min(Inches(0.36), int((Inches(5.4) - captions) / max(lines, 1)))
+        small = row_height < Inches(0.33)  # text that fits the row (11 pt needs ~0.28 in)
         for table in step.tables:
             shown = views.shown(table)
             if len(step.tables) > 1:
@@ -165,10 +175,10 @@ def deck_bytes(m: Meeting, info: About, comparison: pd.DataFrame | None = None,
                       Inches(0.4), 14, colour=GREY)
                 top += Inches(0.5)
                 continue
-            size = 12 if len(shown.columns) <= 6 else 9
-            top += _table(slide, shown, Inches(0.5), top, table_width, size=size)
-            if len(shown) > SLIDE_ROWS:
-                _text(slide, f"另有 {len(shown) - SLIDE_ROWS} 条，见 Excel 表“{table.name}”",
+            size = 9 if len(shown.columns) > 6 else 11 if small else 12
+            top += _table(slide, shown, Inches(0.5), top, table_width, row_height, size, limit)
+            if len(shown) > limit:
+                _text(slide, f"另有 {len(shown) - limit} 条，见 Excel 表“{table.name}”",
                       Inches(0.5), top, table_width, Inches(0.3), 10, colour=GREY)
                 top += Inches(0.3)
             top += Inches(0.15)

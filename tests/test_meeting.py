@@ -201,3 +201,20 @@ def test_snapshots_are_kept_per_town_and_cutoff(tiny, capsys):
     assert admin.main(["--url", tiny.url, "snapshot", "--week", "2026-03-10"]) == 2
     assert admin.main(["--url", tiny.url, "snapshot", "--week", "2026-03-09",
                        "--town", "无此镇"]) == 2
+
+
+def test_when_every_unit_is_level_there_is_no_black_board(tiny):
+    for department in ("甲局", "乙局", "丙局", "丁局"):
+        tiny.add_ticket(f"{department}1", department=department, reported="2026-03-10 09:00",
+                        events=[("resolved", "2026-03-10 12:00")])
+    with tiny.connect() as conn:
+        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2)
+    assert board["board"].tolist() == ["red", "red"]
+
+
+def test_the_meetings_boards_are_the_single_boards(tiny):
+    m = assemble(build_week(tiny))
+    with tiny.connect() as conn:
+        for by, code in meeting.BOARDS:
+            single = meeting.fetch_board(conn, WEEK, by, code)
+            assert m.boards[meeting.board_key(by, code)].equals(single), (by, code)
