@@ -139,13 +139,14 @@ actions.link_button("演示模式", f"?{urlencode({**link, 'present': '1', 'step
 st.html(f"<div class='cockpit-note'>{html.escape(scope)}。截止时点以后发生的事项一律不计入；"
         "上方“时间范围”对本页不起作用。</div>")
 stem = briefing.file_stem(live, names)
+about = _briefing_info()  # here, in the script run: the files are made in another thread
 left, right, share = st.columns([1, 1, 3], vertical_alignment="center")
 left.download_button(
-    "下载简报 PPT", lambda: briefing.deck_bytes(live, _briefing_info(), comparison, boards),
+    "下载简报 PPT", lambda: briefing.deck_bytes(live, about, comparison, boards),
     file_name=f"{stem}.pptx", on_click="ignore", key="briefing_pptx", icon=":material/slideshow:",
     mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
 right.download_button(
-    "下载简报 Excel", lambda: briefing.workbook_bytes(live, _briefing_info(), comparison, boards),
+    "下载简报 Excel", lambda: briefing.workbook_bytes(live, about, comparison, boards),
     file_name=f"{stem}.xlsx", on_click="ignore", key="briefing_xlsx", icon=":material/table:",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 here = (st.context.url or "").split("?")[0]  # None in AppTest: the link is then relative
