@@ -206,9 +206,14 @@ def session_expired(state: dict, settings: Settings, now: float) -> bool:
 
 # --- in the page ---------------------------------------------------------------------------
 
+def _peer() -> str:
+    """The address the connection comes from (Streamlit says None for the loopback)."""
+    return st.context.ip_address or "127.0.0.1"
+
+
 def _client(settings: Settings) -> str:
     """The client's address; behind a trusted proxy, the first X-Forwarded-For address."""
-    peer = st.context.ip_address or "unknown"
+    peer = _peer()
     forwarded = st.context.headers.get("X-Forwarded-For")
     if peer in settings.trusted_proxies and forwarded:
         return forwarded.split(",")[0].strip()
@@ -253,7 +258,7 @@ def _password_form(users: dict, settings: Settings, sample: bool) -> None:
 def _from_proxy(settings: Settings) -> User | None:
     """The user the trusted gateway names in its header (and the users file knows)."""
     name = st.context.headers.get(settings.proxy_header)
-    peer = st.context.ip_address
+    peer = _peer()
     if not name:
         return None
     if peer not in settings.trusted_proxies:
@@ -309,6 +314,9 @@ def current_user(script: str) -> User:
     user = None
     if not sample and settings.method == "proxy":
         user = _from_proxy(settings)
+        if user is None:
+            st.error("请通过单位统一身份认证入口访问驾驶舱（未收到已认证的用户）。",
+                     icon=":material/lock:")
     elif not sample and settings.method == "oidc":
         user = _from_oidc(settings)
     else:

@@ -155,14 +155,22 @@ def mask_history(history: pd.DataFrame) -> pd.DataFrame:
 
 # --- text from the URL or the data inside Markdown (st.warning, st.info, captions, …) -------
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+# GitHub-flavoured Markdown turns bare URLs and e-mail addresses into links after escapes
+# are resolved: a zero-width space (invisible) breaks "://", "www." and "@" apart.
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@)")
+ZERO_WIDTH = "\u200b"
+
+
+def _unlinked(value) -> str:
+    text = "" if _missing(value) else " ".join(str(value).split())
+    return _AUTOLINK.sub(lambda m: m.group()[0] + ZERO_WIDTH + m.group()[1:], text)
 
 
 def md_text(value) -> str:
     """`value` as literal text inside Markdown: every ASCII punctuation character escaped
-    (so no link, image, autolink, HTML, emphasis, colour or LaTeX can form), line breaks as
-    spaces."""
-    text = "" if _missing(value) else str(value)
-    return _MD_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+    (so no link, image, HTML, emphasis, colour or LaTeX can form), bare URLs and e-mail
+    addresses broken by an invisible space (so no autolink forms), line breaks as spaces."""
+    return _MD_PUNCTUATION.sub(r"\\\1", _unlinked(value))
 
 
 def md_literal(value) -> str:
@@ -173,5 +181,4 @@ def md_literal(value) -> str:
 def html_text(value) -> str:
     """`value` as literal text inside Markdown that allows HTML (unsafe_allow_html): every
     ASCII punctuation character as a numeric entity, so neither a tag nor Markdown forms."""
-    text = "" if _missing(value) else " ".join(str(value).split())
-    return _MD_PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", text)
+    return _MD_PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", _unlinked(value))

@@ -182,7 +182,7 @@ def reveal_toggle() -> bool:
 def _account(where) -> None:
     """The account menu: who is logged in, the screen-share switch, log out."""
     u = user()
-    with where.popover(u.name if not u.sample else "示例访客", icon=":material/person:"):
+    with where.popover(u.name if not u.sample else "访客", icon=":material/person:"):
         st.text(f"{u.name} · {auth.ROLES[u.role]}" + (f" · {u.town}" if u.town else ""))
         share = st.toggle("投屏模式（隐去居民信息）", value=auth.sharing(), key="_share_switch")
         if share != auth.sharing():

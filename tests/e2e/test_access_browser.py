@@ -16,6 +16,7 @@ from components import auth
 from data_access import db
 from data_access.db import writable_engine
 from tests.conftest import _PgSchema
+from tests.e2e import gateway as gateway_proxy
 from tests.e2e.conftest import ROOT, Visit, _wait_healthy
 
 PORT = 8661  # this suite's own port
@@ -170,5 +171,79 @@ def test_the_town_officials_downloads_hold_only_the_towns_rows(browser, deployme
                           for c in row if c.value is not None}
                 assert TOWN_NAME in values
                 assert not [n for _, n in others if any(n in v for v in values)]
+    finally:
+        visit.close()
+
+
+@pytest.fixture(scope="module")
+def gateway(sample_file, tmp_path_factory):
+    """A server whose users come from a trusted gateway's header (method "proxy")."""
+    folder = tmp_path_factory.mktemp("gateway")
+    users = folder / "users.toml"
+    users.write_text('method = "proxy"\nproxy_header = "X-Remote-User"\n'
+                     'trusted_proxies = ["127.0.0.1"]\n'
+                     f'[users.shiqi]\nrole = "town"\ntown = "{TOWN_NAME}"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "COCKPIT_SAMPLE_DB"}
+    env |= {db.ENV_VAR: sample_file, auth.ENV_USERS_FILE: str(users)}
+    with open(folder / "streamlit.log", "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(PORT + 1), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{PORT + 1}"
+    stop = None
+    try:
+        _wait_healthy(base, proc)
+        stop = gateway_proxy.start(base, PORT + 2, "X-Remote-User", "shiqi")
+        yield base, f"http://127.0.0.1:{PORT + 2}"
+    finally:
+        if stop:
+            stop()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_a_trusted_gateways_user_header_logs_in_and_without_it_nothing_shows(browser, gateway):
+    direct, through_gateway = gateway
+    visit = Visit(browser, through_gateway + "/tickets?town=南门街道", 1600, 1000)
+    try:
+        visit.settle("[data-testid=stAlertContentWarning]")  # the frame knows the user
+        assert visit.page.locator("input[type=password]").count() == 0
+        note = visit.page.locator("[data-testid=stAlertContentWarning]").first.inner_text()
+        assert "不在本账号范围内" in note and f"已显示{TOWN_NAME}" in note  # the gateway's user
+        visit.screenshot("access_gateway")
+    finally:
+        visit.close()
+    visit = Visit(browser, direct + "/tickets", 1600, 1000)  # around the gateway
+    try:
+        visit.settle("[data-testid=stAlertContentError]")
+        assert "统一身份认证" in visit.errors_on_page()[0]
+        assert visit.page.locator(FIGURES).count() == 0
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("value", ["[点此登录](http://evil.example/login)",
+                                   "![x](http://evil.example/x.png)",
+                                   "<img src=http://evil.example/y.png>"])
+def test_markdown_and_html_in_the_url_are_shown_as_text(browser, server, value):
+    visit = Visit(browser, f"{server}/?town={value}", 1600, 1000)
+    try:
+        visit.settle("[data-testid=stAlertContentWarning]")
+        warning = visit.page.locator("[data-testid=stAlertContentWarning]").first
+        assert value in warning.inner_text().replace("\u200b", "")  # shown as typed
+        outward = visit.page.locator("a[href*='//evil.example'], img[src*='//evil.example']")
+        assert [outward.nth(i).evaluate("e => e.href || e.src") for i in range(outward.count())
+                if "//evil.example" in (outward.nth(i).evaluate("e => e.href || e.src")
+                                        .split("?")[0])] == []  # links to our own pages
+        # may carry the value in their query; none leads to, or loads from, the outside
+        assert not visit.outside  # no image fetched from outside
+        assert visit.page.locator(".cockpit-sample-mark").inner_text() == auth.SAMPLE_MARK
+        if value.startswith("["):
+            visit.screenshot("access_markdown_in_url")
     finally:
         visit.close()
