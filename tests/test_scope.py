@@ -166,6 +166,25 @@ SCOPED = {
     "ticket_loop.fetch_sla": lambda c, f, w: ticket_loop.fetch_sla(c, f),
     "ticket_loop.fetch_stage_hours": lambda c, f, w: ticket_loop.fetch_stage_hours(c, f),
 }
+def week(f: Filters) -> Filters:
+    """The meeting's week from the page's filters, asking for another town."""
+    return query("meeting.week_filters")(date(2026, 11, 16), SAMPLE_NOW, OTHER, base=f)
+
+
+SCOPED |= {
+    "meeting.fetch_comparison": lambda c, f, w: query("meeting.fetch_comparison")(c, week(f)),
+    "meeting.fetch_board": lambda c, f, w: query("meeting.fetch_board")(
+        c, week(f), "town_code", "resolution_rate"),
+    "meeting.fetch_boards": lambda c, f, w: pd.concat(
+        query("meeting.fetch_boards")(c, week(f)).values()),
+    "meeting.fetch_officers_below": lambda c, f, w: query("meeting.fetch_officers_below")(
+        c, week(f), 1.01),
+    "meeting.fetch_longest_overdue": lambda c, f, w: query("meeting.fetch_longest_overdue")(
+        c, week(f), 50),
+    "meeting.fetch_week_events": lambda c, f, w: pd.concat(
+        [query("meeting.fetch_week_events")(c, week(f), stage)
+         for stage in ("supervised", "reopened", "rejected")]),
+}
 # Queries whose rows belong to no town, and why.
 UNSCOPED = {
     "freshness.fetch_load_times": "when each table was loaded: no rows of any town",
@@ -174,6 +193,12 @@ UNSCOPED = {
     "programmes.fetch_enforcement_items": "the district's list of enforcement items",
     "programmes.fetch_supervision_items": "district supervision items belong to no town",
     "ticket_list.list_departments": "department names, to validate a choice in the URL",
+    "data_quality.fetch_problems": "the 数据质量 page: district accounts only (auth.DISTRICT_ONLY)",
+    "data_quality.count_problem_rows": "the same, counted",
+    "meeting.fetch_supervision_due": "district supervision items belong to no town",
+    "meeting.get_snapshot": "a stored snapshot of the town the page names (f.town_code, which "
+                            "the scope fixes); the sample stores none",
+    "meeting.list_snapshots": "the same, listed",
 }
 # Rows returned by these name their town in a column, so the town check reads them (the
 # others are figures: they are proven by being the town's own figures, see below).
