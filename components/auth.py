@@ -271,14 +271,20 @@ def _from_proxy(settings: Settings) -> User | None:
     return _start(user_from(name, entry))
 
 
+def user_by_email(settings: Settings, email: str) -> str | None:
+    """The configured user whose `email` is the identity's (case-insensitive), or None."""
+    email = email.strip().lower()
+    return next((name for name, entry in settings.users.items()
+                 if email and str(entry.get("email", "")).strip().lower() == email), None)
+
+
 def _from_oidc(settings: Settings) -> User | None:
     """The user signed in through st.login, matched to the users configuration by e-mail."""
     if not st.user.is_logged_in:
         st.button("通过统一身份认证登录", on_click=st.login, type="primary")
         return None
-    email = (st.user.get("email") or "").lower()
-    match = next((n for n, e in settings.users.items()
-                  if str(e.get("email", "")).lower() == email and email), None)
+    email = st.user.get("email") or ""
+    match = user_by_email(settings, email)
     if match is None:
         log.warning("oidc identity %r is not in the users configuration", email)
         st.error("该身份未被授权使用驾驶舱，请联系管理员。")

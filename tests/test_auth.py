@@ -55,3 +55,12 @@ def test_the_sample_accounts_are_hashes_of_the_readme_passwords():
         assert auth.password_ok(entry["password_hash"], f"haishu-{name}" if name != "shiqi"
                                 else "haishu-shiqi")
     assert not auth.password_ok(None, "")
+
+
+def test_an_oidc_identity_is_matched_to_a_configured_user_by_email():
+    settings = auth.Settings(method="oidc", users={
+        "li": {"role": "district", "email": "Li@Haishu.gov.cn"},
+        "wang": {"role": "viewer"}})
+    assert auth.user_by_email(settings, "li@haishu.gov.cn ") == "li"
+    assert auth.user_by_email(settings, "someone@else.cn") is None
+    assert auth.user_by_email(settings, "") is None  # wang has no e-mail: never matched
