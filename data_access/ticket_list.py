@@ -51,6 +51,19 @@ def _status(st):
     )
 
 
+def _choices(grid_cell_code, officer_id, search) -> list:
+    """WHERE clauses of a list's own choices: a grid cell, an officer's visits, a search."""
+    out = []
+    if grid_cell_code:
+        out.append(tickets.c.grid_cell_code == grid_cell_code)
+    if officer_id:
+        out.append(tickets.c.visit_id.in_(
+            select(visits.c.id).where(visits.c.officer_id == officer_id)))
+    if search and search.strip():
+        out.append(search_clause(search))
+    return out
+
+
 def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
                   in_period: bool = True, grid_cell_code: str | None = None,
                   officer_id: str | None = None, search: str | None = None,
@@ -66,7 +79,18 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
     overdue (bool), satisfaction (float, NaN without evaluation), reporter_name,
     reporter_phone (str, unmasked: mask before showing), lat, lon (float).
     """
-    st = ts.state(f)
+    known = [*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)]
+    if in_period:
+        known += f.period(tickets.c.reported_at)
+    listed = None
+    if show == "all":  # the list's tickets do not depend on their state: find them first
+        listed = (select(tickets.c.id).select_from(
+            tickets.join(towns, towns.c.code == tickets.c.town_code)
+            .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+            .where(*known, *_choices(grid_cell_code, officer_id, search))
+            .order_by(tickets.c.reported_at.desc(), tickets.c.id).limit(limit))
+        listed = select(listed.subquery().c.id)
+    st = ts.state(f, ids=listed)
     conditions = {
         "all": [],
         "open": [ts.is_open(st)],
@@ -77,16 +101,9 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
         "bounced": [st.c.rejections >= 2],
         "signed_off_unscored": [ts.is_signed_off(st), tickets.c.satisfaction.is_(None)],
     }[show]
-    known = [*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)]
-    if in_period:
-        known += f.period(tickets.c.reported_at)
-    if grid_cell_code:
-        conditions.append(tickets.c.grid_cell_code == grid_cell_code)
-    if officer_id:
-        conditions.append(tickets.c.visit_id.in_(
-            select(visits.c.id).where(visits.c.officer_id == officer_id)))
-    if search and search.strip():
-        conditions.append(search_clause(search))
+    conditions += _choices(grid_cell_code, officer_id, search)
+    if listed is not None:
+        conditions.append(tickets.c.id.in_(listed))
     query = (
         select(tickets.c.id, tickets.c.title, tickets.c.category, tickets.c.source, towns.c.name,
                grid_cells.c.name, tickets.c.department, tickets.c.task_force, _status(st),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     null,
@@ -54,6 +55,28 @@ def _seconds_default(element, compiler, **kw):
 @compiles(seconds, "sqlite")
 def _seconds_sqlite(element, compiler, **kw):
     return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+class plus_seconds(FunctionElement):
+    """SQL: a timestamp plus a whole number of seconds (a bound for index range scans; on
+    SQLite the result drops fractions of a second)."""
+
+    type = DateTime()
+    inherit_cache = True
+
+
+@compiles(plus_seconds)
+def _plus_seconds_default(element, compiler, **kw):
+    moment, amount = list(element.clauses)
+    return (f"({compiler.process(moment, **kw)} + "
+            f"make_interval(secs => {compiler.process(amount, **kw)}))")
+
+
+@compiles(plus_seconds, "sqlite")
+def _plus_seconds_sqlite(element, compiler, **kw):
+    moment, amount = list(element.clauses)
+    return (f"datetime({compiler.process(moment, **kw)}, "
+            f"'+' || {compiler.process(amount, **kw)} || ' seconds')")
 
 
 def epoch(moment: datetime) -> int:
@@ -95,63 +118,82 @@ def _pure_state(f: Filters):
     return event_state(*f.known(ticket_events.c.at)).subquery("state")
 
 
-def _summary_mark():
-    """SQL: the last event id the stored states have seen (-1 before any refresh)."""
+def _summary_mark(mark: int | None = None):
+    """SQL: the last event id the stored states have seen (-1 before any refresh); `mark`,
+    when the caller has read it (summaries.mark), as a value the planner can see."""
+    if mark is not None:
+        return literal(mark)
     return func.coalesce(select(cast(meta.c.value, BigInteger)).where(
         meta.c.key == SUMMARY_MARK).scalar_subquery(), -1)
 
 
-def changed_since_stored(f: Filters):
+def _seen(ticket_id, mark: int | None = None):
+    """SQL truth: the ticket has no event the last refresh has not seen (NOT EXISTS: an
+    anti-join; NOT IN over a subquery cannot be hashed by PostgreSQL beyond work_mem)."""
+    ev = ticket_events.c
+    return ~exists().where(ev.ticket_id == ticket_id, ev.id > _summary_mark(mark))
+
+
+def changed_since_stored(f: Filters, mark: int | None = None):
     """SELECT ticket_id of the tickets whose stored state may differ from their state at
     `as_of`: events at or after as_of (but some before), or events the last refresh has not
     seen (all tickets with events, before the first refresh)."""
     kept, ev = ticket_states.c, ticket_events.c
     moved = select(kept.ticket_id).where(kept.last_event_at >= f.as_of,
                                          kept.first_event_at < f.as_of)
-    unseen = select(ev.ticket_id).where(ev.id > _summary_mark())
+    unseen = select(ev.ticket_id).where(ev.id > _summary_mark(mark))
     return union(moved, unseen)
 
 
-def state(f: Filters):
+def state(f: Filters, ids=None):
     """Subquery: one row per ticket with the last time of each stage known at `as_of`, the
     number of 退单 and 督办 events, and since when it waits in its current step.
 
     Read from ticket_states (each ticket's state after all its events) for the tickets whose
     events all lie before as_of and were all seen by the last refresh; computed from the
     events before as_of for the rest (the few touched since as_of, or all of them on a
-    database never refreshed). Both ways give the same rows."""
-    if not USE_SUMMARIES:
-        return _pure_state(f)
+    database never refreshed). Both ways give the same rows. `ids` (a SELECT of ticket ids)
+    keeps only those tickets' rows."""
     kept, ev = ticket_states.c, ticket_events.c
-    unseen = select(ev.ticket_id).where(ev.id > _summary_mark())
+    if not USE_SUMMARIES:
+        if ids is None:
+            return _pure_state(f)
+        return event_state(*f.known(ev.at), ev.ticket_id.in_(ids)).subquery("state")
+    only = [] if ids is None else [kept.ticket_id.in_(ids)]
     stored = select(kept.ticket_id, *(kept[c] for c in STATE_COLUMNS)).where(
-        kept.last_event_at < f.as_of, kept.ticket_id.not_in(unseen))
-    recomputed = event_state(*f.known(ev.at), ev.ticket_id.in_(changed_since_stored(f)))
+        kept.last_event_at < f.as_of, _seen(kept.ticket_id), *only)
+    recomputed = event_state(*f.known(ev.at), ev.ticket_id.in_(changed_since_stored(f)),
+                             *([] if ids is None else [ev.ticket_id.in_(ids)]))
     return union_all(stored, recomputed).subquery("state")
 
 
-def ticket_rows(f: Filters):
+def ticket_rows(f: Filters, ids=None, mark: int | None = None):
     """Subquery: every ticket reported before `as_of` that matches the filters' ticket
     choices, with its DIMENSIONS and its state at as_of (STATE_COLUMNS, NULL without events
     before as_of): what tickets LEFT JOIN state(f) gives, read mostly from ticket_states.
-    Only for a database whose summaries have been refreshed (summaries.is_refreshed)."""
+    Only for a database whose summaries have been refreshed (summaries.is_refreshed).
+    `ids` (a SELECT of ticket ids) keeps only those tickets; `mark`: see _summary_mark."""
     kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
-    unseen = select(ev.ticket_id).where(ev.id > _summary_mark())
+    only_kept = [] if ids is None else [kept.ticket_id.in_(ids)]
+    only_raw = [] if ids is None else [t.id.in_(ids)]
+    seen = _seen(kept.ticket_id, mark)
     stored = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
                     *(kept[c] for c in STATE_COLUMNS)).where(
         *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
         or_(kept.last_event_at.is_(None), kept.last_event_at < f.as_of),
-        kept.ticket_id.not_in(unseen))
+        seen, *only_kept)
     quiet = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
                    *(null().label(c) for c in STATE_COLUMNS)).where(
         *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
-        kept.first_event_at >= f.as_of, kept.ticket_id.not_in(unseen))  # nothing yet at as_of
-    changed = changed_since_stored(f)
-    fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed)).subquery("fresh")
+        kept.first_event_at >= f.as_of, seen,  # nothing yet at as_of
+        *only_kept)
+    changed = changed_since_stored(f, mark)
+    fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed),
+                        *([] if ids is None else [ev.ticket_id.in_(ids)])).subquery("fresh")
     recomputed = (select(t.id, *(t[c] for c in DIMENSIONS), *(fresh.c[c] for c in STATE_COLUMNS))
                   .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
                   .where(*f.known(t.reported_at), *f.ticket_choices(tickets),
-                         t.id.in_(changed)))
+                         t.id.in_(changed), *only_raw))
     return union_all(stored, quiet, recomputed).subquery("ticket_rows")
 
 
