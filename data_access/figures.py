@@ -10,13 +10,15 @@ expressions with a GROUP BY. Pages, tiles, tooltips, tables, the map, exports an
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, exists, func, select
+from sqlalchemy import Connection, and_, case, exists, func, select, true, union, union_all
 from sqlalchemy.orm import aliased
 
 from data_access import glossary as g
 from data_access import programme_figures, summaries
+from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import count_if, ratio, typed
@@ -174,6 +176,46 @@ def glossary(codes) -> str:
 
 # --- the SQL of each count, by family of rows ------------------------------------------------
 
+def cohort_conditions(st, t) -> dict:
+    """The condition of each ticket figure counted over the tickets reported in the period,
+    without the period: on a ticket (columns of `t`) with its state (`st`)."""
+    resolved = ts.is_resolved(st)
+    fast = case(*((t.category == c, h * 3600) for c, h in g.IMPLAUSIBLY_FAST_HOURS.items()),
+                else_=0)
+    return {
+        "collected": true(),
+        "resolved": resolved,
+        "dispatched": ts.reached(st, "dispatched"),
+        "accepted": ts.reached(st, "accepted"),
+        "signed_off": ts.is_signed_off(st),
+        "evaluated": ts.is_evaluated(st),
+        "on_time": and_(resolved, st.c.resolved_at <= t.due_at),
+        "ever_resolved": st.c.resolved_at.is_not(None),
+        "reopened": st.c.reopened_at.is_not(None),
+        "supervised": st.c.supervisions > 0,
+        "coordinated": st.c.coordinated_at.is_not(None),
+        "bounced": st.c.rejections >= 2,
+        "fast_closed": and_(resolved,
+                            ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast),
+        "signed_off_unscored": and_(ts.is_signed_off(st), ~ts.is_evaluated(st)),
+    }
+
+
+def rollup_bases(st, t) -> dict:
+    """basis → (the ticket's time whose day it is counted on, {rollup count: condition}):
+    how ticket_rollup counts a ticket from its stored state (summaries.refresh builds it,
+    _ticket_values corrects it with the same conditions)."""
+    evaluated = ts.is_evaluated(st)
+    return {
+        "reported": (t.reported_at, cohort_conditions(st, t)),
+        "resolved": (st.c.resolved_at, {"resolved_in_period": ts.is_resolved(st)}),
+        "evaluated": (st.c.evaluated_at, {
+            "evaluations": evaluated,
+            "satisfied": and_(evaluated, t.satisfaction >= SATISFIED_MIN_SCORE)}),
+        "due": (t.due_at, {"open": ts.is_open(st)}),
+    }
+
+
 def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
     """The SQL count of each ticket figure, over tickets reported before as_of; the ticket
     columns come from `ticket_table` (tickets, or ts.ticket_rows that carries them)."""
@@ -183,32 +225,22 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
     resolved = ts.is_resolved(st)
     evaluated_in_period = and_(ts.is_evaluated(st), st.c.evaluated_at >= f.start_at,
                                st.c.evaluated_at < f.end_before)
-    fast = case(*((t.category == c, h * 3600) for c, h in g.IMPLAUSIBLY_FAST_HOURS.items()),
-                else_=0)
     later = aliased(tickets)
     repeat = exists().where(
         later.c.grid_cell_code == t.grid_cell_code, later.c.category == t.category,
         later.c.id != t_id, later.c.reported_at > st.c.resolved_at, *f.known(later.c.reported_at),
         ts.seconds(later.c.reported_at) - ts.seconds(st.c.resolved_at)
-        <= g.REPEAT_REPORT_DAYS * 86400)
+        <= g.REPEAT_REPORT_DAYS * 86400,
+        # the same window as a range on the index (cell, category, reported_at): a bound
+        # that keeps every row the line above keeps
+        later.c.reported_at < ts.plus_seconds(st.c.resolved_at,
+                                              g.REPEAT_REPORT_DAYS * 86400 + 1))
     soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
-    conditions = {
-        "collected": in_period,
-        "resolved": and_(in_period, resolved),
-        "dispatched": and_(in_period, ts.reached(st, "dispatched")),
-        "accepted": and_(in_period, ts.reached(st, "accepted")),
-        "signed_off": and_(in_period, ts.is_signed_off(st)),
-        "evaluated": and_(in_period, ts.is_evaluated(st)),
-        "on_time": and_(in_period, resolved, st.c.resolved_at <= t.due_at),
-        "ever_resolved": and_(in_period, st.c.resolved_at.is_not(None)),
-        "reopened": and_(in_period, st.c.reopened_at.is_not(None)),
-        "supervised": and_(in_period, st.c.supervisions > 0),
-        "coordinated": and_(in_period, st.c.coordinated_at.is_not(None)),
-        "bounced": and_(in_period, st.c.rejections >= 2),
+    conditions = {code: and_(in_period, cond)
+                  for code, cond in cohort_conditions(st, t).items()}
+    conditions["collected"] = in_period
+    conditions.update({
         "repeat_reported": and_(in_period, resolved, repeat),
-        "fast_closed": and_(in_period, resolved,
-                            ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast),
-        "signed_off_unscored": and_(in_period, ts.is_signed_off(st), ~ts.is_evaluated(st)),
         "resolved_in_period": and_(resolved, st.c.resolved_at >= f.start_at,
                                    st.c.resolved_at < f.end_before),
         "evaluations": evaluated_in_period,
@@ -216,8 +248,169 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
         "open": ts.is_open(st),
         "overdue": ts.is_overdue(st, f),
         "soon_due": and_(ts.is_open(st), t.due_at >= f.as_of, t.due_at <= soon),
-    }
-    return {code: count_if(cond) for code, cond in conditions.items()}
+    })
+    order = [*FIGURES]
+    return {code: count_if(conditions[code])
+            for code in sorted(conditions, key=order.index)}
+
+
+# --- the ticket figures from ticket_rollup ----------------------------------------------------
+ROLLUP_DIMENSIONS = ("town_code", "category", "source")  # what ticket_rollup is kept by
+ROLLUP_MOVED_MAX = 50_000  # more tickets touched at or after as_of: read the tickets instead
+_BASIS_OF = {code: basis for basis, codes in {
+    "reported": [*s.ROLLUP_COUNTS[:14]], "resolved": ["resolved_in_period"],
+    "evaluated": ["evaluations", "satisfied"], "due": ["open", "overdue", "soon_due"]}.items()
+    for code in codes}
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _rollup_rows(basis: str, first: date | None, stop: date | None):
+    """ticket_rollup rows of `basis` whose days cover [first, stop) exactly once (None: open
+    end): whole months from grain M, the days of the months cut by the range from grain D."""
+    r = s.ticket_rollup.c
+    m0 = None if first is None else (first if first.day == 1 else _next_month(first))
+    m1 = None if stop is None else _month(stop)
+    if m0 is not None and m1 is not None and m0 >= m1:  # no whole month inside
+        return [and_(r.grain == "D", r.basis == basis, r.day >= first, r.day < stop)]
+    parts = [and_(r.grain == "M", r.basis == basis,
+                  *([] if m0 is None else [r.day >= m0]), *([] if m1 is None else [r.day < m1]))]
+    if first is not None and first < m0:
+        parts.append(and_(r.grain == "D", r.basis == basis, r.day >= first, r.day < m0))
+    if stop is not None and m1 < stop:
+        parts.append(and_(r.grain == "D", r.basis == basis, r.day >= m1, r.day < stop))
+    return parts
+
+
+def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
+    """rollup count → (basis, first day, stop day) for each ticket figure the rollup answers:
+    whole days only; a ticket whose figure the day alone cannot decide (due on as_of's day or
+    on the last day of 3个工作日内到期) is one of the `moved` tickets."""
+    period = (f.start, f.end + timedelta(days=1))
+    today = f.as_of.date()
+    soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date()
+    out = {code: (basis, *period) for code, basis in _BASIS_OF.items()}
+    out["open"] = ("due", None, None)
+    out["overdue"] = ("due", None, today)
+    out["soon_due"] = ("due", today + timedelta(days=1), soon)
+    return out
+
+
+def _moved(f: Filters, cal: WorkCalendar, mark: int | None = None):
+    """SELECT ticket_id of the tickets whose count in the rollup may differ from their count
+    at as_of: touched at or after as_of, reported at or after it, with events the last
+    refresh has not seen, or due on a day the rollup cannot split (see _day_ranges)."""
+    kept, ev = s.ticket_states.c, s.ticket_events.c
+    today = datetime.combine(f.as_of.date(), time())
+    soon = datetime.combine(cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date(), time())
+    return union(
+        select(kept.ticket_id).where(kept.last_event_at >= f.as_of),
+        select(kept.ticket_id).where(kept.reported_at >= f.as_of),
+        select(kept.ticket_id).where(kept.due_at >= today, kept.due_at < today + timedelta(1)),
+        select(kept.ticket_id).where(kept.due_at >= soon, kept.due_at < soon + timedelta(1)),
+        select(ev.ticket_id).where(ev.id > ts._summary_mark(mark)))
+
+
+def rollup_usable(conn: Connection, f: Filters, by: str | None) -> bool:
+    """Whether the ticket figures for `f` (grouped `by`) can come from ticket_rollup: built by
+    the last refresh, the filters and grouping among its dimensions, and few moved tickets."""
+    if not ts.USE_SUMMARIES or f.department or f.task_force:
+        return False
+    if by is not None and by not in ROLLUP_DIMENSIONS:
+        return False
+    marks = dict(conn.execute(select(s.meta.c.key, s.meta.c.value).where(
+        s.meta.c.key.in_([ts.SUMMARY_MARK, summaries.ROLLUP_MARK]))).all())
+    if marks.get(summaries.ROLLUP_MARK) is None or \
+            marks.get(summaries.ROLLUP_MARK) != marks.get(ts.SUMMARY_MARK):
+        return False
+    kept = s.ticket_states.c
+    late = conn.execute(select(func.count()).select_from(
+        select(kept.ticket_id).where(kept.last_event_at >= f.as_of)
+        .limit(ROLLUP_MOVED_MAX + 1).subquery())).scalar()
+    return late <= ROLLUP_MOVED_MAX
+
+
+def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.DataFrame:
+    """The ticket figures `codes` (counts the rollup answers) from ticket_rollup, corrected
+    exactly for the moved tickets: their rollup counts (from their stored state, by the same
+    rules as summaries.refresh) taken off, their counts at as_of (ticket_rows) added.
+    Columns: key (when `by`), then one per code."""
+    cal = load_calendar(conn)
+    ranges = _day_ranges(f, cal)
+    r = s.ticket_rollup.c
+    key = [] if by is None else [by]
+    frames = []
+    # 1. the rollup: one query per (basis, days)
+    by_days = {}
+    for code in codes:
+        by_days.setdefault(ranges[code], []).append(code)
+    for (basis, first, stop), group in by_days.items():
+        rows = union_all(*(select(*(r[k] for k in key), *(r[_column(c)] for c in group))
+                           .where(part, *f.ticket_choices(s.ticket_rollup))
+                           for part in _rollup_rows(basis, first, stop))).subquery()
+        query = select(*(rows.c[k] for k in key),
+                       *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c)
+                         for c in group))
+        frames.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key, list(group)))
+    # 2. the moved tickets as the rollup counted them, taken off
+    mark = summaries.mark(conn)
+    moved = _moved(f, cal, mark)
+    kept = s.ticket_states
+    bases = rollup_bases(kept, kept.c)
+    stored = []
+    for code in codes:
+        basis, first, stop = ranges[code]
+        column, conditions = bases[basis]
+        on_day = [*([] if first is None else [column >= datetime.combine(first, time())]),
+                  *([] if stop is None else [column < datetime.combine(stop, time())])]
+        stored.append((-count_if(and_(conditions[_column(code)], *on_day))).label(code))
+    frames.append(_frame(conn, select(*(kept.c[k] for k in key), *stored)
+                         .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
+                         .group_by(*(kept.c[k] for k in key)), key, list(codes)))
+    # 3. the moved tickets at as_of, added
+    rows = ts.ticket_rows(f, ids=moved, mark=mark)
+    counts = _ticket_counts(f, rows, cal, rows)
+    frames.append(_frame(conn, select(*(rows.c[k] for k in key),
+                                      *(counts[c].label(c) for c in codes))
+                         .group_by(*(rows.c[k] for k in key)), key, list(codes)))
+    out = pd.concat(frames, ignore_index=True).fillna(0)
+    if not key:
+        return out[list(codes)].sum().astype("int64").to_frame().T
+    out = out.groupby("key", dropna=False)[list(codes)].sum().astype("int64").reset_index()
+    # the groups are those with a ticket reported before as_of, as over the tickets
+    today = f.as_of.date()
+    month = _month(today)
+    known = union(
+        select(r[by]).where(r.grain == "M", r.basis == "reported", r.day < month,
+                            *f.ticket_choices(s.ticket_rollup)),
+        select(r[by]).where(r.grain == "D", r.basis == "reported", r.day >= month,
+                            r.day < today, *f.ticket_choices(s.ticket_rollup)),
+        select(kept.c[by]).where(kept.c.reported_at >= datetime.combine(today, time()),
+                                 *f.known(kept.c.reported_at), *f.ticket_choices(kept)))
+    keys = {k for (k,) in conn.execute(known).all()} | set(frames[-1]["key"])
+    out["key"] = out["key"].astype(object)
+    out = pd.DataFrame({"key": pd.Series(sorted(keys), dtype=object)}).merge(
+        out, on="key", how="left").fillna(0)
+    out = out.astype(dict.fromkeys(codes, "int64"))
+    out["key"] = out["key"].astype("str")  # as result.typed gives keys
+    return out
+
+
+def _column(code: str) -> str:
+    """The rollup column a figure is summed from (overdue and 3个工作日内到期 from open)."""
+    return "open" if code in ("overdue", "soon_due") else code
+
+
+def _frame(conn, query, key, codes) -> pd.DataFrame:
+    rows = conn.execute(query).all()
+    names = (["key"] if key else []) + codes
+    return pd.DataFrame([tuple(row) for row in rows], columns=names)
 
 
 def pair_visited(f: Filters):
@@ -256,7 +449,7 @@ def family_query(conn: Connection, f: Filters, family: str, group,
 
         if ts.USE_SUMMARIES and summaries.is_refreshed(conn):
             # every ticket with its state, mostly read from ticket_states: no join
-            rows = ts.ticket_rows(f)
+            rows = ts.ticket_rows(f, mark=summaries.mark(conn))
             groups = [rows.c[column.name] for column in groups]
             counts = needed(_ticket_counts(f, rows, load_calendar(conn), rows))
             return list(counts), select(*groups, *counts.values())
@@ -321,7 +514,14 @@ def headline(conn: Connection, f: Filters, codes) -> dict:
     needed = _counts_needed(codes)
     values = {}
     for family in dict.fromkeys(_family_of(c) for c in needed):
-        names, query = family_query(conn, f, family, None, needed)
+        only = needed
+        if family == "tickets" and rollup_usable(conn, f, None):
+            summed = [c for c in needed if c in _BASIS_OF]
+            values.update(_ticket_values(conn, f, None, summed).iloc[0].astype(int).to_dict())
+            only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
+            if not only:
+                continue
+        names, query = family_query(conn, f, family, None, only)
         values.update({n: int(v or 0) for n, v in zip(names, conn.execute(query).one())})
     for code in codes:
         fig = FIGURES[code]
@@ -344,11 +544,20 @@ def grouped(conn: Connection, f: Filters, by: str, codes) -> pd.DataFrame:
     for family in dict.fromkeys(_family_of(c) for c in needed):
         if family not in columns:
             raise ValueError(f"指标“{family}”不能按“{by}”分组")
-        names, query = family_query(conn, f, family, columns[family], needed)
-        key = query.selected_columns[0]  # the group, as the family's rows name it
-        part = typed(conn.execute(query.group_by(key)).all(),
-                     {"key": "str", **dict.fromkeys(names, "int")})
-        out = part if out is None else out.merge(part, on="key", how="outer")
+        only = needed
+        parts = []
+        if family == "tickets" and rollup_usable(conn, f, by):
+            summed = [c for c in needed if c in _BASIS_OF]
+            parts.append(_ticket_values(conn, f, by, summed))
+            only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
+        if only:
+            names, query = family_query(conn, f, family, columns[family], only)
+            key = query.selected_columns[0]  # the group, as the family's rows name it
+            parts.append(typed(conn.execute(query.group_by(key)).all(),
+                               {"key": "str", **dict.fromkeys(names, "int")}))
+        for part in parts:
+            out = part if out is None else out.merge(part, on="key", how="outer")
     counts = [c for c in needed]
     out[counts] = out[counts].fillna(0).astype("int64")
+    out = out.sort_values("key", na_position="last", kind="stable")  # the same order always
     return _derive(out, codes)[["key", *codes]].reset_index(drop=True)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -366,6 +366,29 @@ meeting_snapshots = Table(
 )
 Index("ix_meeting_snapshots_view", meeting_snapshots.c.week, meeting_snapshots.c.cutoff)
 
+# The ticket figures that a ticket's stored state and one of its days decide (figures.py
+# ROLLUP_BASES): counted per day and per month, so that a page reads a few thousand rows.
+ROLLUP_COUNTS = ["collected", "resolved", "dispatched", "accepted", "signed_off", "evaluated",
+                 "on_time", "ever_resolved", "reopened", "supervised", "coordinated", "bounced",
+                 "fast_closed", "signed_off_unscored", "resolved_in_period", "evaluations",
+                 "satisfied", "open"]
+ticket_rollup = Table(
+    "ticket_rollup", metadata,
+    _col("grain", String(1), "D: one day; M: the calendar month starting on `day`",
+         primary_key=True),
+    _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
+         primary_key=True),
+    _col("day", Date, "the day (grain D) or the month's first day (grain M)", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code", primary_key=True),
+    _col("category", String(30), "tickets.category", primary_key=True),
+    _col("source", String(32), "tickets.source", primary_key=True),
+    *(_col(code, Integer, f"tickets counted in the figure {code}", nullable=False)
+      for code in ROLLUP_COUNTS),
+    comment="derived (summaries.py, written by the admin tool only): ticket_states counted per "
+            "day or month of a basis time, town, category and source; exact for as_of after "
+            "the tickets' last events, corrected for the others by figures.py",
+)
+
 # Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.
 Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.visited_at)
 Index("ix_visits_time", visits.c.visited_at)
@@ -378,6 +401,9 @@ Index("ix_visits_target_time", visits.c.target_id, visits.c.visited_at)
 Index("ix_ticket_states_reported", ticket_states.c.reported_at)
 Index("ix_ticket_states_town_reported", ticket_states.c.town_code, ticket_states.c.reported_at)
 Index("ix_ticket_states_last_event", ticket_states.c.last_event_at, ticket_states.c.first_event_at)
+Index("ix_ticket_states_resolved", ticket_states.c.resolved_at)  # rollup days, incremental
+Index("ix_ticket_states_evaluated", ticket_states.c.evaluated_at)
+Index("ix_ticket_states_due", ticket_states.c.due_at)
 Index("ix_events_stage_time", ticket_events.c.stage, ticket_events.c.at)
 Index("ix_targets_town", targets.c.town_code)
 Index("ix_hotline_town_day", hotline_daily.c.town_code, hotline_daily.c.day)

@@ -12,14 +12,25 @@ Written only by the admin tool (`refresh`, `load-sample`, and the importer after
 ticket events): the cockpit reads.
 """
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Connection, delete, exists, func, insert, select
+from sqlalchemy import Connection, Date, and_, case, delete, exists, func, insert, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import ticket_state as ts
-from data_access.schema import meta, ticket_events, ticket_states, tickets
+from data_access.schema import (
+    ROLLUP_COUNTS,
+    meta,
+    ticket_events,
+    ticket_rollup,
+    ticket_states,
+    tickets,
+)
 
 REFRESHED_AT = "summaries_refreshed_at"
+ROLLUP_MARK = "rollup_event_id"  # cockpit_meta: the SUMMARY_MARK ticket_rollup was built at
+ROLLUP_DAYS_MAX = 400  # more days touched than this: rebuild the rollup at once
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 
@@ -79,18 +90,28 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     ids = None if full or since is None else touched(conn, since, ticket_ids)
     if ids is not None and len(ids) > FULL_ABOVE:
         ids = None
+    rollup_current = since is not None and conn.execute(select(meta.c.value).where(
+        meta.c.key == ROLLUP_MARK)).scalar() == str(since)
+    days: set[date] | None = None  # the days whose rollup rows change; None: all
     if ids is None:
         conn.execute(delete(ticket_states))
         conn.execute(insert(ticket_states).from_select(COLUMNS, _rows()))
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
+        days = set()
         ordered = sorted(ids)
         for k in range(0, len(ordered), CHUNK):
             chunk = ordered[k:k + CHUNK]
+            days |= _days_of(conn, chunk)
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
             # a ticket deleted from the raw table leaves no stored state behind
             conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(chunk)))
+            days |= _days_of(conn, chunk)
         count = len(ordered)
+    if not rollup_current or days is None or len(days) > ROLLUP_DAYS_MAX:
+        days = None
+    refresh_rollup(conn, days)
+    _set_meta(conn, ROLLUP_MARK, str(top))
     _set_meta(conn, ts.SUMMARY_MARK, str(top))
     _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     if conn.dialect.name == "postgresql":
@@ -110,3 +131,120 @@ def status(conn: Connection) -> str | None:
         return (f"汇总表落后于流转记录（{newer:,} 条新记录未汇总，结果仍准确但较慢）。"
                 "请运行 `python -m data_access.admin refresh`。")
     return None
+
+
+# --- ticket_rollup: ticket_states counted per day and month ----------------------------------
+
+class _day(FunctionElement):
+    """SQL: the day of a timestamp column, as a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(_day)
+def _day_default(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
+
+
+@compiles(_day, "sqlite")
+def _day_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+class _month_start(FunctionElement):
+    """SQL: the first day of the month of a date column."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(_month_start)
+def _month_default(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(_month_start, "sqlite")
+def _month_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+def _days_of(conn: Connection, ticket_ids) -> set[date]:
+    """Every day on which ticket_rollup counts one of these tickets (any basis)."""
+    from data_access import figures
+
+    kept = ticket_states.c
+    columns = [column for column, _ in figures.rollup_bases(ticket_states, kept).values()]
+    out = set()
+    for row in conn.execute(select(*(_day(c) for c in columns))
+                            .where(kept.ticket_id.in_(ticket_ids))).all():
+        out |= {value if isinstance(value, date) else date.fromisoformat(value)
+                for value in row if value is not None}
+    return out
+
+
+def _ranges(days: set[date]) -> list[tuple[date, date]]:
+    """Sorted days as [first, stop) runs of consecutive days."""
+    out = []
+    for day in sorted(days):
+        if out and out[-1][1] == day:
+            out[-1] = (out[-1][0], day + timedelta(days=1))
+        else:
+            out.append((day, day + timedelta(days=1)))
+    return out
+
+
+def refresh_rollup(conn: Connection, days: set[date] | None = None) -> None:
+    """Rebuild ticket_rollup from ticket_states: every row (days None), or the rows of the
+    given days and of their months."""
+    from data_access import figures
+
+    r = ticket_rollup.c
+    kept = ticket_states.c
+    dims = [kept.town_code, kept.category, kept.source]
+    names = ["grain", "basis", "day", "town_code", "category", "source", *ROLLUP_COUNTS]
+    if days is None:
+        conn.execute(delete(ticket_rollup))
+        runs = [None]
+    else:
+        if not days:
+            return
+        runs = _ranges(days)
+        for first, stop in runs:
+            conn.execute(delete(ticket_rollup).where(r.grain == "D", r.day >= first,
+                                                     r.day < stop))
+    for basis, (column, conditions) in figures.rollup_bases(ticket_states, kept).items():
+        counts = [func.coalesce(func.sum(_one(conditions[c])), 0) if c in conditions
+                  else literal(0) for c in ROLLUP_COUNTS]
+        needs = [column.is_not(None)]
+        if basis != "reported":  # only the rows that count something
+            needs.append(or_(*conditions.values()))
+        for run in runs:
+            on_days = [] if run is None else [
+                column >= datetime.combine(run[0], time()),
+                column < datetime.combine(run[1], time())]
+            query = (select(literal("D"), literal(basis), _day(column), *dims, *counts)
+                     .where(*needs, *on_days).group_by(_day(column), *dims))
+            conn.execute(insert(ticket_rollup).from_select(names, query))
+    # the months, summed from the days
+    if days is None:
+        months = None
+    else:
+        months = sorted({d.replace(day=1) for d in days})
+        conn.execute(delete(ticket_rollup).where(r.grain == "M", r.day.in_(months)))
+    month = _month_start(r.day)
+    query = (select(literal("M"), r.basis, month, r.town_code, r.category, r.source,
+                    *(func.sum(r[c]) for c in ROLLUP_COUNTS))
+             .where(r.grain == "D"))
+    if months is not None:
+        nxt = (months[-1].replace(day=28) + timedelta(days=4)).replace(day=1)
+        query = query.where(r.day >= months[0], r.day < nxt, or_(*(
+            and_(r.day >= m, r.day < (m.replace(day=28) + timedelta(days=4)).replace(day=1))
+            for m in months)))
+    conn.execute(insert(ticket_rollup).from_select(
+        names, query.group_by(r.basis, month, r.town_code, r.category, r.source)))
+
+
+def _one(condition):
+    """SQL: 1 where the condition holds, else 0."""
+    return case((condition, 1), else_=0)
