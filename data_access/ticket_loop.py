@@ -9,9 +9,9 @@ the data-quality findings among the period's tickets.
 from datetime import datetime, time
 
 import pandas as pd
-from sqlalchemy import Connection, case, exists, func, or_, select
+from sqlalchemy import Connection, case, exists, func, literal, or_, select, union_all
 
-from data_access import figures
+from data_access import figures, summaries
 from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.filters import Filters
@@ -55,21 +55,39 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
     """Median hours from each step of the loop to the next, for the period's tickets.
 
     Columns: stage (str: the step left, g.LOOP_STAGES but the last), median_hours (float),
-    tickets (int, how many tickets took that step). Times are each step's last event.
-    """
-    st = ts.state(f)
+    tickets (int, how many tickets took that step). Times are each step's last event; a
+    negative span is a data-quality finding, not a duration. The medians are computed in
+    the database (percentile_cont on PostgreSQL, the middle rows by a window on SQLite)."""
     steps = list(FUNNEL)
-    columns = [tickets.c.reported_at] + [st.c[f"{s}_at"] for s in steps[1:]]
-    times = fetch(conn, select(*columns).select_from(ts.joined(st))
-                  .where(*f.period(tickets.c.reported_at), *f.ticket_choices(tickets)),
-                  {f"{s}_at": "datetime" for s in steps})
-    rows = []
-    for here, nxt in zip(steps, steps[1:]):
-        hours = (times[f"{nxt}_at"] - times[f"{here}_at"]).dt.total_seconds() / 3600
-        hours = hours[hours >= 0]  # negative spans are data-quality findings, not durations
-        rows.append({"stage": here, "median_hours": float(hours.median()) if len(hours)
-                     else float("nan"), "tickets": int(hours.count())})
-    return pd.DataFrame(rows)
+    if ts.USE_SUMMARIES and summaries.is_refreshed(conn):
+        st = ts.ticket_rows(f, mark=summaries.mark(conn))  # carries the choices
+        source, reported, choices = st, st.c.reported_at, []
+    else:
+        st = ts.state(f)
+        source, reported, choices = ts.joined(st), tickets.c.reported_at, f.ticket_choices(tickets)
+    times = [reported] + [st.c[f"{s}_at"] for s in steps[1:]]
+    spans = union_all(*(
+        select(literal(k).label("step"),
+               ((ts.seconds(nxt) - ts.seconds(here)) / literal(3600.0)).label("hours"))
+        .select_from(source)
+        .where(*f.period(reported), *choices, here.is_not(None), nxt.is_not(None), nxt >= here)
+        for k, (here, nxt) in enumerate(zip(times, times[1:])))).subquery()
+    if conn.dialect.name == "postgresql":
+        query = (select(spans.c.step,
+                        func.percentile_cont(0.5).within_group(spans.c.hours), func.count())
+                 .group_by(spans.c.step))
+    else:
+        ranked = select(spans.c.step, spans.c.hours,
+                        func.row_number().over(partition_by=spans.c.step,
+                                               order_by=spans.c.hours).label("rn"),
+                        func.count().over(partition_by=spans.c.step).label("n")).subquery()
+        query = (select(ranked.c.step, func.avg(ranked.c.hours), func.max(ranked.c.n))
+                 .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+                 .group_by(ranked.c.step))
+    got = {int(step): (float(median), int(n)) for step, median, n in conn.execute(query).all()}
+    return pd.DataFrame([{"stage": here, "median_hours": got.get(k, (float("nan"), 0))[0],
+                          "tickets": got.get(k, (float("nan"), 0))[1]}
+                         for k, here in enumerate(steps[:-1])])
 
 
 def fetch_breakdown(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
