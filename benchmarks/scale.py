@@ -86,6 +86,11 @@ def record_page(script: str):
     return recorded, at, first, second, spent[0]
 
 
+def _short(error: BaseException) -> str:
+    """An error as one short line for the table."""
+    return f"{type(error).__name__}: {str(error).splitlines()[0][:80] if str(error) else ''}"
+
+
 def deck_kb(at) -> float | None:
     charts = at.get("deck_gl_json_chart")
     return len(charts[0].proto.json.encode()) / 1e3 if charts else None
@@ -126,20 +131,50 @@ def bench_database(url: str, label: str, runs: int, pages) -> list[dict]:
     engine = db.read_only_engine(url)
     rows = []
     for page in pages:
-        calls, at, first, second, warm_data = record_page(page.script)
+        try:
+            calls, at, first, second, warm_data = record_page(page.script)
+        except Exception as error:  # noqa: BLE001 - a failing page is a result: carry on
+            rows.append({"where": label, "page": page.label, "error": _short(error)})
+            print(f"  {label} {page.label}: FAILED {_short(error)}", flush=True)
+            continue
+        slowest = {}
 
-        def cold(calls=calls):
+        def cold(calls=calls, slowest=slowest):
             for fn, args, kwargs in calls:
-                with engine.connect() as conn:
-                    fn(conn, *args, **kwargs)
+                started = time.perf_counter()
+                try:
+                    with engine.connect() as conn:
+                        fn(conn, *args, **kwargs)
+                finally:
+                    name = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+                    slowest[name] = max(slowest.get(name, 0.0), time.perf_counter() - started)
 
-        cold_data = median_time(cold, runs)
+        try:
+            cold_data, error = median_time(cold, runs), ""
+        except Exception as failure:  # noqa: BLE001
+            cold_data, error = None, _short(failure)
+        top = max(slowest, key=slowest.get) if slowest else ""
         rows.append({"where": label, "page": page.label, "calls": len(calls),
                      "data cold s": cold_data, "data warm s": warm_data,
                      "AppTest first s": first, "AppTest again s": second,
-                     "deck kB": deck_kb(at)})
-        print(f"  {label} {page.label}: {len(calls)} calls, cold {cold_data:.3f} s, "
-              f"warm {warm_data * 1e3:.1f} ms, AppTest {first:.2f} / {second:.2f} s", flush=True)
+                     "deck kB": deck_kb(at),
+                     "slowest call": f"{top} {slowest[top]:.2f} s" if top else "",
+                     "error": error})
+        print(f"  {label} {page.label}: {len(calls)} calls, cold "
+              f"{'–' if cold_data is None else f'{cold_data:.3f}'} s, "
+              f"warm {warm_data * 1e3:.1f} ms, AppTest {first:.2f} / {second:.2f} s, "
+              f"slowest {top} {error}", flush=True)
+    try:
+        rows += _naive_rows(engine, label, runs)
+    except Exception as error:  # noqa: BLE001
+        rows.append({"where": label, "page": "naive ÷ ours", "error": _short(error)})
+        print(f"  {label} naive: FAILED {_short(error)}", flush=True)
+    engine.dispose()
+    return rows
+
+
+def _naive_rows(engine, label: str, runs: int) -> list[dict]:
+    rows = []
     with engine.connect() as conn:
         start = date.fromisoformat(conn.execute(text(
             "select value from cockpit_meta where key = 'campaign_start'")).scalar())
@@ -158,7 +193,6 @@ def bench_database(url: str, label: str, runs: int, pages) -> list[dict]:
     rows.append({"where": label, "page": "naive ÷ ours: 走访 by town", "calls": None,
                  "data cold s": ours_v, "data warm s": None, "AppTest first s": naive_v,
                  "AppTest again s": naive_v / ours_v, "deck kB": None})
-    engine.dispose()
     return rows
 
 
@@ -247,10 +281,13 @@ def main(argv=None):
                 try:
                     results += bench_database(url, label, args.runs, PAGES)
                     if n is not None and not reuse:
-                        took = one_day_refresh(url, n)
+                        try:
+                            took = f"{one_day_refresh(url, n):.2f} s"
+                        except Exception as error:  # noqa: BLE001
+                            took = f"failed ({_short(error)})"
                         notes.append(f"{label}: load {loaded:.0f} s; refresh after writing "
                                      f"{DAY_TICKETS:,} new tickets with their events "
-                                     f"{took:.2f} s")
+                                     f"{took}")
                         print(notes[-1], flush=True)
                 finally:
                     if drop:
