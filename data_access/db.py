@@ -35,7 +35,10 @@ from data_access import schema
 ROOT = Path(__file__).resolve().parent.parent
 # The built-in sample (fictional: the cockpit opens on it without a login). Tests and the
 # browser fixtures name their own copy in COCKPIT_SAMPLE_DB.
-SAMPLE_DB = Path(os.environ.get("COCKPIT_SAMPLE_DB") or ROOT / "sample_data" / "cockpit.db")
+DEFAULT_SAMPLE_DB = ROOT / "sample_data" / "cockpit.db"
+SAMPLE_DB = Path(os.environ.get("COCKPIT_SAMPLE_DB") or DEFAULT_SAMPLE_DB)
+# What the sample generator records in cockpit_meta: a file that carries it holds fictional data.
+SAMPLE_MARK = ("origin", "sample")
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
 ENV_VAR = "COCKPIT_DATABASE_URL"
 CONNECT_TIMEOUT_SECONDS = 3  # an unreachable server is reported quickly, not after minutes
@@ -109,19 +112,29 @@ def sample_url(path: Path | None = None) -> str:
     return f"sqlite:///{path or SAMPLE_DB}"
 
 
-def sample_version(path: Path) -> str | None:
-    """The schema version recorded in a SQLite sample file, or None if it has none."""
+def _meta_value(path: Path, key: str) -> str | None:
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            row = conn.execute("SELECT value FROM cockpit_meta WHERE key = 'schema_version'"
-                               ).fetchone()
+            row = conn.execute("SELECT value FROM cockpit_meta WHERE key = ?", (key,)).fetchone()
     except sqlite3.Error:
         return None
     return row[0] if row else None
 
 
+def sample_version(path: Path) -> str | None:
+    """The schema version recorded in a SQLite sample file, or None if it has none."""
+    return _meta_value(path, "schema_version")
+
+
 def is_default_sample(url: str) -> bool:
-    return url == sample_url()
+    """The cockpit's own sample database: the URL of SAMPLE_DB, and the file is missing (it
+    will be built), is the default file, or was made by the sample generator. A real database
+    named in COCKPIT_SAMPLE_DB by mistake stays a deployment: a login, and never rebuilt."""
+    if url != sample_url():
+        return False
+    path = Path(SAMPLE_DB)
+    return (not path.exists() or path.resolve() == DEFAULT_SAMPLE_DB.resolve()
+            or _meta_value(path, SAMPLE_MARK[0]) == SAMPLE_MARK[1])
 
 
 def sqlite_path(url: str) -> Path | None:

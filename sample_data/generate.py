@@ -26,7 +26,7 @@ from sqlalchemy import Engine, insert
 from data_access import glossary as g
 from data_access import schema as s
 from data_access import summaries
-from data_access.db import SAMPLE_DB, sample_url, writable_engine
+from data_access.db import SAMPLE_DB, SAMPLE_MARK, sample_url, writable_engine
 from data_access.filters import local_now
 from data_access.workdays import WorkCalendar
 from sample_data import geometry
@@ -76,7 +76,7 @@ class SampleBuilder(ProgrammeRows):
         counts = _largest_remainder(weights, SEED_FIGURES["grid_cells"])
         regions, cells = geometry.tessellate(towns, counts)
         self.cells_by_town = defaultdict(list)
-        for t, n in zip(towns, counts):
+        for t in towns:
             region = regions[t["code"]]
             self.rows["towns"].append({
                 "code": t["code"], "name": t["name"], "kind": t["kind"], "lat": t["lat"],
@@ -394,6 +394,7 @@ class SampleBuilder(ProgrammeRows):
             {"key": "campaign_start", "value": self.start.isoformat()},
             {"key": "built_at", "value": self.now.isoformat()},
             {"key": "geometry", "value": "schematic"},
+            dict(zip(("key", "value"), SAMPLE_MARK)),  # fictional data
         ]
         self.rows["ticket_time_limits"] = [{"category": c, "work_days": n}
                                            for c, n in g.TIME_LIMIT_WORKDAYS.items()]

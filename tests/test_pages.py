@@ -115,6 +115,7 @@ def test_a_sample_built_by_an_older_version_is_rebuilt_not_refused(monkeypatch, 
     monkeypatch.delenv(db.ENV_VAR, raising=False)
     monkeypatch.setattr(db, "SECRETS", tmp_path / "no-secrets.toml")
     monkeypatch.setattr(db, "SAMPLE_DB", tmp_path / "sample" / "cockpit.db")
+    monkeypatch.setattr(db, "DEFAULT_SAMPLE_DB", db.SAMPLE_DB)  # the checkout's own sample file
     db.SAMPLE_DB.parent.mkdir()
     with sqlite3.connect(db.SAMPLE_DB) as old:  # what a checkout of schema version 1 built
         old.execute("CREATE TABLE cockpit_meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -124,3 +125,21 @@ def test_a_sample_built_by_an_older_version_is_rebuilt_not_refused(monkeypatch, 
     assert not at.error, [e.value for e in at.error]
     assert db.sample_version(db.SAMPLE_DB) == str(schema.SCHEMA_VERSION)
     assert {m.label: m.value for m in at.metric}["收集问题"] == "1,337"
+
+
+def test_a_real_database_named_as_the_sample_is_never_rebuilt_nor_opened_without_login(
+        monkeypatch, tmp_path):
+    import sqlite3
+
+    monkeypatch.delenv(db.ENV_VAR, raising=False)
+    monkeypatch.setattr(db, "SECRETS", tmp_path / "no-secrets.toml")
+    monkeypatch.setattr(db, "SAMPLE_DB", tmp_path / "real.db")  # COCKPIT_SAMPLE_DB by mistake
+    with sqlite3.connect(db.SAMPLE_DB) as real:  # a district's own data, an older version
+        real.execute("CREATE TABLE cockpit_meta (key TEXT PRIMARY KEY, value TEXT)")
+        real.execute("INSERT INTO cockpit_meta VALUES ('schema_version', '1')")
+        real.execute("CREATE TABLE citizens (name TEXT)")
+    before = db.SAMPLE_DB.read_bytes()
+    at = run("app.py")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.metric
+    assert db.SAMPLE_DB.read_bytes() == before
