@@ -123,8 +123,10 @@ def _check_user(name: str, entry: dict) -> dict:
         raise ConfigError(f"用户 {name} 的角色 {role!r} 无效（可选: {', '.join(ROLES)}）")
     if role == "town" and not entry.get("town"):
         raise ConfigError(f"用户 {name} 的角色为镇街，但未指定 town")
-    if "password" in entry:
-        raise ConfigError(f"用户 {name} 的配置含明文密码：只允许 password_hash")
+    if "password" in entry or "key" in entry:
+        raise ConfigError(f"用户 {name} 的配置含明文密码或密钥：只允许 password_hash、key_hash")
+    if "key_hash" in entry and role != "wall":
+        raise ConfigError(f"用户 {name} 不是大屏账号：只有大屏账号可用 key_hash 免登录")
     return entry
 
 
@@ -255,6 +257,28 @@ def _password_form(users: dict, settings: Settings, sample: bool) -> None:
     st.error("用户名或密码不正确。")
 
 
+def _from_wall_key(settings: Settings, script: str) -> User | None:
+    """A wall PC opens its configured URL with ?key=…: the wall account whose key_hash it
+    matches, for the wall page only, so a reboot restores the wall without anyone typing a
+    password. The key leaves the address bar once used; failures count like passwords."""
+    key = st.query_params.get("key")
+    if not key or (script != WALL_SCRIPT and st.query_params.get("wall") != "1"):
+        return None
+    client = _client(settings)
+    keys = [f"client:{client}"]
+    if ATTEMPTS.locked_for(keys, settings) > 0:
+        log.warning("wall key refused (locked out): client=%s", client)
+        return None
+    for name, entry in settings.users.items():
+        if entry["role"] == "wall" and password_ok(entry.get("key_hash"), key):
+            del st.query_params["key"]
+            log.info("wall key: user=%r client=%s", name, client)
+            return _start(user_from(name, entry))
+    ATTEMPTS.failed(keys)
+    log.warning("wall key failed: client=%s", client)
+    return None
+
+
 def _from_proxy(settings: Settings) -> User | None:
     """The user the trusted gateway names in its header (and the users file knows)."""
     name = st.context.headers.get(settings.proxy_header)
@@ -317,8 +341,10 @@ def current_user(script: str) -> User:
         return _admit(state["user"], script)
     if sample and st.query_params.get("login") != "1":
         return User(name="示例访客", role="district", sample=True)
-    user = None
-    if not sample and settings.method == "proxy":
+    user = None if sample else _from_wall_key(settings, script)
+    if user is not None:
+        pass
+    elif not sample and settings.method == "proxy":
         user = _from_proxy(settings)
         if user is None:
             st.error("请通过单位统一身份认证入口访问驾驶舱（未收到已认证的用户）。",

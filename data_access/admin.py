@@ -21,6 +21,7 @@ import argparse
 import getpass
 import json
 import re
+import secrets
 import sys
 from datetime import date
 from pathlib import Path
@@ -139,9 +140,20 @@ def add_user(args) -> int:
     except ValueError as exc:
         say(str(exc))
         return 2
+    key = None
+    if args.wall_key:
+        if args.role != "wall":
+            say("--wall-key 只用于大屏账号（--role wall）")
+            return 2
+        from argon2 import PasswordHasher
+
+        key = secrets.token_urlsafe(24)
+        entry += f'\nkey_hash = "{PasswordHasher().hash(key)}"'
     where = "用户文件（COCKPIT_USERS_FILE）" if args.users_file else ".streamlit/secrets.toml"
     say(f"# 把以下内容粘贴到 {where}；数据库未做任何改动")
     print(entry)
+    if key:
+        say(f"# 大屏电脑开机后打开：http://<驾驶舱地址>/wall?key={key}（密钥只显示这一次）")
     return 0
 
 
@@ -168,6 +180,8 @@ def main(argv=None) -> int:
     user.add_argument("--role", required=True, choices=USER_ROLES)
     user.add_argument("--town", help="镇街账号的镇(乡)街道名称或代码")
     user.add_argument("--password-stdin", action="store_true", help="从标准输入读一行作为密码")
+    user.add_argument("--wall-key", action="store_true",
+                      help="大屏账号：另生成一个开机免登录的大屏密钥（链接中的 key）")
     user.add_argument("--users-file", action="store_true",
                       help="按用户文件格式输出（[users.NAME]），默认按 secrets.toml 格式")
     sub.add_parser("check", help="检查数据库能否供驾驶舱使用")

@@ -18,6 +18,7 @@ PAGES = ["app.py", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").gl
 TOWN, TOWN_NAME, OTHER_NAME = "330203009000", "石碶街道", "南门街道"
 PASSWORDS = {"chief": "chief-pass-1", "shiqi": "shiqi-pass-1", "looker": "looker-pass-1",
              "screen": "screen-pass-1"}
+WALL_KEY = "a-long-random-wall-key"
 ROLES = {"chief": ("district", None), "shiqi": ("town", TOWN_NAME), "looker": ("viewer", None),
          "screen": ("wall", None)}
 
@@ -30,6 +31,8 @@ def users_toml(**settings) -> str:
                   f'password_hash = "{auth.hash_password(PASSWORDS[name])}"']
         if town:
             lines.append(f'town = "{town}"')
+        if role == "wall":
+            lines.append(f'key_hash = "{auth.hash_password(WALL_KEY)}"')
     return "\n".join(lines) + "\n"
 
 
@@ -98,6 +101,17 @@ def test_the_wall_account_sees_the_wall_and_other_pages_refuse(deployment):
     assert not at.exception and not at.error
     at = log_in(page("pages/2_tickets.py", wall="1"), "screen")  # ?wall=1 leads to the wall
     assert not at.exception and not at.error
+
+
+def test_a_wall_pc_opens_its_key_url_after_a_reboot_without_a_password(deployment):
+    at = page("pages/5_wall.py", key=WALL_KEY).run()  # a new session: no login typed
+    assert not at.exception and not at.error
+    assert not at.text_input  # no password field
+    assert "key" not in at.query_params  # the key leaves the address bar
+    at = page("app.py", key=WALL_KEY).run()  # the key opens the wall only
+    assert at.text_input and figures_shown(at) == 0
+    at = page("pages/5_wall.py", key="guessed").run()
+    assert at.text_input  # a wrong key: the login
 
 
 def test_the_data_quality_page_is_for_district_accounts_only(deployment):

@@ -56,3 +56,13 @@ def test_plain_text_passwords_in_the_configuration_are_refused(tmp_path):
     users.write_text('[users.li]\nrole = "viewer"\npassword = "secret"\n', encoding="utf-8")
     with pytest.raises(auth.ConfigError, match="明文密码"):
         auth.load_settings({auth.ENV_USERS_FILE: str(users)})
+
+
+def test_a_wall_account_gets_a_key_shown_once_and_only_walls_may(monkeypatch, capsys):
+    code, out = add_user(monkeypatch, capsys, "wall1", "--role", "wall", "--wall-key")
+    assert code == 0
+    key = out.err.split("/wall?key=")[1].split("（")[0]
+    entry = tomllib.loads(out.out)["cockpit_auth"]["users"]["wall1"]
+    assert key not in out.out and auth.password_ok(entry["key_hash"], key)
+    code, out = add_user(monkeypatch, capsys, "li", "--role", "viewer", "--wall-key")
+    assert code == 2 and "大屏账号" in out.err
