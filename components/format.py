@@ -182,3 +182,16 @@ def html_text(value) -> str:
     """`value` as literal text inside Markdown that allows HTML (unsafe_allow_html): every
     ASCII punctuation character as a numeric entity, so neither a tag nor Markdown forms."""
     return _MD_PUNCTUATION.sub(lambda m: f"&#{ord(m.group())};", _unlinked(value))
+
+
+# A cell beginning with one of these is run as a formula by spreadsheet programs (CSV and
+# Excel injection); such a cell is written with a leading apostrophe, i.e. as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def inert_cell(value):
+    """A text cell that a spreadsheet would run, as text ('=1+1 → '\'=1+1'); other values
+    unchanged. Every export (tables, the briefing) writes its cells through this."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

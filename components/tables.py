@@ -42,17 +42,7 @@ def ticket_view(tickets: pd.DataFrame, reveal: bool = False) -> pd.DataFrame:
 
 
 SHEET_LIMIT = 31  # Excel's limit on a sheet name
-# A cell beginning with one of these is run as a formula by spreadsheet programs (CSV and
-# Excel injection); such a cell is written with a leading apostrophe, i.e. as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-
-
-def inert_cell(value):
-    """A text cell that a spreadsheet would run, as text ('=1+1 → '\'=1+1'); other values
-    unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+inert_cell = fmt.inert_cell  # the one step against formula injection, shared with the briefing
 
 
 def inert(frame: pd.DataFrame) -> pd.DataFrame:

@@ -31,7 +31,6 @@ from reports import charts, views
 FONT = "Noto Sans CJK SC"  # Latin and East Asian face of every run
 SLIDE_ROWS = {1: 10, 2: 7}  # table rows a slide shows, by tables on it; the workbook has all
 DARK, GREY, ACCENT = RGBColor(0x1B, 0x2A, 0x3A), RGBColor(0x6B, 0x7A, 0x8C), RGBColor(0x1F, 0x6F, 0xB2)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -201,12 +200,7 @@ EXCEL_FORMATS = {"count": fmt.EXCEL_COUNT, "rate": fmt.EXCEL_PCT, "points": "+0.
                  "moment": fmt.EXCEL_MOMENT, "day": fmt.EXCEL_DAY}
 
 
-def neutral(value):
-    """A cell value that no spreadsheet runs as a formula: text starting with = + - @, tab or
-    CR gets a leading ' (kept as text)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+neutral = fmt.inert_cell  # a cell no spreadsheet runs as a formula
 
 
 def _width(value) -> int:
