@@ -10,7 +10,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select
 
 from data_access import glossary as g
 from data_access import ticket_state as ts
-from data_access.figures import family_query, pair_visited
+from data_access.figures import family_query, headline, pair_visited, ratio
 from data_access.filters import Filters, in_scope
 from data_access.programme_figures import counted
 from data_access.result import count_if, fetch, monday_of, weeks_between
@@ -26,44 +26,91 @@ TARGET_GROUPS = {
     "community": "社区",
     "key_group": "重点人群",
 }
-target_group = case((and_(targets.c.kind == "enterprise", targets.c.above_scale.is_(True)),
-                     literal("above_scale")), else_=targets.c.kind)
+target_group_of = case((and_(targets.c.kind == "enterprise", targets.c.above_scale.is_(True)),
+                        literal("above_scale")), else_=targets.c.kind)
 
 # Dimensions coverage may be grouped by; the user's choice is looked up here.
 COVERAGE_BY = {"level": officers.c.level, "town_code": targets.c.town_code,
-               "target_group": target_group}
+               "target_group": target_group_of}
 
 
-def fetch_coverage_by(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
-    """Assigned pairs and covered pairs grouped by a COVERAGE_BY dimension.
+def slice_clauses(officer_id, *, level: str | None = None,
+                  target_group: str | None = None) -> list:
+    """WHERE clauses keeping the officers of `level` (on the column `officer_id`) and the
+    targets of `target_group` (on `targets`, which the query must join); None keeps all.
+    Raises ValueError for a level or group outside its vocabulary."""
+    if level is not None and level not in g.LEVELS:
+        raise ValueError(f"未知的联系层级: {level!r}")
+    if target_group is not None and target_group not in TARGET_GROUPS:
+        raise ValueError(f"未知的对象类型: {target_group!r}")
+    clauses = []
+    if level is not None:
+        clauses.append(officer_id.in_(  # never correlated with an outer `officers`
+            select(officers.c.id).where(officers.c.level == level).correlate(None)))
+    if target_group is not None:
+        clauses.append(target_group_of == target_group)
+    return clauses
+
+
+def fetch_headline(conn: Connection, f: Filters, *, level: str | None = None,
+                   target_group: str | None = None) -> dict:
+    """The registry's visits, assigned, visited and coverage_rate (figures.headline), for
+    the slice: the same family queries, narrowed by `slice_clauses`."""
+    codes = ["visits", "assigned", "visited", "coverage_rate"]
+    if level is None and target_group is None:
+        return headline(conn, f, codes)
+    chosen = {"level": level, "target_group": target_group}
+    _, made = family_query(conn, f, "visits", None)
+    _, pairs = family_query(conn, f, "pairs", None)
+    out = {"visits": int(conn.execute(made.where(
+        *slice_clauses(visits.c.officer_id, **chosen))).scalar() or 0)}
+    assigned, visited = conn.execute(pairs.where(
+        *slice_clauses(assignments.c.officer_id, **chosen))).one()
+    out |= {"assigned": int(assigned or 0), "visited": int(visited or 0)}
+    out["coverage_rate"] = ratio(out["visited"], out["assigned"])
+    return out
+
+
+def fetch_coverage_by(conn: Connection, f: Filters, by: str, *, level: str | None = None,
+                      target_group: str | None = None) -> pd.DataFrame:
+    """Assigned pairs and covered pairs grouped by a COVERAGE_BY dimension, in the slice.
 
     Columns: key (str), assigned (int), visited (int), coverage_rate (0–1).
     """
     names, query = family_query(conn, f, "pairs", COVERAGE_BY[by])
+    query = query.where(*slice_clauses(assignments.c.officer_id, level=level,
+                                       target_group=target_group))
     out = fetch(conn, query.group_by(COVERAGE_BY[by]), {"key": "str", **dict.fromkeys(names, "int")})
     out["coverage_rate"] = out["visited"] / out["assigned"]
     return out.sort_values("key", ignore_index=True)
 
 
-def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
-    """One row per officer with assignments (in the filtered town), lowest coverage first.
+def fetch_officer_coverage(conn: Connection, f: Filters, *, level: str | None = None,
+                           target_group: str | None = None) -> pd.DataFrame:
+    """One row per officer with assignments (in the filtered town and the slice), lowest
+    coverage first; the counts are of the slice's pairs, visits and targets.
 
     Columns: officer_id, officer, level, department, town (str; town may be None for
     district-level officers); assigned, visited, visits, problems_raised, tickets,
     tickets_resolved (int); coverage_rate (0–1); last_visit_at (datetime, NaT if never).
     """
+    chosen = {"level": level, "target_group": target_group}
     pairs = (select(assignments.c.officer_id, func.count().label("assigned"),
                     count_if(pair_visited(f)).label("visited"))
              .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
-             .where(*f.town(targets.c.town_code)).group_by(assignments.c.officer_id).subquery())
+             .where(*f.town(targets.c.town_code),
+                    *slice_clauses(assignments.c.officer_id, **chosen))
+             .group_by(assignments.c.officer_id).subquery())
     made = (select(visits.c.officer_id, func.count().label("visits"),
                    func.sum(counted(visits.c.problems_raised)).label("problems"))
             .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-            .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code))
-              .group_by(visits.c.officer_id).subquery())
+            .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
+                   *slice_clauses(visits.c.officer_id, **chosen))
+            .group_by(visits.c.officer_id).subquery())
     last = (select(visits.c.officer_id, func.max(visits.c.visited_at).label("last_at"))
             .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-            .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code))
+            .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code),
+                   *slice_clauses(visits.c.officer_id, **chosen))
             .group_by(visits.c.officer_id).subquery())
     st = ts.state(f)
     raised = (select(visits.c.officer_id, func.count(tickets.c.id).label("tickets"),
@@ -71,7 +118,8 @@ def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
               .select_from(tickets.join(visits, visits.c.id == tickets.c.visit_id)
                            .join(targets, targets.c.id == visits.c.target_id)
                            .outerjoin(st, st.c.ticket_id == tickets.c.id))
-              .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code))
+              .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
+                     *slice_clauses(visits.c.officer_id, **chosen))
               .group_by(visits.c.officer_id).subquery())
     query = (select(officers.c.id, officers.c.name, officers.c.level, officers.c.department,
                     towns.c.name, pairs.c.assigned, pairs.c.visited, made.c.visits,
@@ -90,21 +138,26 @@ def fetch_officer_coverage(conn: Connection, f: Filters) -> pd.DataFrame:
     return out.sort_values(["coverage_rate", "officer_id"], ignore_index=True)
 
 
-def fetch_unvisited_targets(conn: Connection, f: Filters) -> pd.DataFrame:
-    """Assigned targets that none of their officers visited in the period.
+def fetch_unvisited_targets(conn: Connection, f: Filters, *, level: str | None = None,
+                            target_group: str | None = None) -> pd.DataFrame:
+    """Assigned targets that none of their officers visited in the period (with a level:
+    targets of that level's officers that none of them visited; `officers` names them).
 
     Columns: target_id, target, kind (target group code, see TARGET_GROUPS), town,
     grid_cell, officers (names joined by 、) (str); lat, lon (float). By town, then name.
     """
-    covered = select(assignments.c.target_id).where(pair_visited(f))
-    query = (select(targets.c.id, targets.c.name, target_group, towns.c.name, grid_cells.c.name,
+    chosen = slice_clauses(assignments.c.officer_id, level=level, target_group=target_group)
+    covered = (select(assignments.c.target_id).select_from(
+        assignments.join(targets, targets.c.id == assignments.c.target_id))
+        .where(pair_visited(f), *chosen))
+    query = (select(targets.c.id, targets.c.name, target_group_of, towns.c.name, grid_cells.c.name,
                     func.aggregate_strings(officers.c.name, "、"), targets.c.lat, targets.c.lon)
              .select_from(targets.join(assignments, assignments.c.target_id == targets.c.id)
                           .join(officers, officers.c.id == assignments.c.officer_id)
                           .join(towns, towns.c.code == targets.c.town_code)
                           .outerjoin(grid_cells, grid_cells.c.code == targets.c.grid_cell_code))
-             .where(*f.town(targets.c.town_code), ~targets.c.id.in_(covered))
-             .group_by(targets.c.id, targets.c.name, target_group, towns.c.name,
+             .where(*f.town(targets.c.town_code), ~targets.c.id.in_(covered), *chosen)
+             .group_by(targets.c.id, targets.c.name, target_group_of, towns.c.name,
                        grid_cells.c.name, targets.c.lat, targets.c.lon, targets.c.town_code)
              .order_by(targets.c.town_code, targets.c.name))
     return fetch(conn, query, {"target_id": "str", "target": "str", "kind": "str", "town": "str",
@@ -112,8 +165,10 @@ def fetch_unvisited_targets(conn: Connection, f: Filters) -> pd.DataFrame:
                                "lon": "float"})
 
 
-def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str]) -> pd.DataFrame:
-    """Visits per officer and week of the period, for the given officers.
+def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str], *,
+                        target_group: str | None = None) -> pd.DataFrame:
+    """Visits per officer and week of the period, for the given officers (to the targets of
+    `target_group`, when given).
 
     Columns: officer_id (str), week (datetime64, the Monday), visits (int); every
     officer × week of the period is present, empty ones with 0. SQL counts per day; the
@@ -123,7 +178,8 @@ def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str]) ->
     daily = fetch(conn, select(visits.c.officer_id, day, func.count())
                   .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
                   .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
-                         visits.c.officer_id.in_(officer_ids))
+                         visits.c.officer_id.in_(officer_ids),
+                         *slice_clauses(visits.c.officer_id, target_group=target_group))
                   .group_by(visits.c.officer_id, day),
                   {"officer_id": "str", "day": "date", "visits": "int"})
     daily["week"] = monday_of(daily["day"])
@@ -133,15 +189,19 @@ def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str]) ->
     return sums.reindex(grid, fill_value=0).reset_index().astype({"visits": "int64"})
 
 
-def fetch_diary_mix(conn: Connection, f: Filters) -> pd.DataFrame:
-    """Visits of the period by diary type, with how many had a complete 三带走三留下 record.
+def fetch_diary_mix(conn: Connection, f: Filters, *, level: str | None = None,
+                    target_group: str | None = None) -> pd.DataFrame:
+    """Visits of the period (in the slice) by diary type, with how many had a complete
+    三带走三留下 record.
 
     Columns: diary_type (str), visits (int), complete (int), complete_rate (0–1).
     """
     complete = and_(*(visits.c[name].is_(True) for name in RECORD_FIELDS))
     out = fetch(conn, select(visits.c.diary_type, func.count(), count_if(complete))
                 .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code))
+                .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
+                       *slice_clauses(visits.c.officer_id, level=level,
+                                      target_group=target_group))
                 .group_by(visits.c.diary_type)
                 .order_by(visits.c.diary_type),
                 {"diary_type": "str", "visits": "int", "complete": "int"})
@@ -149,14 +209,17 @@ def fetch_diary_mix(conn: Connection, f: Filters) -> pd.DataFrame:
     return out
 
 
-def list_officers(conn: Connection, f: Filters) -> pd.DataFrame:
-    """Officers with assignments (in the filtered town) for a picker.
+def list_officers(conn: Connection, f: Filters, *, level: str | None = None,
+                  target_group: str | None = None) -> pd.DataFrame:
+    """Officers with assignments (in the filtered town and the slice) for a picker.
 
     Columns: officer_id, officer, level, department (str).
     """
     assigned = (select(assignments.c.officer_id)
                 .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
-                .where(*f.town(targets.c.town_code)))
+                .where(*f.town(targets.c.town_code),
+                       *slice_clauses(assignments.c.officer_id, level=level,
+                                      target_group=target_group)))
     return fetch(conn, select(officers.c.id, officers.c.name, officers.c.level,
                               officers.c.department)
                  .where(officers.c.id.in_(assigned)).order_by(officers.c.id),
@@ -173,7 +236,7 @@ def fetch_officer_targets(conn: Connection, f: Filters, officer_id: str) -> pd.D
     in_p = (select(func.count()).where(mine, *f.period(visits.c.visited_at)).scalar_subquery())
     last = (select(func.max(visits.c.visited_at)).where(mine, visits.c.visited_at < f.as_of)
             .scalar_subquery())
-    return fetch(conn, select(targets.c.id, targets.c.name, target_group, towns.c.name,
+    return fetch(conn, select(targets.c.id, targets.c.name, target_group_of, towns.c.name,
                               assignments.c.role, in_p, last)
                  .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id)
                               .join(towns, towns.c.code == targets.c.town_code))
@@ -222,17 +285,21 @@ def count_targets(conn: Connection, *, kinds: tuple[str, ...], above_scale_only=
     return conn.execute(select(func.count()).select_from(targets).where(and_(*clauses))).scalar()
 
 
-def fetch_gaps_by_officer(conn: Connection, f: Filters) -> pd.DataFrame:
+def fetch_gaps_by_officer(conn: Connection, f: Filters, *, level: str | None = None,
+                          target_group: str | None = None) -> pd.DataFrame:
     """Per officer (by id: officers who share a name stay apart), their assigned targets
-    that none of the target's officers visited in the period; most first.
+    that none of the target's officers (in the slice) visited in the period; most first.
 
     Columns: officer_id, officer, department (str), unvisited (int).
     """
-    covered = select(assignments.c.target_id).where(pair_visited(f))
+    chosen = slice_clauses(assignments.c.officer_id, level=level, target_group=target_group)
+    covered = (select(assignments.c.target_id).select_from(
+        assignments.join(targets, targets.c.id == assignments.c.target_id))
+        .where(pair_visited(f), *chosen))
     query = (select(officers.c.id, officers.c.name, officers.c.department, func.count())
              .select_from(assignments.join(officers, officers.c.id == assignments.c.officer_id)
                           .join(targets, targets.c.id == assignments.c.target_id))
-             .where(*f.town(targets.c.town_code), ~targets.c.id.in_(covered))
+             .where(*f.town(targets.c.town_code), ~targets.c.id.in_(covered), *chosen)
              .group_by(officers.c.id, officers.c.name, officers.c.department))
     out = fetch(conn, query, {"officer_id": "str", "officer": "str", "department": "str",
                               "unvisited": "int"})
@@ -240,11 +307,14 @@ def fetch_gaps_by_officer(conn: Connection, f: Filters) -> pd.DataFrame:
                            ignore_index=True)
 
 
-def fetch_gaps_by_town(conn: Connection, f: Filters) -> pd.DataFrame:
-    """Per town, assigned targets that none of their officers visited in the period; most
-    first. Columns: town_code, town (str), unvisited (int)."""
-    covered = select(assignments.c.target_id).where(pair_visited(f))
-    assigned = select(assignments.c.target_id).distinct()
+def fetch_gaps_by_town(conn: Connection, f: Filters, *, level: str | None = None,
+                       target_group: str | None = None) -> pd.DataFrame:
+    """Per town, assigned targets that none of their officers (in the slice) visited in the
+    period; most first. Columns: town_code, town (str), unvisited (int)."""
+    chosen = slice_clauses(assignments.c.officer_id, level=level, target_group=target_group)
+    pairs = assignments.join(targets, targets.c.id == assignments.c.target_id)
+    covered = select(assignments.c.target_id).select_from(pairs).where(pair_visited(f), *chosen)
+    assigned = select(assignments.c.target_id).select_from(pairs).where(*chosen).distinct()
     query = (select(towns.c.code, towns.c.name, func.count())
              .select_from(targets.join(towns, towns.c.code == targets.c.town_code))
              .where(*f.town(targets.c.town_code), targets.c.id.in_(assigned),

@@ -1,9 +1,11 @@
 """走访覆盖: which officers and levels fall behind, which targets nobody visited, the diaries.
 
 A click on a level's bar filters the page to that level's officers (?level=district_leader),
-a click on a town's bar switches the cockpit to that town; both named at the top with a
-clear button. On a period longer than 30 days the gaps of the last 30 days stand beside the
-period's (a long period hides them: every pair was visited at some point).
+a click on a target group's bar to that group's targets (?target_group=above_scale): every
+figure, chart and table is then asked of data_access for that slice (coverage functions take
+`level=` and `target_group=`); a click on a town's bar switches the cockpit to that town. All
+are named at the top with a clear button. On a period longer than 30 days the gaps of the
+last 30 days stand beside the period's (a long period hides them: every pair was visited at some point).
 """
 
 from datetime import timedelta
@@ -12,7 +14,7 @@ import streamlit as st
 
 from components import cached, charts, crossfilter, frame, kpis, links, tables, urlstate
 from components import format as fmt
-from data_access import coverage, figures, ticket_list
+from data_access import coverage, ticket_list
 from data_access import glossary as g
 from data_access.filters import Filters
 
@@ -20,12 +22,14 @@ f = frame.filters("pages/3_visits.py", "走访覆盖")
 MIN_HEATMAP_WEEKS = 8
 HEATMAP_ROWS = 30
 towns = frame.town_names()
-DIMS = {"level": ("联系层级", g.LEVELS), crossfilter.TOWN: ("镇(乡)街道", towns)}
+DIMS = {"level": ("联系层级", g.LEVELS), "target_group": ("对象类型", coverage.TARGET_GROUPS),
+        crossfilter.TOWN: ("镇(乡)街道", towns)}
 vocabularies = {d: vocab for d, (_, vocab) in DIMS.items()}
 crossfilter.follow_clicks(vocabularies)
 picked = crossfilter.chosen(vocabularies, f)
 crossfilter.banner(picked, DIMS)
-level = picked.get("level")
+level, group = picked.get("level"), picked.get("target_group")
+chosen = {"level": level, "target_group": group}  # the slice every query below is asked for
 
 tiles = st.container()  # filled below, once the warning line is known
 note, setting = st.columns([5, 1], vertical_alignment="center")
@@ -33,17 +37,10 @@ threshold = setting.popover("预警线设置", icon=":material/tune:").slider(
     "覆盖率预警线", 0, 100, 60, step=5, format="%d%%", key="threshold", bind="query-params") / 100
 note.caption(f"覆盖率预警线 {fmt.pct(threshold)} · 红色为低于预警线")
 with tiles, st.spinner("正在计算…"):
-    head = cached.call(figures.headline, f, ["visits", "assigned", "visited", "coverage_rate"])
-    all_officers = cached.call(coverage.fetch_officer_coverage, f)
-    gaps = cached.call(coverage.fetch_unvisited_targets, f)
-    mix = cached.call(coverage.fetch_diary_mix, f)
-officers = all_officers if level is None else all_officers[all_officers["level"] == level]
-if level is not None:  # the level's pairs and visits: its officers' rows, summed
-    assigned, visited = int(officers["assigned"].sum()), int(officers["visited"].sum())
-    head = {"visits": int(officers["visits"].sum()), "assigned": assigned, "visited": visited,
-            "coverage_rate": visited / assigned if assigned else float("nan")}
-    gaps = gaps[gaps["officers"].map(lambda names: bool(set(names.split("、"))
-                                                        & set(officers["officer"])))]
+    head = cached.call(coverage.fetch_headline, f, **chosen)
+    officers = cached.call(coverage.fetch_officer_coverage, f, **chosen)
+    gaps = cached.call(coverage.fetch_unvisited_targets, f, **chosen)
+    mix = cached.call(coverage.fetch_diary_mix, f, **chosen)
 lagging = officers[officers["coverage_rate"] < threshold]
 complete_rate = mix["complete"].sum() / mix["visits"].sum() if mix["visits"].sum() else None
 kpis.row(
@@ -56,10 +53,8 @@ kpis.row(
 if f.days > 30:  # a long period hides gaps: the last 30 days' stand beside it
     recent = Filters.for_period("last_30_days", frame.data_moment(), town_code=f.town_code)
     with st.spinner("正在计算近30天的缺口…"):
-        recent_gaps = len(cached.call(coverage.fetch_unvisited_targets, recent))
-        recent_officers = cached.call(coverage.fetch_officer_coverage, recent)
-    if level is not None:
-        recent_officers = recent_officers[recent_officers["level"] == level]
+        recent_gaps = len(cached.call(coverage.fetch_unvisited_targets, recent, **chosen))
+        recent_officers = cached.call(coverage.fetch_officer_coverage, recent, **chosen)
     recent_lagging = int((recent_officers["coverage_rate"] < threshold).sum())
     hint, switch = st.columns([5, 1], vertical_alignment="center")
     hint.info(f"本期长达 {f.days} 天，缺口容易被掩盖。近30天：未走访对象 {fmt.count(recent_gaps)} 个，"
@@ -70,16 +65,19 @@ if f.days > 30:  # a long period hides gaps: the last 30 days' stand beside it
 
 by_level, by_kind, by_town = st.columns([1, 1, 1.3], gap="large")
 by_level.subheader("按联系层级")
-levels = cached.call(coverage.fetch_coverage_by, f, "level")
+levels = cached.call(coverage.fetch_coverage_by, f, "level", target_group=group)
 by_level.altair_chart(charts.coverage_bars(levels, g.LEVELS, threshold, chosen=level),
                       **({"on_select": "rerun", "key": crossfilter.key("level")}
                          if len(levels) else {}))
 by_level.caption("点击条形只看该层级的干部")
 by_kind.subheader("按对象类型")
-by_kind.altair_chart(charts.coverage_bars(
-    cached.call(coverage.fetch_coverage_by, f, "target_group"), coverage.TARGET_GROUPS, threshold))
+kinds = cached.call(coverage.fetch_coverage_by, f, "target_group", level=level)
+by_kind.altair_chart(charts.coverage_bars(kinds, coverage.TARGET_GROUPS, threshold, chosen=group),
+                     **({"on_select": "rerun", "key": crossfilter.key("target_group")}
+                        if len(kinds) else {}))
+by_kind.caption("点击条形只看该类型的联系对象")
 by_town.subheader("按镇(乡)街道")
-by_towns = cached.call(coverage.fetch_coverage_by, f.with_town(None), "town_code")
+by_towns = cached.call(coverage.fetch_coverage_by, f.with_town(None), "town_code", **chosen)
 by_town.altair_chart(charts.coverage_bars(by_towns, towns, threshold, row_height=24,
                                           chosen=f.town_code),
                      **({"on_select": "rerun", "key": crossfilter.key(crossfilter.TOWN)}
@@ -115,13 +113,15 @@ else:
         | {"coverage_rate": st.column_config.ProgressColumn(
             "覆盖率", min_value=0, max_value=100, format=fmt.TABLE_PCT)})
 st.caption(f"{fmt.count(len(shown))} 名干部，覆盖率从低到高；红字为低于预警线。点击表头可排序。")
-scope = [towns.get(f.town_code, "全区"), g.LEVELS.get(level, ""), search]
+scope = [towns.get(f.town_code, "全区"), g.LEVELS.get(level, ""),
+         coverage.TARGET_GROUPS.get(group, ""), search]
 tables.downloads(
     view.rename(columns=columns),
     tables.export_name("干部走访", *scope, f"{fmt.day(f.start)}至{fmt.day(f.end)}"),
     key="officers",
     notes=["导出内容：干部走访情况", f"时间范围：{fmt.day(f.start)} 至 {fmt.day(f.end)}",
            f"镇(乡)街道：{scope[0]}", f"联系层级：{scope[1] or '全部'}",
+           f"对象类型：{scope[2] or '全部'}",
            f"搜索：{search or '无'}", f"覆盖率预警线：{fmt.pct(threshold)}",
            frame.data_time_note()],
     codes=["coverage_rate", "assigned", "visited", "visits"])
@@ -134,7 +134,7 @@ with left:
         town_code=f.town_code)
     rows = shown.head(HEATMAP_ROWS)
     labels = {r.officer_id: f"{r.officer}（{g.label(g.LEVELS, r.level)}）" for r in rows.itertuples()}
-    weekly = cached.call(coverage.fetch_weekly_visits, span, list(labels))
+    weekly = cached.call(coverage.fetch_weekly_visits, span, list(labels), target_group=group)
     if labels:
         st.altair_chart(charts.visit_heatmap(weekly.assign(officer=weekly["officer_id"].map(labels)),
                                              list(labels.values())))
@@ -144,13 +144,11 @@ with right:
 
 st.subheader("未走访的联系对象")
 left, right = st.columns([1, 3], gap="large")
-by_town_gap = cached.call(coverage.fetch_gaps_by_town, f)[["town", "unvisited"]]
+by_town_gap = cached.call(coverage.fetch_gaps_by_town, f, **chosen)[["town", "unvisited"]]
 tables.show(left, by_town_gap.sort_values("unvisited", ascending=False).rename(
     columns={"town": "镇(乡)街道", "unvisited": "未走访对象"}), "本期没有未走访的联系对象。",
     hide_index=True, width="stretch", height=200)
-by_officer_gap = cached.call(coverage.fetch_gaps_by_officer, f)
-if level is not None:
-    by_officer_gap = by_officer_gap[by_officer_gap["officer"].isin(officers["officer"])]
+by_officer_gap = cached.call(coverage.fetch_gaps_by_officer, f, **chosen)
 tables.show(left, by_officer_gap[["officer", "department", "unvisited"]].rename(
     columns={"officer": "联系干部", "department": "部门", "unvisited": "未走访对象"}),
     "本期没有未走访的联系对象。", hide_index=True, width="stretch", height=200)
@@ -163,7 +161,7 @@ if frame.has_page("pages/1_map.py"):
     links.map_link(right, "在地图上查看这些对象", layers=links.map_layers("gaps"))
 
 st.subheader("干部个人视图")
-choices = cached.call(coverage.list_officers, f)
+choices = cached.call(coverage.list_officers, f, **chosen)
 names = {r.officer_id: f"{r.officer} · {g.label(g.LEVELS, r.level)} · {r.department}"
          for r in choices.itertuples()}
 officer_id = urlstate.choice(st.selectbox, "officer", list(names), None, label="选择干部",

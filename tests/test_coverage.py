@@ -93,3 +93,46 @@ def test_officer_without_assignments_is_not_listed(tiny):
     tiny.add_officer("O1")
     assert call(tiny, coverage.fetch_officer_coverage, MARCH).empty
     assert call(tiny, coverage.list_officers, MARCH).empty
+
+
+def test_a_level_slice_narrows_every_coverage_figure_to_its_officers(town):
+    leaders = {"level": "district_leader"}
+    head = call(town, coverage.fetch_headline, MARCH, **leaders)
+    assert head == {"visits": 2, "assigned": 1, "visited": 1, "coverage_rate": 1.0}
+    mix = call(town, coverage.fetch_diary_mix, MARCH, **leaders).set_index("diary_type")
+    assert mix["visits"].sum() == 2 and mix.at["grassroots", "visits"] == 1  # L1's visit d
+    officers = call(town, coverage.fetch_officer_coverage, MARCH, **leaders)
+    assert officers["officer_id"].tolist() == ["L1"]
+    assert call(town, coverage.list_officers, MARCH, **leaders)["officer_id"].tolist() == ["L1"]
+    # F1 was visited by L1, not by any town cadre: a gap of the town cadres' slice
+    cadres = {"level": "town_cadre"}
+    assert call(town, coverage.fetch_unvisited_targets, MARCH, **cadres)["target_id"].tolist() \
+        == ["F1", "F2"]
+    assert call(town, coverage.fetch_gaps_by_officer, MARCH, **cadres).at[0, "unvisited"] == 2
+    assert call(town, coverage.fetch_gaps_by_town, MARCH, **cadres)["unvisited"].sum() == 2
+    kinds = call(town, coverage.fetch_coverage_by, MARCH, "target_group", **cadres)
+    assert kinds.set_index("key").at["above_scale", "assigned"] == 1  # only C1's pair
+
+
+def test_a_target_group_slice_keeps_only_that_groups_targets(town):
+    firms = {"target_group": "above_scale"}
+    head = call(town, coverage.fetch_headline, MARCH, **firms)
+    assert head == {"visits": 1, "assigned": 2, "visited": 1, "coverage_rate": 0.5}
+    villages = {"target_group": "village"}
+    officers = call(town, coverage.fetch_officer_coverage, MARCH, **villages)
+    assert officers["officer_id"].tolist() == ["C1"]  # L1's visit to V1 is no pair of his
+    assert officers.loc[0, ["assigned", "visited", "visits"]].tolist() == [1, 1, 1]
+    assert call(town, coverage.fetch_unvisited_targets, MARCH, **firms).empty
+    levels = call(town, coverage.fetch_coverage_by, MARCH, "level", **villages)
+    assert levels["key"].tolist() == ["town_cadre"]
+    weekly = call(town, coverage.fetch_weekly_visits, MARCH, ["L1"], **villages)
+    assert weekly["visits"].sum() == 1  # visit d, to a village
+    weekly = call(town, coverage.fetch_weekly_visits, MARCH, ["L1"], target_group="enterprise")
+    assert weekly["visits"].sum() == 0
+
+
+def test_an_unknown_level_or_group_is_refused(town):
+    with pytest.raises(ValueError):
+        call(town, coverage.fetch_headline, MARCH, level="'; drop table officers")
+    with pytest.raises(ValueError):
+        call(town, coverage.fetch_diary_mix, MARCH, target_group="nobody")

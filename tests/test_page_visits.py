@@ -5,6 +5,7 @@ import re
 import pytest
 from streamlit.typing import VegaLiteState
 
+from components import format as fmt
 from data_access import db
 from tests.test_pages import chart_with, run, tiles
 
@@ -86,3 +87,49 @@ def test_clicking_a_level_bar_filters_the_whole_page_and_the_url():
     assert any("区领导" in m.value for m in at.markdown if "已筛选" in m.value)
     shades = chart_with(at, "key", "district_leader").set_index("key")["shade"]
     assert shades["district_leader"] == 1 and (shades.drop("district_leader") < 1).all()
+
+
+def diary_visits(at) -> int:
+    """The visits drawn in the diary chart (complete and incomplete records together)."""
+    return int(chart_with(at, "what", "记录完整")["n"].sum())
+
+
+def test_a_level_click_narrows_the_diary_chart_and_the_complete_rate_tile():
+    at = run(PAGE, period="近30天")
+    everyone = tiles(at)
+    assert diary_visits(at) == int(everyone["走访次数"].replace(",", ""))
+    at.session_state["pick_level"] = VegaLiteState(
+        {"selection": {"pick": [{"key": "district_leader"}]}})
+    at.run()
+    got = tiles(at)
+    leaders = int(got["走访次数"].replace(",", ""))
+    assert 0 < leaders < int(everyone["走访次数"].replace(",", ""))
+    assert diary_visits(at) == leaders  # the chart is the level's visits, not everyone's
+    diary = chart_with(at, "what", "记录完整")
+    complete = diary.loc[diary["what"] == "记录完整", "n"].sum() / diary["n"].sum()
+    assert got["“三带走三留下”完整率"] == fmt.pct(complete)
+    direct = run(PAGE, period="近30天", level="district_leader")  # the shared link
+    assert tiles(direct)["“三带走三留下”完整率"] == got["“三带走三留下”完整率"]
+    assert diary_visits(direct) == leaders
+
+
+def test_clicking_a_target_group_bar_filters_the_whole_page_and_the_url():
+    at = run(PAGE, period="近30天")
+    everyone = tiles(at)
+    at.session_state["pick_target_group"] = VegaLiteState(
+        {"selection": {"pick": [{"key": "above_scale"}]}})
+    at.run()
+    assert not at.exception
+    assert at.query_params["target_group"] == "above_scale"
+    got = tiles(at)
+    assert int(got["联系关系"].replace(",", "")) < int(everyone["联系关系"].replace(",", ""))
+    assert diary_visits(at) == int(got["走访次数"].replace(",", ""))
+    gaps = next(d.value for d in at.dataframe if {"联系对象", "联系干部"} <= set(d.value.columns))
+    assert set(gaps["类型"]) <= {"规上企业"}
+    assert any("对象类型：规上企业" in m.value for m in at.markdown if "已筛选" in m.value)
+    shades = chart_with(at, "key", "above_scale").set_index("key")["shade"]
+    assert shades["above_scale"] == 1 and (shades.drop("above_scale") < 1).all()
+    next(b for b in at.button if b.label == "清除筛选").click()
+    at.run()
+    assert "target_group" not in at.query_params
+    assert tiles(at)["联系关系"] == everyone["联系关系"]
