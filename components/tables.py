@@ -6,6 +6,7 @@ import io
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from components import format as fmt
 from data_access import figures
@@ -156,8 +157,9 @@ def downloads(frame: pd.DataFrame, name: str, key: str, notes: list[str] = (),
 
 
 def show(where, frame: pd.DataFrame, empty: str = "本期无数据", **kw):
-    """st.dataframe, or a caption saying there is nothing, never an empty grid ("empty")."""
-    if frame.empty:
+    """st.dataframe, or a caption saying there is nothing, never an empty grid ("empty");
+    `frame` may be a DataFrame or its Styler."""
+    if (frame.data if isinstance(frame, Styler) else frame).empty:
         where.caption(empty)
         return None
     return where.dataframe(frame, **kw)

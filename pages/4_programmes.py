@@ -55,9 +55,9 @@ if chosen == "mountain":
                                      "town_code", "服务人次", towns))
     right.markdown("**代办事项 · 按月**")
     right.altair_chart(charts.monthly(agents, "cases", "item", "代办件数", g.AGENT_ITEMS))
-    st.dataframe(points.assign(town=points["town_code"].map(towns))[
+    tables.show(st, points.assign(town=points["town_code"].map(towns))[
         ["name", "town", "villages", "schedule", "stops", "person_visits"]],
-        hide_index=True, width="stretch",
+        "这里没有巡回医疗服务点。", hide_index=True, width="stretch",
         column_config={"name": "服务点", "town": "镇(乡)", "villages": "服务村", "schedule": "巡回安排",
                        "stops": "本期巡回次数", "person_visits": "本期服务人次"})
     related(layers=["cells", "towns", "names", "clinics"])
@@ -76,19 +76,20 @@ if chosen == "compounds":
     right.altair_chart(charts.bars(items.groupby("category", as_index=False).size(),
                                    "category", "size", "事项数"))
     listed = cached.call(p.fetch_compound_list, f)
-    st.dataframe(listed.assign(town=listed["town_code"].map(towns),
+    tables.show(st, listed.assign(town=listed["town_code"].map(towns),
                                renovation_stage=listed["renovation_stage"].map(
                                    g.RENOVATION_STAGES.get),
                                property_upgrade_done=listed["property_upgrade_done"].map(
                                    {True: "已完成", False: ""}))[
         ["name", "town", "built_year", "households", "renovation_stage",
          "property_upgrade_done", "lifts_installed"]],
-        hide_index=True, width="stretch", height=300,
+        "这里没有2000年前建成的老小区。", hide_index=True, width="stretch", height=300,
         column_config={"name": "小区", "town": "街道", "built_year": "建成年份",
                        "households": "户数", "renovation_stage": "改造阶段",
                        "property_upgrade_done": "物业提价提质", "lifts_installed": "加装电梯"})
     with st.expander(f"执法进小区清单（{len(items)} 项）与责任部门"):
-        st.dataframe(items[["category", "name", "department"]], hide_index=True, width="stretch",
+        tables.show(st, items[["category", "name", "department"]], "执法进小区清单暂无事项。",
+                    hide_index=True, width="stretch",
                      column_config={"category": "类别", "name": "事项", "department": "责任部门"})
     related(layers=["cells", "towns", "names", "compounds"])
 
@@ -120,7 +121,8 @@ if chosen == "red_helper":
     right.altair_chart(charts.bars(cached.call(p.fetch_red_helper_work, f, "town"), "key",
                                    "problems_solved", "解决问题", towns, row_height=24))
     firms = cached.call(p.fetch_red_helper_work, f, "firm")
-    st.dataframe(firms.head(50), hide_index=True, width="stretch", height=260,
+    tables.show(st, firms.head(50), "本期没有红色帮办员帮办的企业。",
+                hide_index=True, width="stretch", height=260,
                  column_config={"key": "企业", "helpers": "帮办员", "problems_solved": "解决问题"})
     related(source="red_helper")
 
@@ -133,10 +135,10 @@ if chosen == "site_secretary":
     left.altair_chart(charts.bars(kinds, "kind", "issues", "问题数", g.SITE_ISSUE_KINDS,
                                   colour=charts.AMBER))
     right.markdown("**项目 · 有在办问题的优先**")
-    right.dataframe(projects.assign(kind=projects["kind"].map(g.SITE_PROJECT_KINDS.get),
-                                    town=projects["town_code"].map(towns))[
+    tables.show(right, projects.assign(kind=projects["kind"].map(g.SITE_PROJECT_KINDS.get),
+                                       town=projects["town_code"].map(towns))[
         ["name", "kind", "town", "secretary", "issues", "resolved", "open"]],
-        hide_index=True, width="stretch", height=320,
+        "这里没有工地书记联系的项目。", hide_index=True, width="stretch", height=320,
         column_config={"name": "项目", "kind": "类型", "town": "镇(乡)街道", "secretary": "工地书记",
                        "issues": "本期问题", "resolved": "已解决", "open": "在办"})
     related(source="site_secretary")
@@ -146,14 +148,14 @@ if chosen == "supervision":
     tiles(["supervision_items", "supervision_completed", "supervision_in_progress",
            "supervision_overdue"])
     st.caption("监督问效项目不分镇(乡)街道，镇街筛选对本页签不起作用。" if f.town_code else "")
-    st.dataframe(items.assign(focus=items["focus"].map(g.SUPERVISION_FOCUS.get),
+    tables.show(st, items.assign(focus=items["focus"].map(g.SUPERVISION_FOCUS.get),
                               status=items["status"].map(g.SUPERVISION_STATUS.get),
                               deadline=items["deadline"].map(fmt.day),
                               completed_on=items["completed_on"].map(fmt.day),
                               overdue=items["overdue"].map({True: "逾期", False: ""}))[
         ["title", "focus", "owner", "deadline", "status", "completed_on", "overdue"]]
         .style.apply(lambda row: ["color: #FF6B6B" if row["overdue"] else ""] * len(row), axis=1),
-        hide_index=True, width="stretch", height=420,
+        "本期没有监督问效项目。", hide_index=True, width="stretch", height=420,
         column_config={"title": "监督项目", "focus": "重点", "owner": "责任单位", "deadline": "时限",
                        "status": "状态", "completed_on": "完成日期", "overdue": "逾期"})
 

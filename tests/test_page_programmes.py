@@ -99,3 +99,66 @@ def test_a_link_from_a_programme_narrows_the_ticket_page_to_its_source():
     assert 0 < int(dict(tile_list(at))["收集问题"].replace(",", "")) < 1337  # the headline too
     table = next(d.value for d in at.dataframe if "编号" in d.value.columns)
     assert set(table["来源渠道"]) == {"开放空间"}
+
+
+def empty_sentences(at) -> set[str]:
+    return {c.value for c in at.caption}
+
+
+# every table of the page that may be empty, and the sentence that stands in its place
+EMPTY_TABLES = {"mountain": "这里没有巡回医疗服务点。", "compounds": "这里没有2000年前建成的老小区。",
+                "red_helper": "本期没有红色帮办员帮办的企业。",
+                "site_secretary": "这里没有工地书记联系的项目。",
+                "supervision": "本期没有监督问效项目。",
+                "direct_line": "本期没有来自政企直通车的问题。"}
+
+
+def test_every_table_says_in_words_that_it_is_empty_on_an_empty_database(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from data_access import db
+    from tests.builders import TestDatabase
+    from tests.conftest import fresh_database_url
+
+    import sqlite3
+
+    from data_access.schema import SCHEMA_VERSION
+
+    url, drop = fresh_database_url("sqlite", tmp_path)
+    database = TestDatabase(url)
+    path = db.sqlite_path(url)
+    with sqlite3.connect(path) as conn:  # marked as the sample (no login), and current
+        conn.execute("DELETE FROM cockpit_meta WHERE key IN (?, 'schema_version')",
+                     (db.SAMPLE_MARK[0],))
+        conn.executemany("INSERT INTO cockpit_meta (key, value) VALUES (?, ?)",
+                         [db.SAMPLE_MARK, ("schema_version", str(SCHEMA_VERSION))])
+    monkeypatch.setenv(db.ENV_VAR, url)
+    monkeypatch.setattr(db, "SAMPLE_DB", path)
+    try:
+        for code in PROGRAMMES:
+            at = AppTest.from_file("../app.py", default_timeout=60)
+            at.query_params["programme"] = code
+            at.switch_page(PAGE)
+            at.run()
+            assert not at.exception, (code, [e.value for e in at.exception])
+            assert not at.dataframe, (code, "an empty grid")
+            if code in EMPTY_TABLES:
+                assert EMPTY_TABLES[code] in empty_sentences(at), code
+        at = AppTest.from_file("../app.py", default_timeout=60)
+        at.query_params["programme"] = "compounds"
+        at.switch_page(PAGE)
+        at.run()
+        at.expander[0]  # the enforcement list's expander is drawn, its table said empty
+        assert "执法进小区清单暂无事项。" in empty_sentences(at)
+    finally:
+        database.close()
+        drop()
+
+
+def test_this_week_in_zhangshui_shows_sentences_instead_of_empty_tables():
+    for code in PROGRAMMES:
+        at = run(PAGE, programme=code, town="章水镇", period="本周")
+        assert not at.exception, (code, [e.value for e in at.exception])
+        assert all(not d.value.empty for d in at.dataframe), code
+    at = run(PAGE, programme="compounds", town="章水镇", period="本周")
+    assert "这里没有2000年前建成的老小区。" in empty_sentences(at)  # a mountain town
