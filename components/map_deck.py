@@ -26,7 +26,8 @@ TOOLTIP = {"html": "<b>{name}</b><br/>{label}",
 def area_props(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str, label: str,
                higher_is_better: bool, dim_except: str | None = None,
                stages: dict[str, str] | None = None) -> pd.DataFrame:
-    """Tooltip and colour per shape: code, name, label (pre-formatted metric), fill.
+    """Tooltip and colour per shape: code, name, label (pre-formatted metric), fill (a tuple:
+    the frame is then hashable as a cache key, where lists made Streamlit pickle it).
     With `dim_except` (a code), every other shape is dimmed; with `stages` (code → label),
     `metric` holds stage codes and the colours are categorical."""
     data = shapes[["code", "name"]].merge(metrics, on="code", how="left")
@@ -47,10 +48,10 @@ def area_props(shapes: pd.DataFrame, metrics: pd.DataFrame, metric: str, label: 
             shown = values.map(fmt.count)
         fill = mc.ramp(values, higher_is_better)
     if dim_except is not None:
-        fill = [rgb[:3] + [255 if code == dim_except else mc.DIM_ALPHA]
+        fill = [[*rgb[:3], 255 if code == dim_except else mc.DIM_ALPHA]
                 for rgb, code in zip(fill, data["code"])]
     return pd.DataFrame({"code": data["code"], "name": data["name"].map(html.escape),
-                         "label": label + "：" + shown, "fill": fill})
+                         "label": label + "：" + shown, "fill": [tuple(c) for c in fill]})
 
 
 def site_rows(data: pd.DataFrame, lines: list[str]) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """The map's shapes: parsed, simplified as one coverage, rounded to what the screen shows,
 converted for the basemap; where labels go; the view that frames them."""
 
+import json
 import math
 
 import numpy as np
@@ -73,27 +74,43 @@ def features(shapes: pd.DataFrame, props: pd.DataFrame, map_settings: MapSetting
     return {"type": "FeatureCollection", "features": feats}, dropped
 
 
+def features_json(shapes: pd.DataFrame, props: pd.DataFrame, map_settings: MapSettings,
+                  detail: str = "district") -> tuple[str, int]:
+    """features() as JSON text: the form to cache and to cache on. A string is hashed and
+    copied in one step, where the nested coordinate lists of 1,409 cells took Streamlit
+    about 0.4 s to hash as a later step's argument on every run."""
+    collection, dropped = features(shapes, props, map_settings, detail)
+    return json.dumps(collection, ensure_ascii=False, separators=(",", ":")), dropped
+
+
+def _collection(collection: dict | str) -> dict:
+    return json.loads(collection) if isinstance(collection, str) else collection
+
+
 def polygons_of(feature: dict) -> list:
     geometry = feature["geometry"]
     return ([geometry["coordinates"]] if geometry["type"] == "Polygon"
             else geometry["coordinates"])
 
 
-def polygon_rows(collection: dict) -> list[dict]:
-    """The features as rows for a PolygonLayer: the properties plus `polygon` (rings without
-    the closing point; one row per part of a MultiPolygon). About 80 bytes per shape less
-    than GeoJSON on the wire."""
+def polygon_rows(collection: dict | str) -> list[dict]:
+    """The features (a FeatureCollection or its JSON text) as rows for a PolygonLayer: the
+    properties plus `polygon` (rings without the closing point; one row per part of a
+    MultiPolygon). About 80 bytes per shape less than GeoJSON on the wire."""
+    collection = _collection(collection)
     return [{**feat["properties"], "polygon": [ring[:-1] for ring in polygon]}
             for feat in collection["features"] for polygon in polygons_of(feat)]
 
 
-def border_paths(collection: dict) -> list[dict]:
-    """The outer ring of every polygon of the collection as a path (for a PathLayer)."""
+def border_paths(collection: dict | str) -> list[dict]:
+    """The outer ring of every polygon of the collection (or its JSON text) as a path (for a
+    PathLayer)."""
+    collection = _collection(collection)
     return [{"path": polygon[0], "code": feat["properties"].get("code", "")}
             for feat in collection["features"] for polygon in polygons_of(feat)]
 
 
-def label_points(collection: dict, field: str, last: int | None = None,
+def label_points(collection: dict | str, field: str, last: int | None = None,
                  small: tuple[float, str, int, int] | None = None) -> list[dict]:
     """One label per feature at the centre of its largest inscribed circle (always inside
     the shape): text (the property `field`, its `last` characters if given), lon, lat, and
@@ -101,7 +118,7 @@ def label_points(collection: dict, field: str, last: int | None = None,
     inscribed circle is narrower than the radius gets the small size and loses the suffix
     (南门街道 → 南门), so the crowded city centre stays legible."""
     out = []
-    for feat in collection["features"]:
+    for feat in _collection(collection)["features"]:
         largest = max((Polygon(p[0], p[1:]) for p in polygons_of(feat)), key=lambda g: g.area)
         circle = shapely.maximum_inscribed_circle(largest, 0.0005)
         centre = circle.coords[0]

@@ -91,8 +91,11 @@ def props(shapes, figures, dim_except=None):
 deck_layers, dropped = [], {}
 town_shapes = cached.call(geo.fetch_shapes, "town", scope_town=f.scope_town)
 town_figures = area_figures("town")
-town_fc, dropped["镇(乡)街道边界"] = cached.memo(
-    mg.features, town_shapes, props(town_shapes, town_figures, f.town_code), settings, "district")
+# Shapes are cached as JSON text and later steps cache on that text: cheap to hash and copy
+town_json, dropped["镇(乡)街道边界"] = cached.memo(
+    mg.features_json, town_shapes, props(town_shapes, town_figures, f.town_code), settings,
+    "district")
+town_fc = json.loads(town_json)
 cell_shapes = cached.call(geo.fetch_shapes, "cell", f.town_code, scope_town=f.scope_town)
 cell_figures = area_figures("cell")
 view_fc = town_fc
@@ -100,23 +103,24 @@ if f.town_code:  # other towns dimmed, the chosen one full
     view_fc = {"type": "FeatureCollection", "features": [
         ft for ft in town_fc["features"] if ft["properties"]["code"] == f.town_code]}
 if "cells" in on:
-    cell_fc, dropped["网格边界"] = cached.memo(
-        mg.features, cell_shapes, props(cell_shapes, cell_figures, cell), settings, detail)
+    cell_json, dropped["网格边界"] = cached.memo(
+        mg.features_json, cell_shapes, props(cell_shapes, cell_figures, cell), settings, detail)
     if f.town_code:
         deck_layers.append(md.polygon_layer("towns", mg.polygon_rows(town_fc)))
-    deck_layers.append(md.polygon_layer("cells", cached.memo(mg.polygon_rows, cell_fc)))
+    deck_layers.append(md.polygon_layer("cells", cached.memo(mg.polygon_rows, cell_json)))
 else:
     deck_layers.append(md.polygon_layer("towns", mg.polygon_rows(town_fc)))
 if "heat" in on:
     heat, _ = mg.located(settings, cached.call(geo.fetch_ticket_points, f))
     deck_layers.append(md.heat_layer("heat", heat))
 if "towns" in on:
-    deck_layers.append(md.path_layer("town-borders", cached.memo(mg.border_paths, town_fc),
+    deck_layers.append(md.path_layer("town-borders", cached.memo(mg.border_paths, town_json),
                                      mc.BORDER, 2.5 if f.town_code else 1.8))
+chosen_fc = None  # the chosen cell: outlined, and the view fits it
 if cell_info and "cells" in on:
-    chosen = {"type": "FeatureCollection", "features": [
-        ft for ft in cell_fc["features"] if ft["properties"]["code"] == cell]}
-    deck_layers.append(md.path_layer("selected-cell", mg.border_paths(chosen), mc.SELECTED, 5))
+    chosen_fc = {"type": "FeatureCollection", "features": [
+        ft for ft in json.loads(cell_json)["features"] if ft["properties"]["code"] == cell]}
+    deck_layers.append(md.path_layer("selected-cell", mg.border_paths(chosen_fc), mc.SELECTED, 5))
 
 points_dropped = 0
 
@@ -159,9 +163,9 @@ if "gaps" in on:
                                       mc.GAP_COLOUR, radius_px=5))
 if "names" in on:  # names last: above everything
     if f.town_code and "cells" in on:  # the town's cells by number
-        labels = cached.memo(mg.label_points, cell_fc, "code", 3)
+        labels = cached.memo(mg.label_points, cell_json, "code", 3)
         deck_layers.append(md.text_layer("cell-names", labels, 13))
-    shown_towns = view_fc if f.town_code else town_fc
+    shown_towns = json.dumps(view_fc) if f.town_code else town_json
     deck_layers.append(md.text_layer("town-names", cached.memo(
         mg.label_points, shown_towns, "name", None, (0.012, "街道", 13, 22 if f.town_code else 17)),
         "size"))
@@ -226,7 +230,10 @@ def drill(layer_id: str, obj: dict) -> None:
 
 map_col, panel = st.columns([2.2, 1], gap="medium")
 with map_col, st.container(key="map_box"):
-    deck = md.deck(deck_layers, mg.view_of(view_fc), md.TOOLTIP, settings)
+    # a chosen cell is framed (its bounds fitted); cleared, the view goes back to the town
+    # (a cell is fitted into a smaller box: its neighbours stay in view around it)
+    map_view = mg.view_of(chosen_fc, 700, 380) if chosen_fc else mg.view_of(view_fc)
+    deck = md.deck(deck_layers, map_view, md.TOOLTIP, settings)
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="map",
                             height=720)
     picked = event.selection.objects if event else {}
@@ -255,9 +262,10 @@ with panel:
         view = tables.ticket_view(open_here)
         ticket = st.query_params.get("ticket")
         ids = list(open_here["id"])
-        picked_row = st.dataframe(view[["问题", "当前环节", "超期", "上报时间"]], hide_index=True,
-                                  width="stretch", height=220, on_select="rerun",
-                                  selection_mode="single-row", key=f"cell_tickets_{cell}")
+        picked_row = tables.show(st, view[["问题", "当前环节", "超期", "上报时间"]],
+                                 "本网格没有在办问题。", hide_index=True, width="stretch",
+                                 height=220, on_select="rerun", selection_mode="single-row",
+                                 key=f"cell_tickets_{cell}")
         rows_picked = picked_row.selection.rows if picked_row else []
         if rows_picked and ids[rows_picked[0]] != ticket:
             ticket = ids[rows_picked[0]]
@@ -280,10 +288,10 @@ with panel:
                      query_params=links.kept() | {"cell": cell, "show": "open"})
         trips = cached.call(geo.fetch_cell_visits, f, cell)
         st.markdown(f"**近期走访**（本期 {len(trips)} 次）")
-        st.dataframe(trips.assign(visited_at=trips["visited_at"].map(fmt.moment),
-                                  diary_type=trips["diary_type"].map(g.DIARY_TYPES.get))
-                     [["visited_at", "officer", "target", "diary_type"]],
-                     hide_index=True, width="stretch", height=180,
+        tables.show(st, trips.assign(visited_at=trips["visited_at"].map(fmt.moment),
+                                     diary_type=trips["diary_type"].map(g.DIARY_TYPES.get))
+                    [["visited_at", "officer", "target", "diary_type"]], "本期没有走访记录。",
+                    hide_index=True, width="stretch", height=180,
                      column_config={"visited_at": "时间", "officer": "干部", "target": "对象",
                                     "diary_type": "日记"})
         here = [f"医疗点 {r.name}" for r in clinics.itertuples() if r.grid_cell_code == cell]
@@ -296,7 +304,7 @@ with panel:
         names = dict(zip(cell_shapes["code"], cell_shapes["name"])) if f.town_code else towns
         figures = figures[figures["code"].isin(names)]
         rank = metric if metric in figures else next(iter(geo.METRICS))
-        worst = figures.sort_values(rank, ascending=rank in geo.HIGHER_IS_BETTER).head(12)
+        worst = figures.sort_values(rank, ascending=rank in geo.HIGHER_IS_BETTER)
         st.subheader(f"{fmt.md_text(towns.get(f.town_code, '海曙区'))} · {metric_labels[metric]}")
         st.caption("点击地图上的" + ("网格查看详情与问题" if f.town_code else "镇(乡)街道下钻"))
         table = worst.assign(name=worst["code"].map(names))
@@ -307,5 +315,6 @@ with panel:
                 table[code] = table[code].map(fmt.pct if code in geo.HIGHER_IS_BETTER else (
                     lambda v: fmt.NOTHING if pd.isna(v) else f"{v:,.1f}" if isinstance(v, float)
                     else fmt.count(v)))
-        st.dataframe(table[list(columns)], hide_index=True, width="stretch", height=460,
+        # as tall as the map beside it (it follows the screen: desk, wall, 4K), worst first
+        st.dataframe(table[list(columns)], hide_index=True, width="stretch", height="stretch",
                      column_config=columns)

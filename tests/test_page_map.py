@@ -288,3 +288,41 @@ def test_the_cell_panels_link_opens_the_ticket_page_on_that_cells_open_tickets()
     panel = next(d.value for d in at.dataframe if "问题" in d.value.columns)
     assert len(listed) == len(panel) > 0
     assert set(listed["网格"]) == {f"章水镇第{cell[-3:]}网格"}
+
+
+def inside(view: dict, collection_rows: list[dict]) -> bool:
+    """The view's centre lies within the bounds of the rows' polygons."""
+    points = [pt for row in collection_rows for pt in row["polygon"][0]]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return (min(lons) <= view["longitude"] <= max(lons)
+            and min(lats) <= view["latitude"] <= max(lats))
+
+
+def test_choosing_a_cell_fits_the_view_to_it_and_clearing_it_returns_to_the_town():
+    at = run(PAGE, town="章水镇")
+    town_view = deck(at)["initialViewState"]
+    at = click(at, "cells", {"code": ZHANGSHUI_CELL, "name": "章水镇第008网格"})
+    cell_view = deck(at)["initialViewState"]
+    assert cell_view["zoom"] > town_view["zoom"] + 1  # the cell, not the whole town
+    cell_rows = [c for c in layers_of(at)["cells"]["data"] if c["code"] == ZHANGSHUI_CELL]
+    assert inside(cell_view, cell_rows)
+    assert "本网格没有在办问题。" in [c.value for c in at.caption]  # words, not an empty grid
+    next(b for b in at.button if b.label == "› 章水镇").click()
+    at.run()
+    assert "cell" not in at.query_params
+    assert deck(at)["initialViewState"] == town_view
+
+
+def test_the_side_table_follows_the_screen_and_lists_every_area(monkeypatch):
+    import streamlit as st
+
+    heights, draw = [], st.dataframe
+
+    def recorded(*args, **kw):  # AppTest keeps no element's height
+        heights.append(kw.get("height"))
+        return draw(*args, **kw)
+
+    monkeypatch.setattr(st, "dataframe", recorded)
+    at = run(PAGE)
+    assert len(at.dataframe[-1].value) == 17  # every town, worst first, not a fixed dozen
+    assert heights[-1] == "stretch"  # as tall as the map, which follows the screen
