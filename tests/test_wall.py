@@ -131,3 +131,37 @@ def test_the_towns_screen_lists_the_most_overdue_towns_or_says_there_are_none():
     shown = wall.overdue_ranking(towns, "超期未办结")
     assert shown.index("丙") < shown.index("甲") and "乙" not in shown
     assert "无超期未办结" in wall.overdue_ranking(towns.assign(overdue=0), "超期未办结")
+
+
+def test_town_names_on_the_wall_map_do_not_overlap_at_1920(app_db):
+    import json
+
+    import pydeck as pdk
+
+    from components import wall_map
+
+    at = open_wall(wall.SCRIPT)
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    names = next(layer for layer in spec["layers"] if layer["id"] == "wall-town-names")
+    view = pdk.ViewState(**{k: spec["initialViewState"][k]
+                            for k in ("latitude", "longitude", "zoom")})
+    assert {"西门", "鼓楼", "月湖", "江厦"} <= {row["text"] for row in names["data"]}
+    # the deck is drawn at its 1920 size (CSS zooms it with the screen): pixels as computed
+    assert wall_map.overlaps(names["data"], view, names["getSize"]) == []
+
+
+def test_spreading_names_moves_only_crowded_ones_and_only_a_little():
+    import pydeck as pdk
+
+    from components import wall_map
+
+    view = pdk.ViewState(latitude=29.87, longitude=121.55, zoom=12)
+    crowded = [{"text": "西门", "lon": 121.55, "lat": 29.87},
+               {"text": "鼓楼", "lon": 121.5505, "lat": 29.8701},
+               {"text": "章水镇", "lon": 121.40, "lat": 29.80}]
+    assert wall_map.overlaps(crowded, view, 19) == [("西门", "鼓楼")]
+    spread = wall_map.spread(crowded, view, 19)
+    assert wall_map.overlaps(spread, view, 19) == []
+    assert spread[2] == crowded[2]  # alone: not moved
+    px, _ = wall_map._pixels_per_degree(view)
+    assert all(abs(a["lon"] - b["lon"]) * px < 50 for a, b in zip(spread, crowded))
