@@ -326,3 +326,17 @@ def test_the_side_table_follows_the_screen_and_lists_every_area(monkeypatch):
     at = run(PAGE)
     assert len(at.dataframe[-1].value) == 17  # every town, worst first, not a fixed dozen
     assert heights[-1] == "stretch"  # as tall as the map, which follows the screen
+
+
+def test_area_colours_are_a_hashable_cache_key():
+    """Streamlit pickles a frame it cannot hash (a fill column of lists did so on every run)."""
+    import pandas as pd
+
+    from components import map_deck
+
+    shapes = pd.DataFrame({"code": ["a", "b"], "name": ["甲", "乙"]})
+    metrics = pd.DataFrame({"code": ["a", "b"], "collected": [1, 5]})
+    for dim in (None, "a"):
+        props = map_deck.area_props(shapes, metrics, "collected", "收集问题", False, dim)
+        assert len(pd.util.hash_pandas_object(props)) == 2
+        assert all(isinstance(c, tuple) for c in props["fill"])
