@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import insert
 
 from data_access import schema as s
-from data_access.db import read_only_engine, writable_engine
+from data_access.db import SAMPLE_MARK, read_only_engine, writable_engine
 
 TOWNS = {"章水镇": "330203106000", "鼓楼街道": "330203005000"}
 SQUARE = '{"type":"Polygon","coordinates":[[[121.2,29.8],[121.21,29.8],[121.21,29.81],[121.2,29.8]]]}'
@@ -30,6 +30,8 @@ class TestDatabase:
         s.metadata.create_all(self.writer)
         self._insert(s.meta, key="schema_version", value=str(s.SCHEMA_VERSION))
         self._insert(s.meta, key="campaign_start", value="2026-01-01")
+        origin, mark = SAMPLE_MARK  # fictional: opened as the built-in sample where named so
+        self._insert(s.meta, key=origin, value=mark)
         for name, code in TOWNS.items():
             self._insert(s.towns, code=code, name=name, kind="town", lat=29.8, lon=121.2,
                          mountain=name == "章水镇", population=10000, boundary=SQUARE)
