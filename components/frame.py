@@ -199,9 +199,10 @@ def _account(where) -> None:
             st.rerun()
 
 
-def filters(script: str, title: str) -> Filters:
+def filters(script: str, title: str, period: bool = True) -> Filters:
     """Draw the frame for the page in file `script` (relative to the app root); return its
-    Filters."""
+    Filters. `period=False`: a page that chooses its own period (the meeting's week) shows
+    no 时间范围 control and no period in the note."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=FAVICON,
                        layout="wide", initial_sidebar_state="collapsed")
     st.markdown(CSS, unsafe_allow_html=True)
@@ -225,20 +226,24 @@ def filters(script: str, title: str) -> Filters:
                    f"范围内，已显示{shown}。")
     # The URL carries the labels the user sees: ?period=本周&town=章水镇
     periods = {label: code for code, label in PERIOD_OPTIONS.items()}
+    show_period = period
     if on_wall:  # no widgets on the wall: the URL alone says what to show
         period = st.query_params.get("period", PERIOD_OPTIONS[CAMPAIGN])
         town = st.query_params.get("town", ALL_TOWNS)
         info = st
     else:
         left, right, info = st.columns([1, 1, 3], vertical_alignment="bottom")
-        period = left.selectbox("时间范围", list(periods), key="period", bind="query-params")
+        right = right if show_period else left  # the town takes the period's place
+        period = (left.selectbox("时间范围", list(periods), key="period", bind="query-params")
+                  if show_period else PERIOD_OPTIONS[CAMPAIGN])
         town = right.selectbox("镇(乡)街道", town_options, key="town", bind="query-params")
     f = _filters_from_state(periods.get(period, CAMPAIGN), campaign_start, by_name.get(town),
                             scope)
     if not on_wall:
         where = fmt.html_text(names.get(f.town_code, "全区"))
-        info.markdown(f"<span class='cockpit-note'>{where} · {fmt.day(f.start)} 至 "
-                      f"{fmt.day(f.end)} · {data_time_note()}</span>", unsafe_allow_html=True)
+        dates = f" · {fmt.day(f.start)} 至 {fmt.day(f.end)}" if show_period else ""
+        info.markdown(f"<span class='cockpit-note'>{where}{dates} · {data_time_note()}</span>",
+                      unsafe_allow_html=True)
     return f
 
 

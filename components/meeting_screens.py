@@ -80,8 +80,10 @@ def table(t: views.Table, rows: int = ROWS) -> str:
     """One agenda table as the wall's table: the first `rows` rows, then how many more."""
     shown = views.shown(t)
     caption = f"<div class='present-caption'>{esc(t.title)}</div>"
+    note = f"<div class='present-more'>{esc(t.note)}</div>" if t.note else ""
     if shown.empty:
-        return f"<div class='wall'>{caption}<div class='wall-empty'>{esc(views.NO_ROWS)}</div></div>"
+        return (f"<div class='wall'>{caption}<div class='wall-empty'>{esc(t.nothing())}</div>"
+                f"{note}</div>")
     numeric = [" class='n'" if (t.row_kinds and c != "指标") or t.kinds.get(c) in NUMERIC
                else "" for c in shown.columns]
     head = "".join(f"<th{n}>{esc(c)}</th>" for c, n in zip(shown.columns, numeric))
@@ -90,7 +92,7 @@ def table(t: views.Table, rows: int = ROWS) -> str:
     more = (f"<div class='present-more'>另有 {len(shown) - rows} 条（见简报 Excel）</div>"
             if len(shown) > rows else "")
     return (f"<div class='wall'>{caption}<table class='wall-table present-table'><tr>{head}"
-            f"</tr>{body}</table>{more}</div>")
+            f"</tr>{body}</table>{more}{note}</div>")
 
 
 def keys_hint() -> str:

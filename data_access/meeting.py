@@ -31,7 +31,14 @@ VISITS = ["visits", "coverage_rate"]
 CODES = LOOP + VISITS
 MEETING_HOUR = time(9, 0)  # the Monday meeting's morning: the default cut-off
 COVERAGE_WARNING = 0.6  # 覆盖率预警线, as on the visits page
+# Officers are judged on the coverage of the last WARNING_WEEKS weeks up to the cut-off (one
+# week is too short: most pairs are visited once a month or so, so a week's 22% says nothing).
+WARNING_WEEKS = 4
 BOARD_SIZE = 3
+# 红黑榜 minimum bases: a unit with fewer tickets (or pairs) behind a rate this week is not
+# ranked, so that one ticket more or less does not put a unit on a board.
+BOARD_MIN_TICKETS = 10
+BOARD_MIN_PAIRS = 20
 LONGEST_OVERDUE = 10
 SUPERVISION_AHEAD_DAYS = 7  # 监督问效 items due by the next Sunday (and those already late)
 # 红黑榜: (dimension, figure) pairs, each ranked best and worst by the registry's figure.
@@ -139,6 +146,25 @@ def fetch_comparison(conn: Connection, f: Filters) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _base_code(code: str) -> str:
+    fig = figures.FIGURES[code]
+    return fig.denominator if fig.is_rate else code
+
+
+def board_min_base(code: str) -> int:
+    """The fewest items behind `code` (its denominator this week) for a unit to be ranked:
+    BOARD_MIN_PAIRS for visit coverage (pairs), BOARD_MIN_TICKETS for ticket figures."""
+    pairs = figures.FIGURES[_base_code(code)].family == "pairs"
+    return BOARD_MIN_PAIRS if pairs else BOARD_MIN_TICKETS
+
+
+def board_rule(code: str) -> str:
+    """The minimum base in words, e.g. 本周收集问题少于 10 件的单位不参与排名。"""
+    base = _base_code(code)
+    unit = "个" if figures.FIGURES[base].family == "pairs" else "件"
+    return f"本周{figures.label(base)}少于 {board_min_base(code)} {unit}的单位不参与排名。"
+
+
 def _unit_names(conn: Connection, by: str) -> dict:
     if by == "town_code":
         return dict(conn.execute(select(towns.c.code, towns.c.name)).all())
@@ -155,9 +181,10 @@ def _board_codes(by: str, codes) -> list[str]:
 
 
 def fetch_board(conn: Connection, f: Filters, by: str, code: str,
-                n: int = BOARD_SIZE) -> pd.DataFrame:
+                n: int = BOARD_SIZE, min_base: int | None = None) -> pd.DataFrame:
     """红黑榜 of one figure over towns or departments: the best `n` (red) and the worst `n`
-    (black; worst first), among units where the figure is defined this week. Between equal
+    (black; worst first), among units where the figure is defined this week and rests on at
+    least `min_base` items (its denominator; default board_min_base(code)). Between equal
     values the unit with more behind the figure (its denominator) comes first on either
     board (the better on the red, the worse on the black), then by name. A unit level with
     the best is never on the black board (when all are equal, there is none).
@@ -169,18 +196,20 @@ def fetch_board(conn: Connection, f: Filters, by: str, code: str,
     codes = _board_codes(by, [code])
     return rank_board(figures.grouped(conn, f, by, codes),
                       figures.grouped(conn, f.shifted_weeks(-1), by, codes),
-                      _unit_names(conn, by), code, n)
+                      _unit_names(conn, by), code, n, min_base)
 
 
 def rank_board(now: pd.DataFrame, before: pd.DataFrame, names: dict, code: str,
-               n: int = BOARD_SIZE) -> pd.DataFrame:
+               n: int = BOARD_SIZE, min_base: int | None = None) -> pd.DataFrame:
     """fetch_board's ranking, from figures.grouped frames of this week and last week."""
     fig = figures.FIGURES[code]
-    base_code = fig.denominator if fig.is_rate else code
+    base_code = _base_code(code)
+    min_base = board_min_base(code) if min_base is None else min_base
     last = before[["key", code]].rename(columns={code: "last_week"})
     units = now[now["key"].notna() & now[code].notna()].merge(last, on="key", how="left")
     units = units.assign(name=units["key"].map(lambda k: names.get(k, k)),
                          value=units[code].astype(float), base=units[base_code].astype(int))
+    units = units[units["base"] >= min_base]
     units["change"] = units["value"] - units["last_week"]
     higher = fig.higher_is_better is not False
     ordered = units.sort_values(["value", "base", "name"], ascending=[not higher, False, True],
@@ -221,15 +250,24 @@ def board_title(by: str, code: str) -> str:
 
 # --- lists ------------------------------------------------------------------------------------
 
-def fetch_officers_below(conn: Connection, f: Filters,
-                         warning: float = COVERAGE_WARNING) -> pd.DataFrame:
-    """Officers whose coverage this week is below the warning line, lowest first.
+def warning_filters(f: Filters, weeks: int = WARNING_WEEKS) -> Filters:
+    """The period officers are judged on: the `weeks` weeks ending with the meeting's week
+    (Monday to Sunday), at the same cut-off."""
+    return replace(f, start=f.start - timedelta(weeks=weeks - 1))
+
+
+def fetch_officers_below(conn: Connection, f: Filters, warning: float = COVERAGE_WARNING,
+                         weeks: int = WARNING_WEEKS) -> pd.DataFrame:
+    """Officers whose coverage over the last `weeks` weeks up to the cut-off (warning_filters)
+    is below the warning line: lowest coverage first, then the most pairs, then by name.
 
     Columns: officer_id, officer, level, department, town (str); assigned, visited (int);
     coverage_rate (0–1).
     """
-    officers = coverage.fetch_officer_coverage(conn, f)
+    officers = coverage.fetch_officer_coverage(conn, warning_filters(f, weeks))
     below = officers[officers["coverage_rate"] < warning]
+    below = below.sort_values(["coverage_rate", "assigned", "officer", "officer_id"],
+                              ascending=[True, False, True, True])
     return below[["officer_id", "officer", "level", "department", "town", "assigned",
                   "visited", "coverage_rate"]].reset_index(drop=True)
 

@@ -17,7 +17,7 @@ from data_access import freshness, meeting
 from reports import briefing, charts, views
 
 SCRIPT = "pages/6_meeting.py"
-f = frame.filters(SCRIPT, "周例会")
+f = frame.filters(SCRIPT, "周例会", period=False)  # the week and cut-off are the page's own
 names = frame.town_names()
 query = st.query_params
 
@@ -136,8 +136,8 @@ pick_time.time_input("截止时间", key="meeting_cutoff_time", on_change=_set_c
 actions.link_button("演示模式", f"?{urlencode({**link, 'present': '1', 'step': '1'})}",
                     icon=":material/slideshow:")
 
-st.html(f"<div class='cockpit-note'>{html.escape(scope)}。截止时点以后发生的事项一律不计入；"
-        "上方“时间范围”对本页不起作用。</div>")
+st.html(f"<div class='cockpit-note'>{html.escape(scope)}。截止时点以后发生的事项一律不计入。"
+        "</div>")
 stem = briefing.file_stem(live, names)
 about = _briefing_info()  # here, in the script run: the files are made in another thread
 left, right, share = st.columns([1, 1, 3], vertical_alignment="center")
@@ -153,8 +153,9 @@ here = (st.context.url or "").split("?")[0]  # None in AppTest: the link is then
 share.code(f"{here}?{urlencode(link)}", language=None)
 
 if stored is None:
-    st.info(f"显示：实时计算（截止 {fmt.moment(cutoff)}）。本周次尚无存档；"
-            "会后可用 `python -m data_access.admin snapshot` 存档。", icon=":material/bolt:")
+    st.info(f"显示：实时计算（截止 {fmt.moment(cutoff)}）。本周次尚无存档：会后可请系统管理员"
+            "将本周数字存档，日后再打开本周时显示会上的数字，不受补录数据影响。",
+            icon=":material/bolt:")
 else:
     diff = meeting.differences(stored["figures"], live.figures())
     shown_as = "存档" if use_stored else "实时计算"
@@ -188,15 +189,15 @@ for step in steps:
             body.markdown(f"**{table.title}**")
         shown = views.shown(table)
         if shown.empty:
-            body.caption(f"{views.NO_ROWS}{table.title}")
+            body.caption(table.nothing())
         else:
             body.dataframe(shown, hide_index=True, key=f"meeting_{table.name}")
         if table.note:
             body.caption(table.note)
     if chart is not None and step.chart == "comparison":
-        chart.altair_chart(charts.comparison(comparison))
+        chart.altair_chart(charts.comparison(comparison, charts.DARK), theme=None)
     elif chart is not None:
         key = step.chart.removeprefix("board:")
-        if not boards[key].empty:
-            chart.altair_chart(charts.board(boards[key], key.split(":")[1]))
+        chart.altair_chart(charts.board(boards[key], key.split(":")[1], charts.DARK),
+                           theme=None)
 kpis.definitions(views.agenda_codes(steps))

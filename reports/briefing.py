@@ -161,6 +161,7 @@ def deck_bytes(m: Meeting, info: About, comparison: pd.DataFrame | None = None,
         limit = SLIDE_ROWS[len(step.tables)]
         lines = sum(min(len(t.frame), limit) + 1 for t in step.tables)
         captions = Inches(0.6) * len(step.tables) if len(step.tables) > 1 else Inches(0.3)
+        captions += Inches(0.3) * sum(1 for t in step.tables if t.note)
         row_height = min(Inches(0.36), int((Inches(5.4) - captions) / max(lines, 1)))
         small = row_height < Inches(0.33)  # text that fits the row (11 pt needs ~0.28 in)
         for table in step.tables:
@@ -170,15 +171,20 @@ def deck_bytes(m: Meeting, info: About, comparison: pd.DataFrame | None = None,
                       bold=True, colour=ACCENT)
                 top += Inches(0.42)
             if shown.empty:
-                _text(slide, f"{views.NO_ROWS}{table.title}", Inches(0.5), top, table_width,
+                _text(slide, table.nothing(), Inches(0.5), top, table_width,
                       Inches(0.4), 14, colour=GREY)
                 top += Inches(0.5)
-                continue
-            size = 9 if len(shown.columns) > 6 else 11 if small else 12
-            top += _table(slide, shown, Inches(0.5), top, table_width, row_height, size, limit)
-            if len(shown) > limit:
-                _text(slide, f"另有 {len(shown) - limit} 条，见 Excel 表“{table.name}”",
-                      Inches(0.5), top, table_width, Inches(0.3), 10, colour=GREY)
+            else:
+                size = 9 if len(shown.columns) > 6 else 11 if small else 12
+                top += _table(slide, shown, Inches(0.5), top, table_width, row_height, size,
+                              limit)
+                if len(shown) > limit:
+                    _text(slide, f"另有 {len(shown) - limit} 条，见 Excel 表“{table.name}”",
+                          Inches(0.5), top, table_width, Inches(0.3), 10, colour=GREY)
+                    top += Inches(0.3)
+            if table.note:  # e.g. the boards' minimum base
+                _text(slide, table.note, Inches(0.5), top, table_width, Inches(0.3), 10,
+                      colour=GREY)
                 top += Inches(0.3)
             top += Inches(0.15)
         if image:
@@ -238,7 +244,7 @@ def _sheet(wb: Workbook, table: views.Table) -> None:
             if kind in EXCEL_FORMATS:
                 ws.cell(row=i + 3, column=j).number_format = EXCEL_FORMATS[kind]
     if table.frame.empty:
-        ws.append([f"{views.NO_ROWS}{table.title}"])
+        ws.append([table.nothing()])
     if table.note:
         ws.append([table.note])
     for j, column in enumerate(columns, start=1):

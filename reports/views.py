@@ -31,6 +31,10 @@ class Table:
     kinds: dict[str, str]
     note: str = ""
     row_kinds: list[str] | None = None  # comparison tables: count or rate, row by row
+    empty: str = ""  # what an empty table says (default: 本周无<title>)
+
+    def nothing(self) -> str:
+        return self.empty or f"{NO_ROWS}{self.title}"
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,8 @@ def board_table(frame: pd.DataFrame, by: str, code: str) -> Table:
     kinds = {label: kind, "较上周": "points" if kind == "rate" else "signed",
              "名次": "count", out.columns[-1]: "count"}
     return Table(f"红黑榜_{meeting.DIMENSION_LABELS[by]}_{label}",
-                 meeting.board_title(by, code), out, kinds)
+                 meeting.board_title(by, code), out, kinds, note=meeting.board_rule(code),
+                 empty="本周没有单位达到排名基数，不排名。")
 
 
 def _masked_citizens(frame: pd.DataFrame) -> dict:
@@ -147,15 +152,25 @@ def week_events_table(frame: pd.DataFrame, name: str, title: str, when: str) -> 
     return Table(name, title, out, {when: "moment", "上报时间": "moment", "办理时限": "moment"})
 
 
-def officers_table(frame: pd.DataFrame) -> Table:
+WEEKS_IN_WORDS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五", 6: "六", 8: "八"}
+
+
+def officers_title(m: Meeting) -> str:
+    """The warning list's heading: the period it judges, the line, the order."""
+    period = meeting.warning_filters(m.f)
+    weeks = WEEKS_IN_WORDS.get(meeting.WARNING_WEEKS, str(meeting.WARNING_WEEKS))
+    return (f"近{weeks}周（{fmt.day(period.start)} 至 {fmt.day(period.end)}）走访覆盖率低于"
+            f"预警线（{meeting.COVERAGE_WARNING:.0%}）的干部，覆盖率低者在前")
+
+
+def officers_table(frame: pd.DataFrame, title: str) -> Table:
     out = pd.DataFrame({
         "干部": frame["officer"], "层级": frame["level"].map(lambda c: g.label(g.LEVELS, c)),
         "部门": frame["department"], "镇(乡)街道": frame["town"],
         figures.label("assigned"): frame["assigned"],
         figures.label("visited"): frame["visited"],
         figures.label("coverage_rate"): frame["coverage_rate"]})
-    return Table("低于预警线的干部",
-                 f"本周走访覆盖率低于预警线（{meeting.COVERAGE_WARNING:.0%}）的干部", out,
+    return Table("低于预警线的干部", title, out,
                  {figures.label("assigned"): "count", figures.label("visited"): "count",
                   figures.label("coverage_rate"): "rate"})
 
@@ -171,6 +186,11 @@ def supervision_table(frame: pd.DataFrame) -> Table:
     return Table("监督问效到期事项", "监督问效：已逾期及下周内到期的事项", out,
                  {"时限": "day", "剩余天数": "count"},
                  note="事项状态为当前登记的状态（监督事项不保留历史）。")
+
+
+def _board_chart(boards: dict[str, pd.DataFrame], keys: list[str]) -> str | None:
+    """The chart of a dimension's step: its first board with units ranked (none: no chart)."""
+    return next((f"board:{key}" for key in keys if not boards[key].empty), None)
 
 
 def agenda(m: Meeting, comparison: pd.DataFrame | None = None,
@@ -189,10 +209,11 @@ def agenda(m: Meeting, comparison: pd.DataFrame | None = None,
              meeting.LOOP, "comparison"),
         Step("visits", "走访情况：本周 · 上周 · 活动以来",
              [comparison_table(comparison, meeting.VISITS, "走访", "走访"),
-              officers_table(m.officers_below)], meeting.VISITS + ["assigned", "visited"]),
+              officers_table(m.officers_below, officers_title(m))],
+             meeting.VISITS + ["assigned", "visited"]),
         *(Step(f"board_{by}", f"红黑榜 · {meeting.DIMENSION_LABELS[by]}",
                [table for _, table in pairs], [c for b, c in meeting.BOARDS if b == by],
-               f"board:{pairs[0][0]}")
+               _board_chart(boards, [key for key, _ in pairs]))
           for by, pairs in by_dimension.items()),
         Step("overdue", "超期最久的问题", [overdue_table(m.longest_overdue)], ["overdue"]),
         Step("supervised", "本周新增督办与重办", [

@@ -96,9 +96,10 @@ def test_week_against_last_week_and_the_campaign(tiny):
 def test_the_boards_rank_best_and_worst_with_the_change_against_last_week(tiny):
     build_week(tiny)
     with tiny.connect() as conn:
-        two = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2)
-        one = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=1)
-        towns = meeting.fetch_board(conn, WEEK, "town_code", "resolution_rate")
+        # the ranking itself, on a handful of tickets (the minimum base is tested below)
+        two = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2, min_base=1)
+        one = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=1, min_base=1)
+        towns = meeting.fetch_board(conn, WEEK, "town_code", "resolution_rate", min_base=1)
     # this week: 甲局 C, D resolved (2/2); 乙局 F of E, F (1/2); 丙局 H open (0/1)
     assert two[["board", "rank", "name"]].values.tolist() == [
         ["red", 1, "甲局"], ["red", 2, "乙局"], ["black", 1, "丙局"]]
@@ -121,7 +122,8 @@ def test_ties_go_to_the_unit_with_more_behind_the_figure_on_both_boards(tiny):
                                     ("甲差", 1, False), ("乙差", 3, False), ("丙差", 2, False)]:
         add(department, n, resolved)
     with tiny.connect() as conn:
-        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2)
+        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2,
+                                    min_base=1)
     assert board[["board", "name"]].values.tolist() == [
         ["red", "中局"], ["red", "大局"], ["black", "乙差"], ["black", "丙差"]]
 
@@ -132,7 +134,7 @@ def test_the_lists_of_the_week(tiny):
     assert m.longest_overdue["overdue_days"].iloc[0] == pytest.approx(3.0)
     assert m.new_supervised["id"].tolist() == ["B"]
     assert m.reopened["id"].tolist() == ["D"]
-    assert m.officers_below["officer_id"].tolist() == ["O1"]
+    assert m.officers_below.empty  # O1 visited both targets within the last four weeks
 
 
 def test_the_supervision_items_due_are_open_ones_due_by_next_sunday(tiny):
@@ -208,7 +210,8 @@ def test_when_every_unit_is_level_there_is_no_black_board(tiny):
         tiny.add_ticket(f"{department}1", department=department, reported="2026-03-10 09:00",
                         events=[("resolved", "2026-03-10 12:00")])
     with tiny.connect() as conn:
-        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2)
+        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=2,
+                                    min_base=1)
     assert board["board"].tolist() == ["red", "red"]
 
 
@@ -218,3 +221,77 @@ def test_the_meetings_boards_are_the_single_boards(tiny):
         for by, code in meeting.BOARDS:
             single = meeting.fetch_board(conn, WEEK, by, code)
             assert m.boards[meeting.board_key(by, code)].equals(single), (by, code)
+
+
+def add_department(db, department, n, resolved, town="章水镇"):
+    """`n` tickets of this week for `department`, the first `resolved` of them resolved."""
+    for i in range(n):
+        events = [("resolved", "2026-03-11 12:00")] if i < resolved else []
+        db.add_ticket(f"{department}{i}", town=town, department=department,
+                      reported="2026-03-10 09:00", events=events)
+
+
+def test_a_unit_below_the_minimum_base_is_on_neither_board(tiny):
+    assert meeting.board_min_base("resolution_rate") == meeting.BOARD_MIN_TICKETS == 10
+    assert meeting.board_min_base("coverage_rate") == meeting.BOARD_MIN_PAIRS == 20
+    add_department(tiny, "大局", 12, 12)  # 100% on 12: ranked best
+    add_department(tiny, "中局", 10, 5)  # 50% on 10: exactly the base, ranked
+    add_department(tiny, "低局", 10, 1)  # 10% on 10: ranked worst
+    add_department(tiny, "小局", 2, 2)  # 100% on 2: too few to praise
+    add_department(tiny, "差局", 3, 0)  # 0% on 3: too few to blame
+    with tiny.connect() as conn:
+        board = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=1)
+        everyone = meeting.fetch_board(conn, WEEK, "department", "resolution_rate", n=1,
+                                       min_base=1)
+        m = meeting.assemble(conn, WEEK)
+    assert board[["board", "name", "base"]].values.tolist() == [
+        ["red", "大局", 12], ["black", "低局", 10]]
+    # without the base the noise would lead both boards (the test can fail)
+    assert everyone[["board", "name"]].values.tolist() == [["red", "大局"], ["black", "差局"]]
+    ranked = set(m.boards[meeting.board_key("department", "resolution_rate")]["name"])
+    assert ranked == {"大局", "中局", "低局"}  # n=3: 大局, 中局, 低局 red; none behind them
+    assert "不参与排名" in meeting.board_rule("resolution_rate")
+    assert "10" in meeting.board_rule("resolution_rate")
+
+
+def test_coverage_is_ranked_only_for_towns_with_twenty_pairs(tiny):
+    tiny.add_officer("O1").add_officer("O2", town="鼓楼街道")
+    for i in range(20):  # 章水镇: 20 pairs, 5 visited this week
+        tiny.add_target(f"Z{i}").assign("O1", f"Z{i}")
+        if i < 5:
+            tiny.add_visit(f"VZ{i}", "O1", f"Z{i}", "2026-03-11 09:00")
+    for i in range(19):  # 鼓楼街道: 19 pairs, all visited: too few to rank
+        tiny.add_target(f"G{i}", town="鼓楼街道").assign("O2", f"G{i}")
+        tiny.add_visit(f"VG{i}", "O2", f"G{i}", "2026-03-11 09:00")
+    with tiny.connect() as conn:
+        board = meeting.fetch_board(conn, WEEK, "town_code", "coverage_rate")
+        everyone = meeting.fetch_board(conn, WEEK, "town_code", "coverage_rate", min_base=1)
+    assert board[["board", "name", "value"]].values.tolist() == [["red", "章水镇", 0.25]]
+    assert everyone["name"].tolist() == ["鼓楼街道", "章水镇"]
+
+
+def test_officers_are_warned_on_the_last_four_weeks_lowest_first(tiny):
+    """The window is 02-16 (Mon) to 03-15 (Sun), at the cut-off 03-16 09:00."""
+    for officer in ("OK", "NONE", "QUARTER", "EARLY", "HALF"):
+        tiny.add_officer(officer)
+    pairs = {"OK": 2, "NONE": 2, "QUARTER": 4, "EARLY": 3, "HALF": 2}
+    for officer, n in pairs.items():
+        for i in range(n):
+            tiny.add_target(f"{officer}{i}").assign(officer, f"{officer}{i}")
+    tiny.add_visit("V1", "OK", "OK0", "2026-02-17 09:00")  # three weeks before: counts
+    tiny.add_visit("V2", "OK", "OK1", "2026-03-03 09:00")  # OK: 2 of 2, none this week
+    tiny.add_visit("V3", "QUARTER", "QUARTER0", "2026-03-11 09:00")  # 1 of 4
+    tiny.add_visit("V4", "EARLY", "EARLY0", "2026-02-15 09:00")  # before the window: 0 of 3
+    tiny.add_visit("V5", "HALF", "HALF0", "2026-03-04 09:00")  # 1 of 2
+    tiny.add_visit("V6", "NONE", "NONE0", "2026-03-16 10:00")  # after the cut-off: 0 of 2
+    m = assemble(tiny)
+    below = m.officers_below
+    assert below["officer_id"].tolist() == ["EARLY", "NONE", "QUARTER", "HALF"]
+    assert below["coverage_rate"].tolist() == [0.0, 0.0, 0.25, 0.5]
+    window = meeting.warning_filters(WEEK)
+    assert (window.start, window.end, window.as_of) == (date(2026, 2, 16), date(2026, 3, 15),
+                                                        CUTOFF)
+    # judged on this week alone, OK (no visit this week) would be listed too
+    with tiny.connect() as conn:
+        week_only = meeting.fetch_officers_below(conn, WEEK, weeks=1)
+    assert "OK" in set(week_only["officer_id"])

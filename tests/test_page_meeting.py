@@ -95,3 +95,31 @@ def test_presenter_mode_shows_one_step_masked(meeting_db):
     assert not [b for b in at.button if b.key == "present_next" and b.disabled]
     last = run(PAGE, week=WEEK, present="1", step="99")  # clamped to the last step
     assert "7 / 7" in "\n".join(e.proto.body for e in last.get("html"))
+
+
+def test_the_page_speaks_to_leaders_and_draws_its_charts_for_the_dark_page(meeting_db):
+    import json
+
+    from data_access import meeting
+    from reports import charts
+
+    at = run(PAGE, week=WEEK)
+    assert not at.exception
+    # the meeting chooses its own week: no 时间范围 control, no campaign dates in the note
+    labels = [s.label for s in at.selectbox]
+    assert "时间范围" not in labels and "镇(乡)街道" in labels
+    notes = "\n".join(m.value for m in at.markdown)
+    assert "cockpit-note" in notes and "2026-01-01 至" not in notes
+    assert "python -m" not in info_text(at) and "管理员" in info_text(at)
+    captions = "\n".join(c.value for c in at.caption)
+    assert meeting.board_rule("resolution_rate") in captions
+    assert meeting.board_rule("coverage_rate") in captions
+    assert "近四周" in "\n".join(m.value for m in at.markdown)  # the warning list's heading
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert specs and all(s["config"]["axis"]["labelColor"] == charts.DARK.text for s in specs)
+    assert all(c.proto.theme == "" for c in at.get("vega_lite_chart"))  # not Streamlit's
+
+
+def test_other_pages_keep_the_period_control(meeting_db):
+    at = run("app.py")
+    assert "时间范围" in [s.label for s in at.selectbox]
