@@ -402,6 +402,47 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
     return out
 
 
+def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
+    """Counts of the period's figures `codes` (those counted on a day of the period: the
+    cohort's, 期内办结, 评价数, 满意评价) per day of their basis (the report day for the
+    cohort's, the day of the last 办结 for 期内办结, …) from ticket_rollup's days, corrected
+    exactly as _ticket_values does; None when the rollup cannot answer (see rollup_usable).
+    Columns: day (date), then one per code; days where no count is above 0 may be absent."""
+    if not rollup_usable(conn, f, None):
+        return None
+    cal = load_calendar(conn)
+    mark = summaries.mark(conn)
+    moved = _moved(f, cal, mark)
+    r, kept = s.ticket_rollup.c, s.ticket_states
+    stored_bases = rollup_bases(kept, kept.c)
+    at_rows = ts.ticket_rows(f, ids=moved, mark=mark)
+    at_counts = _ticket_counts(f, at_rows, cal, at_rows)
+    at_bases = rollup_bases(at_rows, at_rows.c)
+    groups = {}
+    for code in codes:
+        groups.setdefault(_BASIS_OF[code], []).append(code)
+    frames = []
+    for basis, group in groups.items():
+        frames.append(_frame(conn, select(r.day, *(func.sum(r[c]) for c in group))
+                             .where(r.grain == "D", r.basis == basis, r.day >= f.start,
+                                    r.day <= f.end, *f.ticket_choices(s.ticket_rollup))
+                             .group_by(r.day), ["day"], group))
+        column, conditions = stored_bases[basis]
+        on_days = [column >= f.start_at, column < f.end_before]
+        day = summaries._day(column)
+        frames.append(_frame(conn, select(day, *(-count_if(conditions[c]) for c in group))
+                             .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept),
+                                    *on_days).group_by(day), ["day"], group))
+        day = summaries._day(at_bases[basis][0])
+        frames.append(_frame(conn, select(day, *(at_counts[c] for c in group))
+                             .where(day.is_not(None)).group_by(day), ["day"], group))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["key"].notna()]
+    out["key"] = pd.to_datetime(out["key"].astype(str))
+    out = out.fillna(0).groupby("key")[list(codes)].sum().astype("int64").reset_index()
+    return out.rename(columns={"key": "day"})
+
+
 def _column(code: str) -> str:
     """The rollup column a figure is summed from (overdue and 3个工作日内到期 from open)."""
     return "open" if code in ("overdue", "soon_due") else code

@@ -1,6 +1,7 @@
 """The derived ticket states agree exactly with the raw tables, and figures read through them
 equal figures computed from the events alone, at any as_of (both backends)."""
 
+from collections import Counter
 from datetime import date, datetime
 
 import pytest
@@ -86,9 +87,84 @@ def assert_same_figures(url: str) -> None:
             assert a.equals(b)
 
 
+def rollup(conn) -> list[tuple]:
+    r = s.ticket_rollup.c
+    return [tuple(row) for row in conn.execute(
+        select(s.ticket_rollup).order_by(r.grain, r.basis, r.day, r.town_code, r.category,
+                                         r.source)).all()]
+
+
+def assert_rollup_agrees(writer) -> None:
+    """ticket_rollup as kept == rebuilt from scratch; its days count the raw tickets; its
+    months are the sums of its days."""
+    with writer.connect() as conn:
+        have = rollup(conn)
+        raw = Counter((t.reported_at.date(), t.town_code, t.category, t.source)
+                      for t in conn.execute(select(s.tickets)).all())
+    with writer.connect() as conn:
+        rebuild = conn.begin()
+        summaries.refresh_rollup(conn)
+        want = rollup(conn)
+        rebuild.rollback()
+    assert have == want
+    codes = s.ROLLUP_COUNTS
+    collected = codes.index("collected") + 6
+    days = {(row[2], *row[3:6]): row[collected] for row in have
+            if row[0] == "D" and row[1] == "reported"}
+    assert days == dict(raw)
+    months = Counter()
+    for row in have:
+        if row[0] == "D":
+            for k, code in enumerate(codes):
+                months[(row[1], row[2].replace(day=1), *row[3:6], code)] += row[6 + k]
+    kept = {(row[1], row[2], *row[3:6], code): row[6 + k] for row in have if row[0] == "M"
+            for k, code in enumerate(codes)}
+    assert kept == {key: n for key, n in months.items() if key[:5] in
+                    {k[:5] for k in kept}} and len({k[:5] for k in kept}) == len(
+        {k[:5] for k in months})
+
+
+def rollup_filters() -> list[Filters]:
+    """Filters whose ticket figures come from the rollup: now (mid-day), last week (as_of on
+    Monday 00:00), a past as_of at noon, a town, a category, a source."""
+    noon = datetime(2026, 11, 20, 12, 30)
+    return [Filters.between(date(2022, 1, 1), date(2026, 11, 25), NOW),
+            Filters.for_period("last_week", NOW),
+            Filters.between(date(2026, 10, 3), date(2026, 11, 20), noon),
+            Filters.between(date(2026, 1, 1), date(2026, 11, 25), NOW, town_code="330203106000"),
+            Filters.between(date(2025, 2, 14), date(2026, 11, 25), NOW, category="livelihood"),
+            Filters.between(date(2026, 11, 1), date(2026, 11, 20), noon, source="hotline_81890")]
+
+
+def assert_rollup_figures_exact(url: str) -> None:
+    """Through the rollup (which these filters must use) == from the events alone."""
+    engine = read_only_engine(url)
+    try:
+        with engine.connect() as conn:
+            for f in rollup_filters():
+                assert figures.rollup_usable(conn, f, None), f
+                assert figures.rollup_usable(conn, f, "town_code"), f
+                ts.USE_SUMMARIES = True
+                fast = [figures.headline(conn, f, TICKET_CODES)] + [
+                    figures.grouped(conn, f, by, TICKET_CODES)
+                    for by in ("town_code", "category", "source")]
+                ts.USE_SUMMARIES = False
+                slow = [figures.headline(conn, f, TICKET_CODES)] + [
+                    figures.grouped(conn, f, by, TICKET_CODES)
+                    for by in ("town_code", "category", "source")]
+                ts.USE_SUMMARIES = True
+                assert fast[0] == slow[0], f
+                for a, b in zip(fast[1:], slow[1:]):
+                    assert a.equals(b), (f, a, b)
+    finally:
+        ts.USE_SUMMARIES = True
+        engine.dispose()
+
+
 def test_the_load_writes_every_tickets_state_as_the_events_give_it(scaled):
     url, writer = scaled
     assert_agree(writer)
+    assert_rollup_agrees(writer)
     with writer.connect() as conn:
         assert summaries.is_refreshed(conn) and summaries.status(conn) is None
 
@@ -96,6 +172,11 @@ def test_the_load_writes_every_tickets_state_as_the_events_give_it(scaled):
 def test_figures_read_through_the_states_equal_figures_from_the_events(scaled):
     url, _ = scaled
     assert_same_figures(url)
+
+
+def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
+    url, _ = scaled
+    assert_rollup_figures_exact(url)
 
 
 def new_day(first: int):
@@ -131,6 +212,8 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
     assert rewritten == len(set(events["ticket_id"]) | {first, second})
     assert_agree(writer)
     assert_same_figures(url)
+    assert_rollup_agrees(writer)
+    assert_rollup_figures_exact(url)
 
 
 def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, tmp_path):
@@ -151,6 +234,7 @@ def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, t
             s.ticket_states.c.ticket_id == ticket["id"])).scalar()
     assert kept == "区新部门"
     assert_agree(writer)
+    assert_rollup_agrees(writer)
 
 
 def test_a_database_never_refreshed_computes_from_the_events(tiny):
