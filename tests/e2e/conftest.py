@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,19 +47,25 @@ def _wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 60) -> Non
     raise TimeoutError(f"{base} did not become healthy in {seconds} s")
 
 
-@pytest.fixture(scope="session")
-def server(sample_file, tmp_path_factory):
-    """Base URL of a freshly started cockpit server on the sample database."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    # the copy is the built-in sample: it opens without a login, as the sample does
-    env = os.environ | {db.ENV_VAR: sample_file,
-                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))}
+def sample_env(sample_file: str) -> dict:
+    """The environment in which a copy of the sample is the built-in sample (no login)."""
+    return {db.ENV_VAR: sample_file, "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))}
+
+
+@contextmanager
+def running_server(log: Path, env: dict, port: int | None = None,
+                   shipped_config: bool = False):
+    """A cockpit server (`streamlit run app.py`) with `env` added to the environment (a None
+    value removes that variable); yields its base URL and stops it by its own pid.
+    `shipped_config`: only the port on the command line, the rest from .streamlit/."""
+    port = port or _free_port()
+    full = {k: v for k, v in (os.environ | env).items() if v is not None}
+    args = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    if not shipped_config:
+        args += ["--server.headless", "true", "--server.address", "127.0.0.1",
+                 "--browser.gatherUsageStats", "false"]
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(args, cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, proc)
@@ -69,6 +76,14 @@ def server(sample_file, tmp_path_factory):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server(sample_file, tmp_path_factory):
+    """Base URL of a freshly started cockpit server on the sample database."""
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with running_server(log, sample_env(sample_file)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

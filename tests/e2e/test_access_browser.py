@@ -5,10 +5,7 @@ browser through the websocket, which the test reads) and downloads only the town
 
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -17,9 +14,8 @@ from data_access import db
 from data_access.db import writable_engine
 from tests.conftest import _PgSchema
 from tests.e2e import gateway as gateway_proxy
-from tests.e2e.conftest import ROOT, Visit, _wait_healthy
+from tests.e2e.conftest import Visit, _free_port, running_server
 
-PORT = 8661  # this suite's own port
 TOWN, TOWN_NAME = "330203009000", "石碶街道"
 PASSWORD = "shiqi-browser-pass"
 DEEP_LINKS = ["/", "/map", "/tickets", "/visits", "/programmes", "/wall", "/meeting",
@@ -46,29 +42,15 @@ def deployment(sample_rows, tmp_path_factory):
         f'password_hash = "{auth.hash_password(PASSWORD)}"\n'
         f'[users.chief]\nrole = "district"\npassword_hash = "{auth.hash_password(PASSWORD)}"\n',
         encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "COCKPIT_SAMPLE_DB"}
-    env |= {db.ENV_VAR: schema.url, auth.ENV_USERS_FILE: str(users)}
-    log = folder / "streamlit.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(PORT), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{PORT}"
+    env = {"COCKPIT_SAMPLE_DB": None, db.ENV_VAR: schema.url, auth.ENV_USERS_FILE: str(users)}
     try:
-        _wait_healthy(base, proc)
-        with writable_engine(schema.url).connect() as conn:
-            from sqlalchemy import text
-            others = conn.execute(text("select code, name from towns where code <> :c"),
-                                  {"c": TOWN}).all()
-        yield base, others
+        with running_server(folder / "streamlit.log", env) as base:
+            with writable_engine(schema.url).connect() as conn:
+                from sqlalchemy import text
+                others = conn.execute(text("select code, name from towns where code <> :c"),
+                                      {"c": TOWN}).all()
+            yield base, others
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         schema.drop()
 
 
@@ -183,28 +165,14 @@ def gateway(sample_file, tmp_path_factory):
     users.write_text('method = "proxy"\nproxy_header = "X-Remote-User"\n'
                      'trusted_proxies = ["127.0.0.1"]\n'
                      f'[users.shiqi]\nrole = "town"\ntown = "{TOWN_NAME}"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "COCKPIT_SAMPLE_DB"}
-    env |= {db.ENV_VAR: sample_file, auth.ENV_USERS_FILE: str(users)}
-    with open(folder / "streamlit.log", "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(PORT + 1), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{PORT + 1}"
-    stop = None
-    try:
-        _wait_healthy(base, proc)
-        stop = gateway_proxy.start(base, PORT + 2, "X-Remote-User", "shiqi")
-        yield base, f"http://127.0.0.1:{PORT + 2}"
-    finally:
-        if stop:
-            stop()
-        proc.terminate()
+    env = {"COCKPIT_SAMPLE_DB": None, db.ENV_VAR: sample_file, auth.ENV_USERS_FILE: str(users)}
+    with running_server(folder / "streamlit.log", env) as base:
+        proxy_port = _free_port()
+        stop = gateway_proxy.start(base, proxy_port, "X-Remote-User", "shiqi")
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            yield base, f"http://127.0.0.1:{proxy_port}"
+        finally:
+            stop()
 
 
 def test_a_trusted_gateways_user_header_logs_in_and_without_it_nothing_shows(browser, gateway):

@@ -8,18 +8,11 @@ the canvas) and clicks with page.mouse.click at points the deck itself projects.
 """
 
 import io
-import os
-import socket
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from data_access import db
-from tests.e2e.conftest import ROOT, Visit, _wait_healthy
-
-PORTS = range(8621, 8630)  # this suite's own port range
+from tests.e2e.conftest import Visit, running_server, sample_env
 
 # Finds the live Deck instance behind the map's canvas and keeps it as window.__deck.
 FIND_DECK = """() => {
@@ -55,40 +48,11 @@ LABEL_AT = """([layerId, text]) => {
 }"""
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no free port in 8621–8629")
-
-
 @pytest.fixture(scope="module")
 def map_server(sample_file, tmp_path_factory):
-    port = _free_port()
     log = tmp_path_factory.mktemp("map-server") / "streamlit.log"
-    # the copy is the built-in sample: it opens as the sample does (no login)
-    env = os.environ | {db.ENV_VAR: sample_file,
-                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc)
+    with running_server(log, sample_env(sample_file)) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _distinct_colours(png: bytes) -> int:

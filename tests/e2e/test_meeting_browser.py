@@ -3,11 +3,7 @@ opened, nothing a citizen could be recognised by), and presenter mode stepped wi
 a presentation clicker sends."""
 
 import io
-import os
 import re
-import socket
-import subprocess
-import sys
 from datetime import date, datetime
 
 import pytest
@@ -16,46 +12,17 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from data_access import db, meeting
-from tests.e2e.conftest import ROOT, Visit, _wait_healthy
+from tests.e2e.conftest import Visit, running_server, sample_env
 
-# this suite's own ports (COCKPIT_MEETING_PORTS=8731-8739 when another range is assigned)
-_FIRST, _LAST = map(int, os.environ.get("COCKPIT_MEETING_PORTS", "8671-8679").split("-"))
-PORTS = range(_FIRST, _LAST + 1)
 WEEK = "2026-11-16"
 PHONE = re.compile(r"(?<![\d.])1\d{10}(?!\d)")  # a mobile number, not a fraction
 
 
-def _port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port in {_FIRST}-{_LAST}")
-
-
 @pytest.fixture(scope="module")
 def meeting_server(sample_file, tmp_path_factory):
-    port = _port()
     log = tmp_path_factory.mktemp("meeting") / "streamlit.log"
-    # the copy is the built-in sample: it opens without a login, as the sample does
-    env = os.environ | {db.ENV_VAR: sample_file,
-                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc)
+    with running_server(log, sample_env(sample_file)) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -3,16 +3,13 @@ the screen, its text grows with it, the clock ticks, it rotates by itself withou
 navigation, and nothing leaves the machine, the server's own start included."""
 
 import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
-from data_access import db
-from tests.e2e.conftest import ROOT, SHOTS, _free_port, _wait_healthy
+from tests.e2e.conftest import SHOTS, running_server, sample_env
 
 SIZES = {"1920": (1920, 1080), "3840": (3840, 2160)}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,25 +47,10 @@ MEASURE = """() => {
 def wall_server(sample_file, tmp_path_factory):
     """A fresh server with the shipped configuration (server.address included), its log.
     COCKPIT_TEST_PORT pins the port (machines where ports are shared out)."""
-    port = int(os.environ.get("COCKPIT_TEST_PORT") or _free_port())
     log = tmp_path_factory.mktemp("wall-server") / "streamlit.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
-            cwd=ROOT, env=os.environ | {db.ENV_VAR: sample_file,  # as the built-in sample
-                                        "COCKPIT_SAMPLE_DB": sample_file.removeprefix(
-                                            "sqlite:///")}, stdout=out,
-            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc)
+    port = int(os.environ.get("COCKPIT_TEST_PORT") or 0) or None
+    with running_server(log, sample_env(sample_file), port, shipped_config=True) as base:
         yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 class WallVisit:
