@@ -7,11 +7,13 @@ page's Filters. `?wall=1` on any page opens the wall screen (pages/5_wall.py): n
 navigation or widgets; it rotates and refreshes itself inside the session.
 """
 
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from components import auth, cached, wall
 from components import format as fmt
@@ -46,8 +48,6 @@ PAGES = [
 
 CSS = """
 <style>
-/* A 4K wall screen should run at device scale 2 (README); at scale 1 the text still grows. */
-@media (min-width: 2880px) { html { font-size: 28px; } }
 .block-container { padding-top: 1.2rem; padding-bottom: 1rem; max-width: 100%; }
 header[data-testid="stHeader"] { height: 0; }
 [data-testid="stMetricValue"] { font-size: 2.4rem; font-weight: 700; }
@@ -58,6 +58,29 @@ button[data-baseweb="tab"] p { font-size: 1.2rem; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.05rem; }
 /* the map has no basemap by default: draw it on the cockpit's own dark ground */
 [data-testid="stDeckGlJsonChart"] { background: #0E1D30; border-radius: 0.5rem; }
+</style>
+"""
+# The desk is laid out for 1920 px. A wider screen at device scale 1 (a 4K screen: 3840 px)
+# zooms the page, as the wall's map does: the same layout, everything twice as large, charts
+# and the map drawn at full resolution, clicks landing where they are drawn. Heights that
+# follow the screen (the map's) divide 100vh by --desk-zoom. The wall scales on its own.
+DESK_CSS = """
+<style>
+:root { --desk-zoom: 1; }
+@media (min-width: 2880px) {
+  :root { --desk-zoom: 1.5; }  /* steps where the browser lacks typed arithmetic */
+  @media (min-width: 3600px) { :root { --desk-zoom: 2; } }
+  @supports (zoom: calc(100vw / 1920px)) { :root { --desk-zoom: calc(100vw / 1920px); } }
+  [data-testid="stMain"], [data-baseweb="popover"], [data-testid="stToastContainer"]
+    { zoom: var(--desk-zoom); }
+  /* the scrolling main block ends at the screen's bottom, not at twice the screen */
+  [data-testid="stMain"] { height: calc(100vh / var(--desk-zoom)) !important; }
+  /* Streamlit sizes a chart by its box as seen on the screen (zoomed): the box is narrowed
+     by the zoom, so the chart is laid out for the 1920 layout and drawn across the column */
+  [data-testid="stVegaLiteChart"],
+  [data-testid="stFullScreenFrame"]:has(> [data-testid="stDataFrame"])
+    { width: calc(100% / var(--desk-zoom)) !important; overflow: visible !important; }
+}
 </style>
 """
 
@@ -85,7 +108,8 @@ def _open_database() -> None:
             with slot.status("正在生成示例数据库（约数秒）…", expanded=True):
                 cached.ensure_sample_database(url)
             slot.empty()
-            st.toast("示例数据库已生成", icon=":material/check_circle:")
+            # brief: the toast sits over the account menu while it shows
+            st.toast("示例数据库已生成", icon=":material/check_circle:", duration=2)
         cached.engine()
     except db.CockpitDatabaseError as exc:
         st.error(f"**驾驶舱无法打开数据库。**\n\n{exc}\n\n"
@@ -199,13 +223,37 @@ def _account(where) -> None:
             st.rerun()
 
 
+PAGE_FAILED = ("本页出现意外错误，未能完整显示。请稍后刷新重试；如仍出错，请联系管理员"
+               "（服务器日志已记录详情）。")
+
+
+def _one_chinese_message(exc: Exception) -> bool:
+    """Streamlit's handler of an uncaught page exception (after it has logged it): one
+    Chinese message instead of its English box. True: the box is not drawn."""
+    st.error(PAGE_FAILED, icon=":material/error:")
+    return True
+
+
+def catch_page_errors() -> None:
+    """Have this run's uncaught exception shown as PAGE_FAILED. Streamlit 1.67 offers the
+    hook only to apps it starts itself (st.App(on_script_error=…)); under `streamlit run` it
+    sits on the run's context, where the frame sets it. Without that attribute nothing
+    changes (the config still hides the error's details and its links)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and hasattr(ctx, "on_script_error"):
+        ctx.on_script_error = _one_chinese_message
+
+
 def filters(script: str, title: str, period: bool = True) -> Filters:
     """Draw the frame for the page in file `script` (relative to the app root); return its
     Filters. `period=False`: a page that chooses its own period (the meeting's week) shows
     no 时间范围 control and no period in the note."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=FAVICON,
                        layout="wide", initial_sidebar_state="collapsed")
-    st.markdown(CSS, unsafe_allow_html=True)
+    if "streamlit.testing.v1" not in sys.modules:  # under AppTest an error stays an exception
+        catch_page_errors()
+    # one element for all the styling: each element takes a row of the page's layout
+    st.markdown(CSS if script == wall.SCRIPT else CSS + DESK_CSS, unsafe_allow_html=True)
     _open_database()
     _who(script)  # only a login until the user is known; then the user's town scope
     scope = scope_town()
@@ -227,6 +275,9 @@ def filters(script: str, title: str, period: bool = True) -> Filters:
     # The URL carries the labels the user sees: ?period=本周&town=章水镇
     periods = {label: code for code, label in PERIOD_OPTIONS.items()}
     show_period = period
+    if show_period and st.query_params.get("period") not in (None, *periods):
+        st.warning(f"链接中的时间范围{fmt.md_literal(st.query_params['period'])}不存在，"
+                   f"已显示{PERIOD_OPTIONS[CAMPAIGN]}。")
     if on_wall:  # no widgets on the wall: the URL alone says what to show
         period = st.query_params.get("period", PERIOD_OPTIONS[CAMPAIGN])
         town = st.query_params.get("town", ALL_TOWNS)

@@ -23,23 +23,15 @@ try:
 except ValueError as exc:
     st.error(f"地图设置有误：{fmt.md_text(exc)}", icon=":material/error:")
     st.stop()
-# The map fills the screen's height below the controls (about 23rem, as the frame's type
-# scales with the screen), the legend above it always in view. On a 4K screen at scale 1
-# the frame sets 28px type (×1.75): the map box is zoomed by as much, so names, points and
-# the district's framing look as on a desk screen.
+# The map fills the screen's height below the controls (about 23rem), the legend above it
+# always in view. On a 4K screen the frame zooms the whole page (--desk-zoom): the screen's
+# height is divided by it, so the map still ends at the screen's bottom.
 st.markdown("""<style>
 .st-key-map_box [data-testid=stElementContainer]:has([data-testid=stDeckGlJsonChart]),
 .st-key-map_box [data-testid=stDeckGlJsonChart],
 .st-key-map_box [data-testid=stDeckGlJsonChart] > div
-  { height: max(480px, calc(100vh - 23rem)) !important; }
+  { height: max(480px, calc(100vh / var(--desk-zoom, 1) - 23rem)) !important; }
 .map-legend { font-size: 1rem; color: #C9D4E3; line-height: 1.9; }
-@media (min-width: 2880px) {
-  .st-key-map_box { zoom: 1.75; }
-  .st-key-map_box [data-testid=stElementContainer]:has([data-testid=stDeckGlJsonChart]),
-  .st-key-map_box [data-testid=stDeckGlJsonChart],
-  .st-key-map_box [data-testid=stDeckGlJsonChart] > div
-    { height: calc((100vh - 23rem) / 1.75) !important; }
-}
 </style>""", unsafe_allow_html=True)
 
 WORST = "worst_stage"
@@ -264,6 +256,7 @@ with panel:
         ids = list(open_here["id"])
         picked_row = tables.show(st, view[["问题", "当前环节", "超期", "上报时间"]],
                                  "本网格没有在办问题。", hide_index=True, width="stretch",
+                                 column_config=tables.ticket_columns(),  # to the minute
                                  height=220, on_select="rerun", selection_mode="single-row",
                                  key=f"cell_tickets_{cell}")
         rows_picked = picked_row.selection.rows if picked_row else []

@@ -186,6 +186,22 @@ def test_a_section_keeps_the_rest_of_the_page(app_db, fresh_caches, tmp_path):
 def test_viewers_never_see_a_traceback():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
+    # nor "Ask Google" / "Ask ChatGPT" under an error (Streamlit's default shows them locally)
+    assert config["client"]["showErrorLinks"] is False
+
+
+def test_a_failing_page_shows_one_chinese_message(tmp_path):
+    script = tmp_path / "page.py"
+    script.write_text(
+        "import streamlit as st\n"
+        "from components import frame\n"
+        "frame.catch_page_errors()\n"
+        "st.write('before')\n"
+        "raise RuntimeError('select * from secrets')\n")
+    at = AppTest.from_file(str(script), default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [frame.PAGE_FAILED]
+    assert [m.value for m in at.markdown] == ["before"]
 
 
 def test_a_database_missing_a_column_gets_one_message_and_no_queries(

@@ -340,3 +340,12 @@ def test_area_colours_are_a_hashable_cache_key():
         props = map_deck.area_props(shapes, metrics, "collected", "收集问题", False, dim)
         assert len(pd.util.hash_pandas_object(props)) == 2
         assert all(isinstance(c, tuple) for c in props["fill"])
+
+
+def test_the_cell_panels_ticket_times_are_to_the_minute_as_elsewhere():
+    from components import format as fmt
+
+    at = run(PAGE, town="章水镇", cell=busiest_cell("章水镇", "330203106"))
+    table = next(d for d in at.dataframe if "上报时间" in d.value.columns)
+    config = json.loads(table.proto.columns)["上报时间"]
+    assert config["type_config"]["format"] == fmt.TABLE_MOMENT, config

@@ -5,6 +5,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import format as fmt
 from components.frame import PAGES
 from data_access import db, schema
 
@@ -74,6 +75,14 @@ def test_unknown_town_in_the_url_warns_and_shows_the_district(app_db):
     at = run("app.py", town="火星镇")
     assert any("不存在" in w.value for w in at.warning)
     assert at.metric[0].value == "1,337"
+
+
+def test_unknown_period_in_the_url_warns_escaped_and_shows_the_campaign(app_db):
+    at = run("app.py", period="[xyz](http://x)")
+    warned = [w.value for w in at.warning if "时间范围" in w.value]
+    assert len(warned) == 1 and "已显示活动以来" in warned[0], warned
+    assert fmt.md_literal("[xyz](http://x)") in warned[0]  # escaped: text, never a link
+    assert at.selectbox(key="period").value == "活动以来"
 
 
 def test_unreachable_database_shows_one_clear_message(monkeypatch):

@@ -102,3 +102,46 @@ def test_every_page_reads_as_chinese(desk_server, browser, page, query):
         visit.screenshot(re.sub(r"[^\w]+", "_", name))
     finally:
         visit.close()
+
+
+# Rendered type: the computed size times the CSS zoom the element is drawn under (the desk
+# zooms its main block on a 4K screen), of the text in view; and how far the page scrolls.
+RENDERED_TYPE = """() => {
+  const sizes = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el) continue;
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    if (!r.width || !r.height || cs.visibility === 'hidden' || r.bottom < 0
+        || r.top > innerHeight) continue;
+    sizes.push(parseFloat(cs.fontSize) * (el.currentCSSZoom || 1));
+  }
+  sizes.sort((a, b) => a - b);
+  const main = document.querySelector('[data-testid=stMain]');
+  return {p10: sizes[Math.floor(sizes.length * 0.1)], texts: sizes.length,
+          pageHeight: document.documentElement.scrollHeight, innerHeight,
+          mainBottom: main.getBoundingClientRect().bottom,
+          scrollScreens: (main.scrollHeight - main.clientHeight) / main.clientHeight};
+}"""
+
+
+def test_a_4k_screen_shows_the_desk_twice_as_large(desk_server, browser):
+    """/tickets at 3840×2160 (device scale 1) looks like 1920×1080 at twice the size: type
+    at least 1.8 times as large, the page no taller than the screen, and no more to scroll
+    (in screens) than at 1080."""
+    measured = {}
+    for width, height in [(1920, 1080), (3840, 2160)]:
+        visit = Visit(browser, f"{desk_server}/tickets", width, height)
+        try:
+            visit.settle("[data-testid=stVegaLiteChart]")
+            visit.page.wait_for_timeout(2000)  # the charts take their final widths
+            assert not visit.errors_on_page()
+            measured[width] = visit.page.evaluate(RENDERED_TYPE)
+            visit.screenshot(f"desk_tickets_{width}")
+        finally:
+            visit.close()
+    small, large = measured[1920], measured[3840]
+    assert large["p10"] >= 1.8 * small["p10"], measured
+    assert large["pageHeight"] <= 2160 and large["mainBottom"] <= 2160 + 1, measured
+    assert abs(large["scrollScreens"] - small["scrollScreens"]) < 0.1, measured

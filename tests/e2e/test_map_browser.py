@@ -114,8 +114,8 @@ def test_a_leader_drills_town_cell_ticket_by_clicks(map_server, browser, app_db,
         # 3. a ticket in the cell panel opens its stage history
         grid = visit.page.locator(f".st-key-cell_tickets_{cell} [data-testid=stDataFrame]")
         box = grid.bounding_box()
-        k = visit.page.evaluate(  # rows are 35 px at 16 px type; the frame enlarges type on 4K
-            "() => parseFloat(getComputedStyle(document.documentElement).fontSize) / 16")
+        k = grid.evaluate(  # rows are 35 px; the frame zooms the page on a 4K screen
+            "e => e.currentCSSZoom || 1")
         visit.page.mouse.click(box["x"] + 12 * k, box["y"] + 35 * k * 1.5)  # row 1's checkbox
         visit.page.wait_for_function("() => location.search.includes('ticket=')",
                                      timeout=30_000)
