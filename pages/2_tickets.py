@@ -8,8 +8,15 @@ import streamlit as st
 
 from components import cached, charts, crossfilter, frame, kpis, tables, urlstate
 from components import format as fmt
-from data_access import geo, ticket_flow, ticket_list, ticket_loop
+from data_access import figures, geo, ticket_flow, ticket_list, ticket_loop
 from data_access import glossary as g
+
+# The stage table counts every ticket that took a step at least once, reopened ones too; the
+# funnel's 办结 counts those still resolved: the two differ by the reopened tickets.
+STAGE_COUNT = "走过这一步的问题数（含后来重办的）"
+STAGE_NOTE = ("问题数按至少走过一次该环节计：“接单 → 办结”一行即"
+              f"{figures.FIGURES['ever_resolved'].label}的问题，含办结后又被"
+              f"{g.SIDE_EVENTS['reopened']}的，故可多于闭环流转图中的办结数。")
 
 f = frame.filters("pages/2_tickets.py", "问题流转")
 towns = frame.town_names()
@@ -42,7 +49,8 @@ with st.spinner("正在计算…"):
             median_hours=hours["median_hours"].map(fmt.hours_as_days),
             tickets=hours["tickets"].map(fmt.count))
             .rename(columns={"stage": "环节", "median_hours": "中位时长",
-                             "tickets": "走完这一步的问题数"}).set_index("环节"))
+                             "tickets": STAGE_COUNT}).set_index("环节"))
+        st.caption(STAGE_NOTE)
 
 # Breakdowns: a click filters the whole page; each chart shows the other choices' tickets.
 st.subheader("分类分析（点击条形筛选整页，再次点击取消）")

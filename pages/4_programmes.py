@@ -80,12 +80,14 @@ if chosen == "compounds":
                                renovation_stage=listed["renovation_stage"].map(
                                    g.RENOVATION_STAGES.get),
                                property_upgrade_done=listed["property_upgrade_done"].map(
-                                   {True: "已完成", False: ""}))[
+                                   {True: "已完成", False: "否"}))[
         ["name", "town", "built_year", "households", "renovation_stage",
          "property_upgrade_done", "lifts_installed"]],
         "这里没有2000年前建成的老小区。", hide_index=True, width="stretch", height=300,
         column_config={"name": "小区", "town": "街道", "built_year": "建成年份",
-                       "households": "户数", "renovation_stage": "改造阶段",
+                       "households": st.column_config.NumberColumn(
+                           "户数", format=fmt.TABLE_COUNT),
+                       "renovation_stage": "改造阶段",
                        "property_upgrade_done": "物业提价提质", "lifts_installed": "加装电梯"})
     with st.expander(f"执法进小区清单（{len(items)} 项）与责任部门"):
         tables.show(st, items[["category", "name", "department"]], "执法进小区清单暂无事项。",

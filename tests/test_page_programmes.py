@@ -162,3 +162,16 @@ def test_this_week_in_zhangshui_shows_sentences_instead_of_empty_tables():
         assert all(not d.value.empty for d in at.dataframe), code
     at = run(PAGE, programme="compounds", town="章水镇", period="本周")
     assert "这里没有2000年前建成的老小区。" in empty_sentences(at)  # a mountain town
+
+
+def test_the_compound_list_counts_households_with_separators_and_says_no_in_words():
+    import json
+
+    from components import format as fmt
+
+    at = run(PAGE, programme="compounds")
+    table = next(d for d in at.dataframe if "households" in d.value.columns)
+    config = json.loads(table.proto.columns)["households"]
+    assert config["type_config"]["format"] == fmt.TABLE_COUNT, config
+    done = set(table.value["property_upgrade_done"])
+    assert done <= {"已完成", "否"} and "否" in done, done
