@@ -5,6 +5,7 @@ is back is current again. On PostgreSQL (connections refused, sessions ended) an
 
 import shutil
 import sqlite3
+import time
 import tomllib
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
-from components import cached, frame
+from components import auth, cached, frame
 from data_access import db
 from tests.conftest import PG_URL, SAMPLE_NOW, _postgres_or_skip
 
@@ -52,9 +53,14 @@ def not_computed(at: AppTest) -> list[str]:
 
 
 def survives_an_outage(url: str, stop, restart, monkeypatch) -> None:
-    """The story of one outage on the overview page, told against `url`."""
+    """The story of one outage on the overview page, told against `url` (a deployment: a
+    district user is logged in)."""
     monkeypatch.setenv(db.ENV_VAR, url)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    now = time.time()
+    at.session_state[auth.STATE] = {"user": auth.User(name="chief", role="district"),
+                                    "since": now, "seen": now}
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     before = tiles(at)
     assert before["收集问题"] not in ("", "—") and not banners(at)

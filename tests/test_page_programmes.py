@@ -114,15 +114,14 @@ EMPTY_TABLES = {"mountain": "这里没有巡回医疗服务点。", "compounds":
 
 
 def test_every_table_says_in_words_that_it_is_empty_on_an_empty_database(tmp_path, monkeypatch):
+    import sqlite3
+
     from streamlit.testing.v1 import AppTest
 
     from data_access import db
+    from data_access.schema import SCHEMA_VERSION
     from tests.builders import TestDatabase
     from tests.conftest import fresh_database_url
-
-    import sqlite3
-
-    from data_access.schema import SCHEMA_VERSION
 
     url, drop = fresh_database_url("sqlite", tmp_path)
     database = TestDatabase(url)
