@@ -244,16 +244,18 @@ def catch_page_errors() -> None:
         ctx.on_script_error = _one_chinese_message
 
 
-def filters(script: str, title: str, period: bool = True) -> Filters:
+def filters(script: str, title: str, period: bool = True, screen_sized: bool = False) -> Filters:
     """Draw the frame for the page in file `script` (relative to the app root); return its
     Filters. `period=False`: a page that chooses its own period (the meeting's week) shows
-    no 时间范围 control and no period in the note."""
+    no 时间范围 control and no period in the note. `screen_sized`: the page sizes itself to
+    the screen (presenter mode), so the desk's 4K zoom is left out, as on the wall."""
     st.set_page_config(page_title=f"{title} · {APP_TITLE}", page_icon=FAVICON,
                        layout="wide", initial_sidebar_state="collapsed")
     if "streamlit.testing.v1" not in sys.modules:  # under AppTest an error stays an exception
         catch_page_errors()
     # one element for all the styling: each element takes a row of the page's layout
-    st.markdown(CSS if script == wall.SCRIPT else CSS + DESK_CSS, unsafe_allow_html=True)
+    own_sizes = script == wall.SCRIPT or screen_sized
+    st.markdown(CSS if own_sizes else CSS + DESK_CSS, unsafe_allow_html=True)
     _open_database()
     _who(script)  # only a login until the user is known; then the user's town scope
     scope = scope_town()
