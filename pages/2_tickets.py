@@ -11,14 +11,14 @@ from components import format as fmt
 from data_access import figures, geo, ticket_flow, ticket_list, ticket_loop
 from data_access import glossary as g
 
+f = frame.filters("pages/2_tickets.py", "问题流转")
+
 # The stage table counts every ticket that took a step at least once, reopened ones too; the
 # funnel's 办结 counts those still resolved: the two differ by the reopened tickets.
 STAGE_COUNT = "走过这一步的问题数（含后来重办的）"
 STAGE_NOTE = ("问题数按至少走过一次该环节计：“接单 → 办结”一行即"
               f"{figures.FIGURES['ever_resolved'].label}的问题，含办结后又被"
               f"{g.SIDE_EVENTS['reopened']}的，故可多于闭环流转图中的办结数。")
-
-f = frame.filters("pages/2_tickets.py", "问题流转")
 towns = frame.town_names()
 departments = cached.call(ticket_list.list_departments)
 DIMS = {"category": ("问题类别", g.CATEGORIES), "source": ("来源渠道", g.SOURCES),

@@ -16,8 +16,7 @@ from components import format as fmt
 from data_access import freshness, meeting
 from reports import briefing, charts, views
 
-SCRIPT = "pages/6_meeting.py"
-f = frame.filters(SCRIPT, "周例会", period=False,  # the week and cut-off are the page's own
+f = frame.filters("pages/6_meeting.py", "周例会", period=False,  # the week and cut-off are the page's own
                   screen_sized=st.query_params.get("present") == "1")  # presenter screens
 names = frame.town_names()
 query = st.query_params

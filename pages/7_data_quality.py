@@ -8,9 +8,7 @@ from components import cached, frame
 from components import format as fmt
 from data_access import data_quality as dq
 
-SCRIPT = "pages/7_data_quality.py"
-
-frame.filters(SCRIPT, "数据质量")
+frame.filters("pages/7_data_quality.py", "数据质量")
 st.header("数据质量")
 st.caption("共享数据库中由其他系统写入、未经导入检查的记录。驾驶舱的指标不计入会扭曲数字的记录"
            "（负数、晚于当前的时间、重复的流转记录、找不到问题的流转记录等），词表外的代码显示为"

@@ -113,6 +113,7 @@ SCOPED = {
     "coverage.fetch_coverage_by": lambda c, f, w: pd.concat(
         [coverage.fetch_coverage_by(c, f, by) for by in coverage.COVERAGE_BY]),
     "coverage.fetch_diary_mix": lambda c, f, w: coverage.fetch_diary_mix(c, f),
+    "coverage.fetch_headline": lambda c, f, w: pd.DataFrame([coverage.fetch_headline(c, f)]),
     "coverage.fetch_gaps_by_officer": lambda c, f, w: coverage.fetch_gaps_by_officer(c, f),
     "coverage.fetch_gaps_by_town": lambda c, f, w: coverage.fetch_gaps_by_town(c, f),
     "coverage.fetch_officer_coverage": lambda c, f, w: coverage.fetch_officer_coverage(c, f),
@@ -174,7 +175,7 @@ def week(f: Filters) -> Filters:
 SCOPED |= {
     "meeting.fetch_comparison": lambda c, f, w: query("meeting.fetch_comparison")(c, week(f)),
     "meeting.fetch_board": lambda c, f, w: query("meeting.fetch_board")(
-        c, week(f), "town_code", "resolution_rate"),
+        c, week(f), "town_code", "resolution_rate", min_base=1),  # the sample's week is thin
     "meeting.fetch_boards": lambda c, f, w: pd.concat(
         query("meeting.fetch_boards")(c, week(f)).values()),
     "meeting.fetch_officers_below": lambda c, f, w: query("meeting.fetch_officers_below")(
