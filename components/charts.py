@@ -18,6 +18,16 @@ AXES_HEIGHT = 70  # Streamlit fits the whole chart, axes included, into the heig
 BLUE, GREEN, RED, AMBER, GREY = "#4EA8F5", "#3DDC97", "#FF6B6B", "#F2C14E", "#8FA3BF"
 
 
+
+LOOP_TIPS = ["collected", "resolved", "resolution_rate", "overdue"]
+
+
+def _figure_tips(codes) -> list:
+    """Tooltips of registry figures: their labels, rates as %, counts with separators."""
+    return [alt.Tooltip(f"{code}:Q", title=figures.label(code),
+                        format=fmt.CHART_PCT if figures.FIGURES[code].is_rate else fmt.CHART_COUNT)
+            for code in codes]
+
 def _style(chart: alt.Chart, height: int = 320) -> alt.Chart:
     return (chart.properties(height=height)
             .configure(font=FONT)
@@ -122,14 +132,7 @@ def town_resolution(towns: pd.DataFrame, row_height: int = 34, *,
                         legend=None),
         opacity=alt.Opacity("shade:Q", legend=None, scale=None),
         tooltip=[alt.Tooltip("town:N", title=figures.column_label("town")),
-                 alt.Tooltip("collected:Q", title=figures.column_label("collected"),
-                             format=fmt.CHART_COUNT),
-                 alt.Tooltip("resolved:Q", title=figures.column_label("resolved"),
-                             format=fmt.CHART_COUNT),
-                 alt.Tooltip("resolution_rate:Q", title=figures.column_label("resolution_rate"),
-                             format=fmt.CHART_PCT),
-                 alt.Tooltip("overdue:Q", title=figures.column_label("overdue"),
-                             format=fmt.CHART_COUNT)],
+                 *_figure_tips(LOOP_TIPS)],
     ).add_params(pick)
     text = base.mark_text(align="left", dx=6, fontSize=15, color="#E6EDF5").encode(
         x="resolution_rate:Q", text="rate_text:N")
@@ -180,15 +183,7 @@ def breakdown(data: pd.DataFrame, labels: dict, row_height: int = 30, *,
                         scale=alt.Scale(domain=[0.7, 1.0], range=[RED, AMBER, GREEN], clamp=True),
                         legend=None),
         opacity=alt.Opacity("shade:Q", legend=None, scale=None),
-        tooltip=[alt.Tooltip("label:N", title="分组"),
-                 alt.Tooltip("collected:Q", title=figures.column_label("collected"),
-                             format=fmt.CHART_COUNT),
-                 alt.Tooltip("resolved:Q", title=figures.column_label("resolved"),
-                             format=fmt.CHART_COUNT),
-                 alt.Tooltip("resolution_rate:Q", title=figures.column_label("resolution_rate"),
-                             format=fmt.CHART_PCT),
-                 alt.Tooltip("overdue:Q", title=figures.column_label("overdue"),
-                             format=fmt.CHART_COUNT)],
+        tooltip=[alt.Tooltip("label:N", title="分组"), *_figure_tips(LOOP_TIPS)],
     ).add_params(pick)
     return _style(chart, AXES_HEIGHT + row_height * len(data))
 
