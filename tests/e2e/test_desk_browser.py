@@ -6,16 +6,12 @@ no Latin word but the file formats (CSV, Excel, PPT), and no None, nan or empty.
 """
 
 import re
-import subprocess
-import sys
 import urllib.parse
 
 import pytest
 
-from data_access import db
-from tests.e2e.conftest import ROOT, Visit, _wait_healthy
+from tests.e2e.conftest import Visit, running_server, sample_env
 
-PORTS = range(8651, 8660)  # this suite's own ports
 ALLOWED = {"CSV", "Excel", "PPT"}
 PAGES = ["", "map", "tickets", "visits", "programmes", "wall"]
 VIEWS = [{}, {"period": "本周", "town": "章水镇"}]
@@ -47,31 +43,9 @@ def test_the_word_finder_catches_what_the_issue_saw():
 
 @pytest.fixture(scope="module")
 def desk_server(sample_file, tmp_path_factory):
-    import os
-    import socket
-
-    port = next(p for p in PORTS if socket.socket().connect_ex(("127.0.0.1", p)) != 0)
     log = tmp_path_factory.mktemp("desk") / "streamlit.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false"],
-            # the copy is the built-in sample: it opens without a login, as the sample does
-            cwd=ROOT, env=os.environ | {db.ENV_VAR: sample_file,
-                                        "COCKPIT_SAMPLE_DB": str(db.sqlite_path(sample_file))},
-            stdout=out,
-            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc)
+    with running_server(log, sample_env(sample_file)) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _urls():
