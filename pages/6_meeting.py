@@ -99,13 +99,8 @@ if present:
     number = _step()
     step = steps[number - 1]
     with st.container(key="meeting_present"):
-        st.html(meeting_screens.header(step.title, f"{scope} · {source}", number, len(steps)))
-        if step.key in ("loop", "visits"):
-            st.html(meeting_screens.tiles(comparison, step.codes[:len(step.tables[0].frame)]))
-        rows = meeting_screens.ROWS // max(1, len(step.tables))
-        for table in step.tables:
-            st.html(meeting_screens.table(table, rows))
-        st.html(meeting_screens.keys_hint())
+        # The keys' buttons come first (CSS puts them at the bottom right): a screen with
+        # more tables would move them, and a key pressed while they are re-drawn was lost.
         with st.container(key="present_controls", horizontal=True):
             st.button("上一页", key="present_prev", on_click=_go, args=(-1,),
                       shortcut="Left", disabled=number == 1)
@@ -115,6 +110,13 @@ if present:
             st.button("下一页", key="present_pgdn", on_click=_go, args=(1,), shortcut="PageDown")
             st.button("下一页", key="present_space", on_click=_go, args=(1,), shortcut="Space")
             st.button("上一页", key="present_pgup", on_click=_go, args=(-1,), shortcut="PageUp")
+        st.html(meeting_screens.header(step.title, f"{scope} · {source}", number, len(steps)))
+        if step.key in ("loop", "visits"):
+            st.html(meeting_screens.tiles(comparison, step.codes[:len(step.tables[0].frame)]))
+        rows = meeting_screens.ROWS // max(1, len(step.tables))
+        for table in step.tables:
+            st.html(meeting_screens.table(table, rows))
+        st.html(meeting_screens.keys_hint())
     st.stop()
 
 
