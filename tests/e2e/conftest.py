@@ -22,6 +22,22 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("COCKPIT_CHROMIUM", "/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 REQUIRE_BROWSER = os.environ.get("COCKPIT_REQUIRE_BROWSER") == "1"
+
+# A JavaScript statement: `sizes`, the rendered font size (computed size times the CSS zoom
+# it is drawn under) of every piece of text in view, smallest first.
+TEXT_SIZES_IN_VIEW = """
+  const sizes = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) {
+    const node = walk.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el) continue;
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    if (!r.width || !r.height || cs.visibility === 'hidden' || r.bottom < 0
+        || r.top > innerHeight) continue;
+    sizes.push(parseFloat(cs.fontSize) * (el.currentCSSZoom || 1));
+  }
+  sizes.sort((a, b) => a - b);
+"""
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run",
                "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]

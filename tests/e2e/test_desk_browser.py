@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from tests.e2e.conftest import Visit, running_server, sample_env
+from tests.e2e.conftest import TEXT_SIZES_IN_VIEW, Visit, running_server, sample_env
 
 ALLOWED = {"CSV", "Excel", "PPT"}
 PAGES = ["", "map", "tickets", "visits", "programmes", "wall"]
@@ -78,20 +78,9 @@ def test_every_page_reads_as_chinese(desk_server, browser, page, query):
         visit.close()
 
 
-# Rendered type: the computed size times the CSS zoom the element is drawn under (the desk
-# zooms its main block on a 4K screen), of the text in view; and how far the page scrolls.
-RENDERED_TYPE = """() => {
-  const sizes = [];
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walk.nextNode()) {
-    const node = walk.currentNode, el = node.parentElement;
-    if (!node.textContent.trim() || !el) continue;
-    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
-    if (!r.width || !r.height || cs.visibility === 'hidden' || r.bottom < 0
-        || r.top > innerHeight) continue;
-    sizes.push(parseFloat(cs.fontSize) * (el.currentCSSZoom || 1));
-  }
-  sizes.sort((a, b) => a - b);
+# Rendered type (the desk zooms its main block on a 4K screen) of the text in view; and how
+# far the page scrolls.
+RENDERED_TYPE = """() => {""" + TEXT_SIZES_IN_VIEW + """
   const main = document.querySelector('[data-testid=stMain]');
   return {p10: sizes[Math.floor(sizes.length * 0.1)], texts: sizes.length,
           pageHeight: document.documentElement.scrollHeight, innerHeight,

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import SHOTS, running_server, sample_env
+from tests.e2e.conftest import SHOTS, TEXT_SIZES_IN_VIEW, running_server, sample_env
 
 SIZES = {"1920": (1920, 1080), "3840": (3840, 2160)}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # What a viewer sees, measured in the page: scroll sizes, inner scroll boxes that overflow,
 # wall panels that reach below the screen (the main area clips rather than scrolls), and
-# the font size of every visible piece of text.
+# the rendered font size of every visible piece of text.
 MEASURE = """() => {
   const overflowing = [];
   for (const el of document.querySelectorAll('*')) {
@@ -26,16 +26,7 @@ MEASURE = """() => {
   }
   const below = [...document.querySelectorAll('.wall, [data-testid=stDeckGlJsonChart]')]
     .filter(el => el.getBoundingClientRect().bottom > innerHeight + 1).length;
-  const sizes = [];
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walk.nextNode()) {
-    const node = walk.currentNode, el = node.parentElement;
-    if (!node.textContent.trim() || !el) continue;
-    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
-    if (!r.width || !r.height || cs.visibility === 'hidden' || r.top > innerHeight) continue;
-    sizes.push(parseFloat(cs.fontSize));
-  }
-  sizes.sort((a, b) => a - b);
+""" + TEXT_SIZES_IN_VIEW + """
   return {scrollHeight: document.documentElement.scrollHeight, innerHeight,
           scrollWidth: document.documentElement.scrollWidth, innerWidth,
           overflowing, below, texts: sizes.length,
