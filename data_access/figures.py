@@ -14,7 +14,6 @@ from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, exists, func, select, true, union, union_all
-from sqlalchemy.orm import aliased
 
 from data_access import glossary as g
 from data_access import programme_figures, summaries
@@ -198,6 +197,7 @@ def cohort_conditions(st, t) -> dict:
         "fast_closed": and_(resolved,
                             ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast),
         "signed_off_unscored": and_(ts.is_signed_off(st), ~ts.is_evaluated(st)),
+        "repeat_reported": ts.is_repeat_reported(st, t),  # _ticket_counts: known at as_of
     }
 
 
@@ -220,27 +220,16 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
     """The SQL count of each ticket figure, over tickets reported before as_of; the ticket
     columns come from `ticket_table` (tickets, or ts.ticket_rows that carries them)."""
     t = ticket_table.c
-    t_id = t.id if "id" in t else t.ticket_id
     in_period = and_(t.reported_at >= f.start_at, t.reported_at < f.end_before)
     resolved = ts.is_resolved(st)
     evaluated_in_period = and_(ts.is_evaluated(st), st.c.evaluated_at >= f.start_at,
                                st.c.evaluated_at < f.end_before)
-    later = aliased(tickets)
-    repeat = exists().where(
-        later.c.grid_cell_code == t.grid_cell_code, later.c.category == t.category,
-        later.c.id != t_id, later.c.reported_at > st.c.resolved_at, *f.known(later.c.reported_at),
-        ts.seconds(later.c.reported_at) - ts.seconds(st.c.resolved_at)
-        <= g.REPEAT_REPORT_DAYS * 86400,
-        # the same window as a range on the index (cell, category, reported_at): a bound
-        # that keeps every row the line above keeps
-        later.c.reported_at < ts.plus_seconds(st.c.resolved_at,
-                                              g.REPEAT_REPORT_DAYS * 86400 + 1))
     soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
     conditions = {code: and_(in_period, cond)
                   for code, cond in cohort_conditions(st, t).items()}
     conditions["collected"] = in_period
     conditions.update({
-        "repeat_reported": and_(in_period, resolved, repeat),
+        "repeat_reported": and_(in_period, ts.is_repeat_reported(st, t, f)),
         "resolved_in_period": and_(resolved, st.c.resolved_at >= f.start_at,
                                    st.c.resolved_at < f.end_before),
         "evaluations": evaluated_in_period,
@@ -258,7 +247,8 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
 ROLLUP_DIMENSIONS = ("town_code", "category", "source")  # what ticket_rollup is kept by
 ROLLUP_MOVED_MAX = 50_000  # more tickets touched at or after as_of: read the tickets instead
 _BASIS_OF = {code: basis for basis, codes in {
-    "reported": [*s.ROLLUP_COUNTS[:14]], "resolved": ["resolved_in_period"],
+    "reported": s.ROLLUP_COUNTS[:s.ROLLUP_COUNTS.index("resolved_in_period")],
+    "resolved": ["resolved_in_period"],
     "evaluated": ["evaluations", "satisfied"], "due": ["open", "overdue", "soon_due"]}.items()
     for code in codes}
 
@@ -314,7 +304,9 @@ def _moved(f: Filters, cal: WorkCalendar, mark: int | None = None):
         select(kept.ticket_id).where(kept.reported_at >= f.as_of),
         select(kept.ticket_id).where(kept.due_at >= today, kept.due_at < today + timedelta(1)),
         select(kept.ticket_id).where(kept.due_at >= soon, kept.due_at < soon + timedelta(1)),
-        select(ev.ticket_id).where(ev.id > ts._summary_mark(mark)))
+        select(kept.ticket_id).where(kept.repeat_reported_at >= f.as_of),
+        select(ev.ticket_id).where(ev.id > ts._summary_mark(mark)),
+        ts.unseen_neighbours(mark))
 
 
 def rollup_usable(conn: Connection, f: Filters, by: str | None) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -344,6 +344,8 @@ ticket_states = Table(
     _col("handling_since", DateTime, "last accepted, coordinated or reopened event"),
     _col("rejections", Integer, "number of rejected (退单) events", nullable=False),
     _col("supervisions", Integer, "number of supervised (督办) events", nullable=False),
+    _col("repeat_reported_at", DateTime, "report time of the first other ticket of the same "
+         "grid cell and category within 30 days after resolved_at (办结后重复反映); NULL: none"),
     _col("first_event_at", DateTime, "time of the ticket's earliest event; NULL without events"),
     _col("last_event_at", DateTime, "time of the ticket's latest event; NULL without events"),
     comment="derived (summaries.py, written by the admin tool only): each ticket with its state "
@@ -370,8 +372,8 @@ Index("ix_meeting_snapshots_view", meeting_snapshots.c.week, meeting_snapshots.c
 # ROLLUP_BASES): counted per day and per month, so that a page reads a few thousand rows.
 ROLLUP_COUNTS = ["collected", "resolved", "dispatched", "accepted", "signed_off", "evaluated",
                  "on_time", "ever_resolved", "reopened", "supervised", "coordinated", "bounced",
-                 "fast_closed", "signed_off_unscored", "resolved_in_period", "evaluations",
-                 "satisfied", "open"]
+                 "fast_closed", "signed_off_unscored", "repeat_reported", "resolved_in_period",
+                 "evaluations", "satisfied", "open"]
 ticket_rollup = Table(
     "ticket_rollup", metadata,
     _col("grain", String(1), "D: one day; M: the calendar month starting on `day`",
@@ -404,6 +406,9 @@ Index("ix_ticket_states_last_event", ticket_states.c.last_event_at, ticket_state
 Index("ix_ticket_states_resolved", ticket_states.c.resolved_at)  # rollup days, incremental
 Index("ix_ticket_states_evaluated", ticket_states.c.evaluated_at)
 Index("ix_ticket_states_due", ticket_states.c.due_at)
+Index("ix_ticket_states_cell_category_resolved", ticket_states.c.grid_cell_code,
+      ticket_states.c.category, ticket_states.c.resolved_at)  # repeat reports' neighbours
+Index("ix_ticket_states_repeat", ticket_states.c.repeat_reported_at)
 Index("ix_events_stage_time", ticket_events.c.stage, ticket_events.c.at)
 Index("ix_targets_town", targets.c.town_code)
 Index("ix_hotline_town_day", hotline_daily.c.town_code, hotline_daily.c.day)

@@ -14,7 +14,20 @@ ticket events): the cockpit reads.
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Connection, Date, and_, case, delete, exists, func, insert, literal, or_, select
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -59,14 +72,14 @@ def _rows(ticket_ids=None):
     query = (select(t.id, *(t[c] for c in ts.DIMENSIONS),
                     *(st.c[c] for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
                     func.coalesce(st.c.rejections, 0), func.coalesce(st.c.supervisions, 0),
-                    st.c.first_event_at, st.c.last_event_at)
+                    ts.first_repeat(t, st.c.resolved_at), st.c.first_event_at, st.c.last_event_at)
              .select_from(tickets.outerjoin(st, st.c.ticket_id == t.id)))
     return query if ticket_ids is None else query.where(t.id.in_(ticket_ids))
 
 
 COLUMNS = ["ticket_id", *ts.DIMENSIONS,
            *(c for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
-           "rejections", "supervisions", "first_event_at", "last_event_at"]
+           "rejections", "supervisions", "repeat_reported_at", "first_event_at", "last_event_at"]
 
 
 def touched(conn: Connection, since: int, ticket_ids=()) -> set[str]:
@@ -80,6 +93,28 @@ def touched(conn: Connection, since: int, ticket_ids=()) -> set[str]:
     return out
 
 
+def neighbours(conn: Connection, ticket_ids) -> set[str]:
+    """Stored tickets whose first repeat (ticket_state.first_repeat) one of these tickets may
+    be, by its stored (old) or its raw (new) grid cell, category and report time: same cell
+    and category, resolved within the window before that report."""
+    kept, t = ticket_states.c, tickets.c
+    out = set()
+    ordered = sorted(ticket_ids)
+    for k in range(0, len(ordered), CHUNK):
+        chunk = ordered[k:k + CHUNK]
+        reports = union_all(
+            select(t.grid_cell_code, t.category, t.reported_at).where(t.id.in_(chunk)),
+            select(kept.grid_cell_code, kept.category, kept.reported_at)
+            .where(kept.ticket_id.in_(chunk))).subquery()
+        out |= set(conn.execute(select(kept.ticket_id).select_from(ticket_states.join(
+            reports, and_(reports.c.grid_cell_code == kept.grid_cell_code,
+                          reports.c.category == kept.category))).where(
+            kept.resolved_at < reports.c.reported_at,
+            kept.resolved_at >= ts.plus_seconds(reports.c.reported_at,
+                                                -(ts.REPEAT_WINDOW + 1)))).scalars())
+    return out
+
+
 def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     """Bring ticket_states up to date with the raw tables, in the caller's transaction.
     Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
@@ -88,6 +123,8 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     top = conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0
     since = mark(conn)
     ids = None if full or since is None else touched(conn, since, ticket_ids)
+    if ids:  # their reports may make (or unmake) other tickets' repeat reports
+        ids |= neighbours(conn, ids)
     if ids is not None and len(ids) > FULL_ABOVE:
         ids = None
     rollup_current = since is not None and conn.execute(select(meta.c.value).where(

@@ -7,7 +7,9 @@ map layer judges tickets with the SQL truths below, so "resolved" means one thin
 - open (在办): not resolved (also a ticket without any event yet);
 - overdue (超期未办结): open, and its due time (working days, see workdays.py) has passed;
 - signed off (对账销号): resolved, and the dispatcher signed it off after the last 办结;
-- waiting stage: the step an open ticket has yet to take (派单, 接单 or 办结).
+- waiting stage: the step an open ticket has yet to take (派单, 接单 or 办结);
+- repeat-reported (办结后重复反映): resolved, and another ticket of the same grid cell and
+  category was reported within g.REPEAT_REPORT_DAYS after its last 办结 (first_repeat).
 """
 
 import calendar
@@ -31,6 +33,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import glossary as g
@@ -58,8 +61,8 @@ def _seconds_sqlite(element, compiler, **kw):
 
 
 class plus_seconds(FunctionElement):
-    """SQL: a timestamp plus a whole number of seconds (a bound for index range scans; on
-    SQLite the result drops fractions of a second)."""
+    """SQL: a timestamp plus a whole number of seconds, negative too (a bound for index range
+    scans; on SQLite the result drops fractions of a second)."""
 
     type = DateTime()
     inherit_cache = True
@@ -76,7 +79,7 @@ def _plus_seconds_default(element, compiler, **kw):
 def _plus_seconds_sqlite(element, compiler, **kw):
     moment, amount = list(element.clauses)
     return (f"datetime({compiler.process(moment, **kw)}, "
-            f"'+' || {compiler.process(amount, **kw)} || ' seconds')")
+            f"{compiler.process(amount, **kw)} || ' seconds')")
 
 
 def epoch(moment: datetime) -> int:
@@ -112,6 +115,50 @@ def event_state(*where, extra=()):
         .where(*where)
         .group_by(ev.ticket_id)
     )
+
+
+REPEAT_WINDOW = g.REPEAT_REPORT_DAYS * 86400  # seconds after the last 办结
+
+
+def first_repeat(ticket, resolved_at, f: Filters | None = None):
+    """SQL: when the first other ticket of the same grid cell and category was reported after
+    `resolved_at` and within g.REPEAT_REPORT_DAYS of it (known at f.as_of when given); NULL
+    when none was. `ticket`: the columns of a ticket (id or ticket_id, grid_cell_code,
+    category); uses the index (grid_cell_code, category, reported_at) of tickets."""
+    later = aliased(tickets).c
+    own = ticket.id if "id" in ticket else ticket.ticket_id
+    return (select(func.min(later.reported_at)).where(
+        later.grid_cell_code == ticket.grid_cell_code, later.category == ticket.category,
+        later.id != own, later.reported_at > resolved_at,
+        *([] if f is None else f.known(later.reported_at)),
+        seconds(later.reported_at) - seconds(resolved_at) <= REPEAT_WINDOW,
+        # the same window as a range on the index: a bound that keeps every row the line
+        # above keeps
+        later.reported_at < plus_seconds(resolved_at, REPEAT_WINDOW + 1))
+        .scalar_subquery())
+
+
+def is_repeat_reported(st, ticket, f: Filters | None = None):
+    """SQL truth: resolved at f.as_of and reported again (first_repeat) before it; without
+    `f`, after all events and tickets (how ticket_rollup counts). Reads the first repeat from
+    `ticket` when it carries it (ticket_states, ticket_rows: repeat_reported_at)."""
+    first = ticket.repeat_reported_at if "repeat_reported_at" in ticket \
+        else first_repeat(ticket, st.c.resolved_at, f)
+    return and_(is_resolved(st), first.is_not(None),
+                *([] if f is None else [first < f.as_of]))
+
+
+def unseen_neighbours(mark: int | None = None):
+    """SELECT ticket_id of the stored tickets whose stored first repeat may miss a ticket the
+    last refresh has not seen (one with unseen events): same grid cell and category, resolved
+    within the window before that ticket's report."""
+    kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
+    return (select(kept.ticket_id)
+            .select_from(ticket_states.join(tickets, and_(
+                t.grid_cell_code == kept.grid_cell_code, t.category == kept.category)))
+            .where(t.id.in_(select(ev.ticket_id).where(ev.id > _summary_mark(mark))),
+                   kept.resolved_at < t.reported_at,
+                   kept.resolved_at >= plus_seconds(t.reported_at, -(REPEAT_WINDOW + 1))))
 
 
 def _pure_state(f: Filters):
@@ -169,28 +216,34 @@ def state(f: Filters, ids=None):
 
 def ticket_rows(f: Filters, ids=None, mark: int | None = None):
     """Subquery: every ticket reported before `as_of` that matches the filters' ticket
-    choices, with its DIMENSIONS and its state at as_of (STATE_COLUMNS, NULL without events
-    before as_of): what tickets LEFT JOIN state(f) gives, read mostly from ticket_states.
+    choices, with its DIMENSIONS, its state at as_of (STATE_COLUMNS, NULL without events
+    before as_of) and its first repeat (repeat_reported_at, see first_repeat): what tickets
+    LEFT JOIN state(f) gives, read mostly from ticket_states.
     Only for a database whose summaries have been refreshed (summaries.is_refreshed).
     `ids` (a SELECT of ticket ids) keeps only those tickets; `mark`: see _summary_mark."""
     kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
     only_kept = [] if ids is None else [kept.ticket_id.in_(ids)]
     only_raw = [] if ids is None else [t.id.in_(ids)]
     seen = _seen(kept.ticket_id, mark)
+    # a stored first repeat is exact unless an unseen ticket may be one (unseen_neighbours)
+    repeat = case((kept.ticket_id.in_(unseen_neighbours(mark)),
+                   first_repeat(kept, kept.resolved_at, f)),
+                  else_=kept.repeat_reported_at).label("repeat_reported_at")
     stored = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
-                    *(kept[c] for c in STATE_COLUMNS)).where(
+                    *(kept[c] for c in STATE_COLUMNS), repeat).where(
         *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
         or_(kept.last_event_at.is_(None), kept.last_event_at < f.as_of),
         seen, *only_kept)
     quiet = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
-                   *(null().label(c) for c in STATE_COLUMNS)).where(
+                   *(null().label(c) for c in [*STATE_COLUMNS, "repeat_reported_at"])).where(
         *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
         kept.first_event_at >= f.as_of, seen,  # nothing yet at as_of
         *only_kept)
     changed = changed_since_stored(f, mark)
     fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed),
                         *([] if ids is None else [ev.ticket_id.in_(ids)])).subquery("fresh")
-    recomputed = (select(t.id, *(t[c] for c in DIMENSIONS), *(fresh.c[c] for c in STATE_COLUMNS))
+    recomputed = (select(t.id, *(t[c] for c in DIMENSIONS), *(fresh.c[c] for c in STATE_COLUMNS),
+                         first_repeat(t, fresh.c.resolved_at, f).label("repeat_reported_at"))
                   .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
                   .where(*f.known(t.reported_at), *f.ticket_choices(tickets),
                          t.id.in_(changed), *only_raw))

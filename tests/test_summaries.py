@@ -195,21 +195,24 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
     with writer.begin() as conn:
         _write(conn, "tickets", frame, list(frame.columns))
         _write(conn, "ticket_events", events, EVENT_COLUMNS)
-        # old tickets change: one reopened now, one moved to another town and category
+        # an old ticket changes: reopened now
         old = conn.execute(select(s.tickets.c.id).order_by(s.tickets.c.id).limit(2)).scalars()
         first, second = list(old)
         conn.execute(insert(s.ticket_events).values(ticket_id=first, stage="reopened",
                                                     at=datetime(2026, 11, 25, 17)))
-        conn.execute(update(s.tickets).where(s.tickets.c.id == second).values(
-            town_code="330203106000", category="livelihood", satisfaction=None))
     with writer.connect() as conn:
         assert "新记录未汇总" in summaries.status(conn)
     # before the refresh, figures stay exact: unseen events are recomputed from the raw table
+    # (and so are the repeat reports the new tickets make of stored ones)
     summarised, pure = figures_both_ways(url, several()[:2])
     assert [x[0] for x in summarised] == [x[0] for x in pure]
     with writer.begin() as conn:
+        # another moves to another town and category: an import names it to the refresh
+        conn.execute(update(s.tickets).where(s.tickets.c.id == second).values(
+            town_code="330203106000", category="livelihood", satisfaction=None))
+    with writer.begin() as conn:
         rewritten = summaries.refresh(conn, ticket_ids=[second])
-    assert rewritten == len(set(events["ticket_id"]) | {first, second})
+    assert rewritten >= len(set(events["ticket_id"]) | {first, second})  # and neighbours
     assert_agree(writer)
     assert_same_figures(url)
     assert_rollup_agrees(writer)
@@ -262,3 +265,54 @@ def test_a_past_as_of_ignores_events_at_or_after_it_with_states_stored(tiny):
                                                        datetime(2026, 4, 1)), ["resolved"])
     assert got == {"collected": 1, "resolved": 0, "open": 1}
     assert later == {"resolved": 1}
+
+
+def kept_repeat(tiny, ticket_id):
+    with tiny.connect() as conn:
+        return conn.execute(select(s.ticket_states.c.repeat_reported_at).where(
+            s.ticket_states.c.ticket_id == ticket_id)).scalar()
+
+
+def test_a_later_report_makes_a_stored_ticket_a_repeat_report_before_and_after_refresh(tiny):
+    """办结后重复反映 depends on other tickets: a new report in the same cell and category within
+    30 days of a stored ticket's 办结 counts before the refresh (recomputed), is stored by the
+    incremental refresh, and goes again when the report moves to another category."""
+    tiny.add_ticket("A", reported="2026-03-02 09:00", events=[
+        ("dispatched", "2026-03-02 10:00"), ("accepted", "2026-03-02 11:00"),
+        ("resolved", "2026-03-03 10:00")])
+    tiny.add_ticket("C", category="environment", reported="2026-03-02 09:00")
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    assert kept_repeat(tiny, "A") is None
+    march = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
+    codes = ["repeat_reported", "resolved"]
+
+    def both_ways():
+        with tiny.connect() as conn:
+            fast = figures.headline(conn, march, codes)
+            ts.USE_SUMMARIES = False
+            try:
+                slow = figures.headline(conn, march, codes)
+            finally:
+                ts.USE_SUMMARIES = True
+        assert fast == slow
+        return fast
+
+    assert both_ways() == {"repeat_reported": 0, "resolved": 1}
+    tiny.add_ticket("B", reported="2026-03-20 08:00")  # 17 days after A's 办结: a repeat
+    assert both_ways() == {"repeat_reported": 1, "resolved": 1}  # not refreshed yet
+    with tiny.writer.begin() as conn:
+        assert summaries.refresh(conn) == 2  # B, and A as its neighbour
+    assert kept_repeat(tiny, "A") == datetime(2026, 3, 20, 8)
+    assert both_ways() == {"repeat_reported": 1, "resolved": 1}
+    # before B was reported, A was no repeat report yet: a past as_of reads the stored time
+    with tiny.connect() as conn:
+        early = figures.headline(conn, Filters.between(
+            date(2026, 3, 1), date(2026, 3, 19), datetime(2026, 3, 20)), codes)
+    assert early == {"repeat_reported": 0, "resolved": 1}
+    with tiny.writer.begin() as conn:  # an import moves B to another category
+        conn.execute(update(s.tickets).where(s.tickets.c.id == "B").values(
+            category="environment"))
+        summaries.refresh(conn, ticket_ids=["B"])
+    assert kept_repeat(tiny, "A") is None
+    assert both_ways() == {"repeat_reported": 0, "resolved": 1}
