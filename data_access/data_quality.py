@@ -5,11 +5,15 @@ Other systems write to the same database without passing the importer, so any of
 arrive: a required value missing, a code outside the glossary, a reference to a row that does
 not exist, a negative count or a score outside 1–5, a time after now or before the time it
 follows, a record entered twice, a name longer than its column or carrying markup, a point
-or a boundary that cannot be drawn in the district. Each check is one SQL query (NOT EXISTS
-for references; a window count so that the first LIST_LIMIT keys and the full count come
-back together); boundaries are read once per table and judged in Python, as the map does.
+or a boundary that cannot be drawn in the district. The checks of a table are counted
+together, in one scan of its rows and one of its rows outer-joined to the rows they
+reference (a reference, or the ticket an event follows, is a join, not a subquery per row);
+records entered twice are counted per natural key. Only the checks that found rows list
+their first LIST_LIMIT keys. Boundaries are read once per table and judged in Python, as
+the map does.
 """
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import (
+    Column,
     Connection,
     Date,
     DateTime,
@@ -26,6 +31,7 @@ from sqlalchemy import (
     and_,
     exists,
     func,
+    inspect,
     literal,
     or_,
     select,
@@ -79,14 +85,37 @@ NOT_COUNTS = {"id", "satisfaction", "built_year", "work_days"}  # integers that 
 MARKUP_COLUMNS = {"name", "title", "firm", "department", "owner"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each check is itself: keyed by identity
 class Check:
-    """One kind of problem in one table: rows of `table` where `where` holds."""
+    """One kind of problem in one table: rows of `table` where `where` holds.
+
+    `where` may look into other tables (EXISTS), which run once per row of a large table is
+    too slow; such a check also says how a scan finds the same rows: `scan`, a condition on
+    the table's rows outer-joined to the rows their `joins` columns reference (see
+    _referenced), or `repeats_key`: the rows after the first of each natural key.
+    """
 
     table: Table
     problem: str  # Chinese, e.g. 必填项为空
     column: str  # the column(s) concerned, as the data owners know them
-    where: object  # SQL condition on the table's rows
+    where: object  # SQL condition on the table's rows: the definition
+    scan: object = None  # the same condition in the table's scan (None: `where` itself)
+    joins: tuple = ()  # foreign-key columns whose referenced row `scan` reads
+    repeats_key: bool = False  # counted by grouping the natural key, not in the scan
+
+    @property
+    def in_scan(self):
+        return self.where if self.scan is None else self.scan
+
+
+@functools.cache
+def _referenced(column: Column):
+    """The row a foreign-key column references, under its own name (at most one row: the
+    referenced column is its table's primary key)."""
+    (fk,) = column.foreign_keys
+    parent = fk.column
+    assert list(parent.table.primary_key.columns) == [parent], parent
+    return parent.table.alias(f"{column.name}_row")
 
 
 def _in_district(lat, lon):
@@ -107,11 +136,12 @@ def checks(now: datetime) -> list[Check]:
                 out.append(Check(table, "代码不在词表中", name,
                                  and_(c[name].is_not(None), c[name].not_in(list(vocab)))))
         for fk in sorted(table.foreign_keys, key=lambda k: k.parent.name):
-            parent = fk.column
+            parent, row = fk.column, _referenced(fk.parent)
             out.append(Check(table, "引用的记录不存在",
                              f"{fk.parent.name} → {parent.table.name}.{parent.name}",
-                             and_(fk.parent.is_not(None),
-                                  ~exists().where(parent == fk.parent))))
+                             and_(fk.parent.is_not(None), ~exists().where(parent == fk.parent)),
+                             and_(fk.parent.is_not(None), row.c[parent.name].is_(None)),
+                             (fk.parent,)))
         for col in table.columns:
             if isinstance(col.type, Integer) and not col.primary_key \
                     and col.name not in NOT_COUNTS:
@@ -147,10 +177,12 @@ def _special(table: Table, now: datetime) -> list[Check]:
         twin = aliased(s.ticket_events)
         return [Check(table, "时间顺序颠倒", "at 早于问题的 reported_at",
                       exists().where(s.tickets.c.id == c.ticket_id,
-                                     c.at < s.tickets.c.reported_at)),
+                                     c.at < s.tickets.c.reported_at),
+                      c.at < _referenced(c.ticket_id).c.reported_at, (c.ticket_id,)),
                 Check(table, "重复记录", "ticket_id, stage, at",
                       exists().where(twin.c.ticket_id == c.ticket_id, twin.c.stage == c.stage,
-                                     twin.c.at == c.at, twin.c.id < c.id))]
+                                     twin.c.at == c.at, twin.c.id < c.id),
+                      repeats_key=True)]
     if table is s.site_issues:
         return [Check(table, "时间顺序颠倒", "resolved_on 早于 raised_on",
                       c.resolved_on < c.raised_on)]
@@ -170,12 +202,70 @@ def _key_text(row) -> str:
     return text
 
 
-def _run(conn: Connection, check: Check) -> tuple[int, list[str]]:
-    """(rows with the problem, the keys of the first LIST_LIMIT of them), in one query."""
+def _scanned(table: Table, table_checks: list[Check]):
+    """The table, outer-joined to every row its checks' `joins` reference."""
+    joined = table
+    for column in dict.fromkeys(col for check in table_checks for col in check.joins):
+        row = _referenced(column)
+        (fk,) = column.foreign_keys
+        joined = joined.outerjoin(row, row.c[fk.column.name] == column)
+    return joined
+
+
+def _repeats(table: Table):
+    """The natural keys that more than one row has, with how many rows repeat them (NULL
+    equals nothing, as in `where`)."""
+    keys = _keys(table)
+    return (select(*keys, (func.count() - 1).label("repeats"))
+            .where(*(k.is_not(None) for k in keys)).group_by(*keys).having(func.count() > 1))
+
+
+def _kept_unique(conn: Connection, table: Table) -> bool:
+    """Whether the database's own constraints keep the natural key unique (a unique or primary
+    key on some of its columns): then no row repeats it, and grouping millions of rows to
+    find none is skipped. Tables created without constraints are grouped."""
+    inspector = inspect(conn)
+    keys = set(s.natural_key(table))
+    unique = [inspector.get_pk_constraint(table.name)["constrained_columns"]] + [
+        u["column_names"] for u in inspector.get_unique_constraints(table.name)]
+    return any(columns and set(columns) <= keys for columns in unique)
+
+
+def _count_repeats(conn: Connection, table: Table) -> int:
+    """Rows that repeat a natural key another row has."""
+    if _kept_unique(conn, table):
+        return 0
+    repeats = _repeats(table).subquery()
+    return conn.execute(select(func.sum(repeats.c.repeats))).scalar() or 0
+
+
+def _count(conn: Connection, table: Table, table_checks: list[Check]) -> list[int]:
+    """Rows with each problem: the checks of the table's own rows in one scan, those that read
+    referenced rows in one scan joined to them (apart: carrying every column through the
+    joins costs more than a second scan), repeats by grouping."""
+    own = [check for check in table_checks if not check.joins and not check.repeats_key]
+    joined = [check for check in table_checks if check.joins]
+    counted = {}
+    for part in (own, joined):
+        if part:
+            counted.update(zip(part, conn.execute(
+                select(*(func.count().filter(check.in_scan) for check in part))
+                .select_from(_scanned(table, part))).one()))
+    return [_count_repeats(conn, table) if check.repeats_key else counted[check]
+            for check in table_checks]
+
+
+def _first_keys(conn: Connection, check: Check) -> list[str]:
+    """The keys of the first LIST_LIMIT rows with the problem, in the natural key's order."""
     keys = _keys(check.table)
-    rows = conn.execute(select(*keys, func.count().over())
-                        .where(check.where).order_by(*keys).limit(LIST_LIMIT)).all()
-    return (rows[0][-1] if rows else 0), [_key_text(r[:-1]) for r in rows]
+    if not check.repeats_key:
+        return [_key_text(r) for r in conn.execute(
+            select(*keys).select_from(_scanned(check.table, [check])).where(check.in_scan)
+            .order_by(*keys).limit(LIST_LIMIT))]
+    listed = []
+    for *key, repeats in conn.execute(_repeats(check.table).order_by(*keys).limit(LIST_LIMIT)):
+        listed += [_key_text(key)] * repeats
+    return listed[:LIST_LIMIT]
 
 
 def boundary_problem(text: str | None) -> str | None:
@@ -231,11 +321,13 @@ def fetch_problems(conn: Connection, now: datetime) -> pd.DataFrame:
     keys, each "a · b" for a key of several columns).
     """
     found = []
-    for check in checks(now):
-        count, keys = _run(conn, check)
-        if count:
-            found.append((check.table.name, TABLE_LABELS[check.table.name], check.problem,
-                          check.column, count, keys))
+    all_checks = checks(now)
+    for table in CHECKED_TABLES:
+        table_checks = [check for check in all_checks if check.table is table]
+        for check, count in zip(table_checks, _count(conn, table, table_checks)):
+            if count:
+                found.append((table.name, TABLE_LABELS[table.name], check.problem,
+                              check.column, count, _first_keys(conn, check)))
     for table in (s.towns, s.grid_cells):
         found += _boundary_rows(conn, table)
     out = typed([row[:5] for row in found], {"table": "str", "table_label": "str",
