@@ -99,6 +99,7 @@ def load_sample(engine, today: date | None, tickets: int | None = None) -> None:
 def refresh(engine, full: bool) -> None:
     with engine.begin() as conn:
         count = summaries.refresh(conn, full=full)
+    summaries.vacuum(engine)
     say(f"汇总表已刷新（{count:,} 个问题的状态重算）")
 
 

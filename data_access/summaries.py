@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import (
     Connection,
     Date,
+    Engine,
     and_,
     case,
     delete,
@@ -24,9 +25,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     union_all,
+    update,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -46,6 +49,7 @@ ROLLUP_MARK = "rollup_event_id"  # cockpit_meta: the SUMMARY_MARK ticket_rollup 
 ROLLUP_DAYS_MAX = 400  # more days touched than this: rebuild the rollup at once
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
+REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
 
 
 def mark(conn: Connection) -> int | None:
@@ -63,18 +67,51 @@ def _set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute(insert(meta).values(key=key, value=value))
 
 
-def _rows(ticket_ids=None):
-    """SELECT of ticket_states rows from the raw tables (all tickets, or `ticket_ids`)."""
+def _rows(ticket_ids=None, repeats: bool = True):
+    """SELECT of ticket_states rows from the raw tables (all tickets, or `ticket_ids`); the
+    first repeats looked up ticket by ticket (NULL without `repeats`: _fill_repeats)."""
     ev, t = ticket_events.c, tickets.c
     where = [] if ticket_ids is None else [ev.ticket_id.in_(ticket_ids)]
     st = ts.event_state(*where, extra=[func.min(ev.at).label("first_event_at"),
                                        func.max(ev.at).label("last_event_at")]).subquery()
+    repeat = ts.first_repeat(t, st.c.resolved_at) if repeats else null()
     query = (select(t.id, *(t[c] for c in ts.DIMENSIONS),
                     *(st.c[c] for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
                     func.coalesce(st.c.rejections, 0), func.coalesce(st.c.supervisions, 0),
-                    ts.first_repeat(t, st.c.resolved_at), st.c.first_event_at, st.c.last_event_at)
+                    repeat, st.c.first_event_at, st.c.last_event_at)
              .select_from(tickets.outerjoin(st, st.c.ticket_id == t.id)))
     return query if ticket_ids is None else query.where(t.id.in_(ticket_ids))
+
+
+def _fill_repeats(conn: Connection) -> None:
+    """Set ticket_states.repeat_reported_at (ticket_state.first_repeat) of every ticket at
+    once, from the stored rows (their copied cell, category and report time are the raw
+    ones): per grid cell and category, the resolutions and the reports sorted by time, latest
+    first, so that a running minimum of the reports is the first report after each
+    resolution. A ticket resolved before its own report (its report could be that minimum)
+    is looked up on its own. Writes only the tickets that have a repeat."""
+    kept = ticket_states.c
+    in_cell = [kept.grid_cell_code.is_not(None)]
+    moments = union_all(
+        select(kept.ticket_id, kept.grid_cell_code, kept.category,
+               kept.resolved_at.label("at"), literal(0).label("kind"),
+               null().label("report"))
+        .where(kept.resolved_at.is_not(None), kept.resolved_at >= kept.reported_at, *in_cell),
+        # a report at the very time of a resolution is not after it: resolutions sort first
+        select(null(), kept.grid_cell_code, kept.category, kept.reported_at, literal(1),
+               kept.reported_at).where(*in_cell)).subquery()
+    m = moments.c
+    following = func.min(m.report).over(partition_by=[m.grid_cell_code, m.category],
+                                         order_by=[m.at.desc(), m.kind], rows=(None, 0))
+    ranked = select(m.ticket_id, m.at, m.kind, following.label("next_report")).subquery()
+    r = ranked.c
+    found = (select(r.ticket_id, r.next_report).where(
+        r.kind == 0, ts.seconds(r.next_report) - ts.seconds(r.at) <= ts.REPEAT_WINDOW)
+        .subquery("found"))
+    conn.execute(update(ticket_states).where(kept.ticket_id == found.c.ticket_id)
+                 .values(repeat_reported_at=found.c.next_report))
+    conn.execute(update(ticket_states).where(kept.resolved_at < kept.reported_at).values(
+        repeat_reported_at=ts.first_repeat(kept, kept.resolved_at)))
 
 
 COLUMNS = ["ticket_id", *ts.DIMENSIONS,
@@ -120,6 +157,8 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
     pass the ids of tickets whose own columns an import changed). Returns how many
     tickets were rewritten."""
+    if conn.dialect.name == "postgresql":  # the full build sorts and hashes millions of rows
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'")
     top = conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0
     since = mark(conn)
     ids = None if full or since is None else touched(conn, since, ticket_ids)
@@ -132,7 +171,8 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     days: set[date] | None = None  # the days whose rollup rows change; None: all
     if ids is None:
         conn.execute(delete(ticket_states))
-        conn.execute(insert(ticket_states).from_select(COLUMNS, _rows()))
+        conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(repeats=False)))
+        _fill_repeats(conn)
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
         days = set()
@@ -151,9 +191,20 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     _set_meta(conn, ROLLUP_MARK, str(top))
     _set_meta(conn, ts.SUMMARY_MARK, str(top))
     _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
-    if conn.dialect.name == "postgresql":
+    if days is None:  # rebuilt: the planner learns the new tables (vacuum() after commit)
         conn.exec_driver_sql("ANALYZE ticket_states")
+        conn.exec_driver_sql("ANALYZE ticket_rollup")
     return count
+
+
+def vacuum(engine: Engine, tables=("ticket_states", "ticket_rollup")) -> None:
+    """PostgreSQL: VACUUM ANALYZE `tables` after a transaction that rewrote them (outside any
+    transaction), so that index-only scans need not visit the table; nothing on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
 def status(conn: Connection) -> str | None:
