@@ -29,7 +29,6 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -67,51 +66,58 @@ def _set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute(insert(meta).values(key=key, value=value))
 
 
-def _rows(ticket_ids=None, repeats: bool = True):
-    """SELECT of ticket_states rows from the raw tables (all tickets, or `ticket_ids`); the
-    first repeats looked up ticket by ticket (NULL without `repeats`: _fill_repeats)."""
+def _rows(ticket_ids=None, at_once: bool = False):
+    """SELECT of ticket_states rows from the raw tables (all tickets, or `ticket_ids`). The
+    first repeats are looked up ticket by ticket, or with `at_once` (all tickets only) in one
+    pass (_first_repeats): the same values, far faster for millions of tickets."""
     ev, t = ticket_events.c, tickets.c
     where = [] if ticket_ids is None else [ev.ticket_id.in_(ticket_ids)]
     st = ts.event_state(*where, extra=[func.min(ev.at).label("first_event_at"),
-                                       func.max(ev.at).label("last_event_at")]).subquery()
-    repeat = ts.first_repeat(t, st.c.resolved_at) if repeats else null()
+                                       func.max(ev.at).label("last_event_at")])
+    if at_once:
+        st = st.cte("st")
+        repeats = _first_repeats(st)
+        joined = tickets.outerjoin(st, st.c.ticket_id == t.id).outerjoin(
+            repeats, repeats.c.ticket_id == t.id)
+        # resolved before its own report: its report could be the one found; look it up
+        repeat = case((st.c.resolved_at < t.reported_at, ts.first_repeat(t, st.c.resolved_at)),
+                      else_=repeats.c.next_report)
+    else:
+        st = st.subquery()
+        joined = tickets.outerjoin(st, st.c.ticket_id == t.id)
+        repeat = ts.first_repeat(t, st.c.resolved_at)
     query = (select(t.id, *(t[c] for c in ts.DIMENSIONS),
                     *(st.c[c] for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
                     func.coalesce(st.c.rejections, 0), func.coalesce(st.c.supervisions, 0),
-                    repeat, st.c.first_event_at, st.c.last_event_at)
-             .select_from(tickets.outerjoin(st, st.c.ticket_id == t.id)))
+                    repeat.label("repeat_reported_at"), st.c.first_event_at, st.c.last_event_at)
+             .select_from(joined))
     return query if ticket_ids is None else query.where(t.id.in_(ticket_ids))
 
 
-def _fill_repeats(conn: Connection) -> None:
-    """Set ticket_states.repeat_reported_at (ticket_state.first_repeat) of every ticket at
-    once, from the stored rows (their copied cell, category and report time are the raw
-    ones): per grid cell and category, the resolutions and the reports sorted by time, latest
-    first, so that a running minimum of the reports is the first report after each
-    resolution. A ticket resolved before its own report (its report could be that minimum)
-    is looked up on its own. Writes only the tickets that have a repeat."""
-    kept = ticket_states.c
-    in_cell = [kept.grid_cell_code.is_not(None)]
+def _first_repeats(st):
+    """Subquery (ticket_id, next_report): ticket_state.first_repeat of every resolved ticket
+    at once. Per grid cell and category, the resolutions and the reports sorted by time,
+    latest first: a running minimum of the reports is the first report after each
+    resolution (kept if within the window). Exact for tickets not resolved before their own
+    report (_rows looks those up one by one)."""
+    t = tickets.c
+    in_cell = [t.grid_cell_code.is_not(None)]
     moments = union_all(
-        select(kept.ticket_id, kept.grid_cell_code, kept.category,
-               kept.resolved_at.label("at"), literal(0).label("kind"),
-               null().label("report"))
-        .where(kept.resolved_at.is_not(None), kept.resolved_at >= kept.reported_at, *in_cell),
+        select(t.id.label("ticket_id"), t.grid_cell_code, t.category,
+               st.c.resolved_at.label("at"), literal(0).label("kind"), null().label("report"))
+        .select_from(tickets.join(st, st.c.ticket_id == t.id))
+        .where(st.c.resolved_at.is_not(None), *in_cell),
         # a report at the very time of a resolution is not after it: resolutions sort first
-        select(null(), kept.grid_cell_code, kept.category, kept.reported_at, literal(1),
-               kept.reported_at).where(*in_cell)).subquery()
+        select(null(), t.grid_cell_code, t.category, t.reported_at, literal(1),
+               t.reported_at).where(*in_cell)).subquery()
     m = moments.c
     following = func.min(m.report).over(partition_by=[m.grid_cell_code, m.category],
                                          order_by=[m.at.desc(), m.kind], rows=(None, 0))
     ranked = select(m.ticket_id, m.at, m.kind, following.label("next_report")).subquery()
     r = ranked.c
-    found = (select(r.ticket_id, r.next_report).where(
+    return (select(r.ticket_id, r.next_report).where(
         r.kind == 0, ts.seconds(r.next_report) - ts.seconds(r.at) <= ts.REPEAT_WINDOW)
-        .subquery("found"))
-    conn.execute(update(ticket_states).where(kept.ticket_id == found.c.ticket_id)
-                 .values(repeat_reported_at=found.c.next_report))
-    conn.execute(update(ticket_states).where(kept.resolved_at < kept.reported_at).values(
-        repeat_reported_at=ts.first_repeat(kept, kept.resolved_at)))
+        .subquery("repeats"))
 
 
 COLUMNS = ["ticket_id", *ts.DIMENSIONS,
@@ -171,8 +177,7 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     days: set[date] | None = None  # the days whose rollup rows change; None: all
     if ids is None:
         conn.execute(delete(ticket_states))
-        conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(repeats=False)))
-        _fill_repeats(conn)
+        conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(at_once=True)))
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
         days = set()

@@ -316,3 +316,33 @@ def test_a_later_report_makes_a_stored_ticket_a_repeat_report_before_and_after_r
         summaries.refresh(conn, ticket_ids=["B"])
     assert kept_repeat(tiny, "A") is None
     assert both_ways() == {"repeat_reported": 0, "resolved": 1}
+
+
+def test_the_full_refresh_finds_the_same_first_repeats_as_the_look_up_one_by_one(tiny):
+    """The full refresh's one-pass first repeats (summaries._first_repeats) equal the look-up
+    ticket by ticket (ticket_state.first_repeat) at the edges: a report at the very moment of
+    the 办结 (not after it), one exactly 30 days later (inside), one a second beyond, another
+    category, a ticket resolved before its own report, a ticket without a grid cell."""
+    resolved = [("dispatched", "2026-03-02 10:00"), ("accepted", "2026-03-02 11:00"),
+                ("resolved", "2026-03-03 10:00")]
+    tiny.add_ticket("A", reported="2026-03-02 09:00", events=resolved)
+    tiny.add_ticket("B", reported="2026-03-03 10:00")  # at the very moment: not after
+    tiny.add_ticket("C", reported="2026-04-02 10:00")  # 30 days later: a repeat
+    tiny.add_ticket("D", reported="2026-03-04 09:00", category="environment",
+                    events=[("resolved", "2026-03-05 09:00")])
+    tiny.add_ticket("E", reported="2026-04-04 09:00:01", category="environment")  # beyond
+    tiny.add_ticket("F", reported="2026-05-10 09:00", events=[("resolved", "2026-05-01 09:00")])
+    tiny.add_ticket("G", reported="2026-05-20 09:00")
+    tiny.add_ticket("H", reported="2026-05-02 09:00", events=resolved)
+    with tiny.writer.begin() as conn:
+        conn.execute(update(s.tickets).where(s.tickets.c.id == "H").values(grid_cell_code=None))
+        summaries.refresh(conn, full=True)
+    with tiny.connect() as conn:
+        at_once = {r[0]: r[1] for r in conn.execute(select(
+            s.ticket_states.c.ticket_id, s.ticket_states.c.repeat_reported_at)).all()}
+        one_by_one = {r.id: r.repeat_reported_at for r in conn.execute(
+            summaries._rows().order_by(s.tickets.c.id)).all()}
+    assert at_once == one_by_one
+    assert at_once["A"] == datetime(2026, 4, 2, 10)  # B is not after the 办结
+    assert at_once["D"] is None and at_once["H"] is None
+    assert at_once["F"] == datetime(2026, 5, 20, 9)  # its own report is not a repeat: G is
