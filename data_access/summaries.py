@@ -12,13 +12,14 @@ Written only by the admin tool (`refresh`, `load-sample`, and the importer after
 ticket events): the cockpit reads.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import (
     Connection,
     Date,
     Engine,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -45,7 +46,6 @@ from data_access.schema import (
 
 REFRESHED_AT = "summaries_refreshed_at"
 ROLLUP_MARK = "rollup_event_id"  # cockpit_meta: the SUMMARY_MARK ticket_rollup was built at
-ROLLUP_DAYS_MAX = 400  # more days touched than this: rebuild the rollup at once
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
@@ -174,29 +174,30 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
         ids = None
     rollup_current = since is not None and conn.execute(select(meta.c.value).where(
         meta.c.key == ROLLUP_MARK)).scalar() == str(since)
-    days: set[date] | None = None  # the days whose rollup rows change; None: all
     if ids is None:
         conn.execute(delete(ticket_states))
         conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(at_once=True)))
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
-        days = set()
+        change: dict[tuple, list[int]] = {}  # rollup key → counts added
         ordered = sorted(ids)
         for k in range(0, len(ordered), CHUNK):
             chunk = ordered[k:k + CHUNK]
-            days |= _days_of(conn, chunk)
+            _add_counts(change, _counted(conn, chunk), -1)  # as the rollup counts them
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
             # a ticket deleted from the raw table leaves no stored state behind
             conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(chunk)))
-            days |= _days_of(conn, chunk)
+            _add_counts(change, _counted(conn, chunk), +1)  # as it must count them now
         count = len(ordered)
-    if not rollup_current or days is None or len(days) > ROLLUP_DAYS_MAX:
-        days = None
-    refresh_rollup(conn, days)
+    rebuilt = ids is None or not rollup_current
+    if rebuilt:
+        refresh_rollup(conn)
+    else:  # only the changes the touched tickets make
+        _apply(conn, change)
     _set_meta(conn, ROLLUP_MARK, str(top))
     _set_meta(conn, ts.SUMMARY_MARK, str(top))
     _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
-    if days is None:  # rebuilt: the planner learns the new tables (vacuum() after commit)
+    if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
         conn.exec_driver_sql("ANALYZE ticket_states")
         conn.exec_driver_sql("ANALYZE ticket_rollup")
     return count
@@ -262,80 +263,82 @@ def _month_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
-def _days_of(conn: Connection, ticket_ids) -> set[date]:
-    """Every day on which ticket_rollup counts one of these tickets (any basis)."""
+def _rollup_selects(where=()):
+    """basis → SELECT of ticket_rollup's day rows (grain D) from ticket_states (`where`: of
+    some tickets only)."""
     from data_access import figures
 
-    kept = ticket_states.c
-    columns = [column for column, _ in figures.rollup_bases(ticket_states, kept).values()]
-    out = set()
-    for row in conn.execute(select(*(_day(c) for c in columns))
-                            .where(kept.ticket_id.in_(ticket_ids))).all():
-        out |= {value if isinstance(value, date) else date.fromisoformat(value)
-                for value in row if value is not None}
-    return out
-
-
-def _ranges(days: set[date]) -> list[tuple[date, date]]:
-    """Sorted days as [first, stop) runs of consecutive days."""
-    out = []
-    for day in sorted(days):
-        if out and out[-1][1] == day:
-            out[-1] = (out[-1][0], day + timedelta(days=1))
-        else:
-            out.append((day, day + timedelta(days=1)))
-    return out
-
-
-def refresh_rollup(conn: Connection, days: set[date] | None = None) -> None:
-    """Rebuild ticket_rollup from ticket_states: every row (days None), or the rows of the
-    given days and of their months."""
-    from data_access import figures
-
-    r = ticket_rollup.c
     kept = ticket_states.c
     dims = [kept.town_code, kept.category, kept.source]
-    names = ["grain", "basis", "day", "town_code", "category", "source", *ROLLUP_COUNTS]
-    if days is None:
-        conn.execute(delete(ticket_rollup))
-        runs = [None]
-    else:
-        if not days:
-            return
-        runs = _ranges(days)
-        for first, stop in runs:
-            conn.execute(delete(ticket_rollup).where(r.grain == "D", r.day >= first,
-                                                     r.day < stop))
+    out = {}
     for basis, (column, conditions) in figures.rollup_bases(ticket_states, kept).items():
         counts = [func.coalesce(func.sum(_one(conditions[c])), 0) if c in conditions
                   else literal(0) for c in ROLLUP_COUNTS]
-        needs = [column.is_not(None)]
+        needs = [column.is_not(None), *where]
         if basis != "reported":  # only the rows that count something
             needs.append(or_(*conditions.values()))
-        for run in runs:
-            on_days = [] if run is None else [
-                column >= datetime.combine(run[0], time()),
-                column < datetime.combine(run[1], time())]
-            query = (select(literal("D"), literal(basis), _day(column), *dims, *counts)
-                     .where(*needs, *on_days).group_by(_day(column), *dims))
-            conn.execute(insert(ticket_rollup).from_select(names, query))
-    # the months, summed from the days
-    if days is None:
-        months = None
-    else:
-        months = sorted({d.replace(day=1) for d in days})
-        conn.execute(delete(ticket_rollup).where(r.grain == "M", r.day.in_(months)))
+        out[basis] = (select(literal("D"), literal(basis), _day(column), *dims, *counts)
+                      .where(*needs).group_by(_day(column), *dims))
+    return out
+
+
+ROLLUP_NAMES = ["grain", "basis", "day", "town_code", "category", "source", *ROLLUP_COUNTS]
+ROLLUP_KEY = ROLLUP_NAMES[:6]
+
+
+def refresh_rollup(conn: Connection) -> None:
+    """Rebuild ticket_rollup from ticket_states: the days, then the months summed from them."""
+    r = ticket_rollup.c
+    conn.execute(delete(ticket_rollup))
+    for query in _rollup_selects().values():
+        conn.execute(insert(ticket_rollup).from_select(ROLLUP_NAMES, query))
     month = _month_start(r.day)
-    query = (select(literal("M"), r.basis, month, r.town_code, r.category, r.source,
-                    *(func.sum(r[c]) for c in ROLLUP_COUNTS))
-             .where(r.grain == "D"))
-    if months is not None:
-        nxt = (months[-1].replace(day=28) + timedelta(days=4)).replace(day=1)
-        query = query.where(r.day >= months[0], r.day < nxt, or_(*(
-            and_(r.day >= m, r.day < (m.replace(day=28) + timedelta(days=4)).replace(day=1))
-            for m in months)))
-    conn.execute(insert(ticket_rollup).from_select(
-        names, query.group_by(r.basis, month, r.town_code, r.category, r.source)))
+    conn.execute(insert(ticket_rollup).from_select(ROLLUP_NAMES, (
+        select(literal("M"), r.basis, month, r.town_code, r.category, r.source,
+               *(func.sum(r[c]) for c in ROLLUP_COUNTS))
+        .where(r.grain == "D").group_by(r.basis, month, r.town_code, r.category, r.source))))
+
+
+def _counted(conn: Connection, ticket_ids) -> list[tuple]:
+    """ticket_rollup's day and month rows of these tickets alone, as their stored states
+    count them: (grain, basis, day, town_code, category, source, *ROLLUP_COUNTS)."""
+    rows = []
+    where = [ticket_states.c.ticket_id.in_(ticket_ids)]
+    for query in _rollup_selects(where).values():
+        for row in conn.execute(query).all():
+            day = row[2] if isinstance(row[2], date) else date.fromisoformat(row[2])
+            rows.append(("D", row[1], day, *row[3:]))
+            rows.append(("M", row[1], day.replace(day=1), *row[3:]))
+    return rows
+
+
+def _add_counts(change: dict[tuple, list[int]], rows: list[tuple], sign: int) -> None:
+    for row in rows:
+        counts = change.setdefault(tuple(row[:6]), [0] * len(ROLLUP_COUNTS))
+        for k, n in enumerate(row[6:]):
+            counts[k] += sign * int(n)
+
+
+def _apply(conn: Connection, change: dict[tuple, list[int]]) -> None:
+    """Add the counts of `change` to ticket_rollup (rows it lacks are inserted), then drop
+    the rows left counting nothing, as a rebuild would not have them."""
+    r = ticket_rollup.c
+    rows = [dict(zip(ROLLUP_NAMES, (*key, *counts))) for key, counts in change.items()
+            if any(counts)]
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    statement = upsert(ticket_rollup)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=ROLLUP_KEY,
+        set_={c: r[c] + statement.excluded[c] for c in ROLLUP_COUNTS}), rows)
+    conn.execute(delete(ticket_rollup).where(
+        *(r[name] == bindparam(f"k_{name}") for name in ROLLUP_KEY),
+        *(r[c] == 0 for c in ROLLUP_COUNTS)),
+        [{f"k_{name}": row[name] for name in ROLLUP_KEY} for row in rows])
 
 
 def _one(condition):
