@@ -246,8 +246,10 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
 # --- the ticket figures from ticket_rollup ----------------------------------------------------
 ROLLUP_DIMENSIONS = ("town_code", "category", "source")  # what ticket_rollup is kept by
 ROLLUP_MOVED_MAX = 50_000  # more tickets touched at or after as_of: read the tickets instead
+# The ticket counts over the period's reports (the cohort's): counted on the report day.
+COHORT_COUNTS = s.ROLLUP_COUNTS[:s.ROLLUP_COUNTS.index("resolved_in_period")]
 _BASIS_OF = {code: basis for basis, codes in {
-    "reported": s.ROLLUP_COUNTS[:s.ROLLUP_COUNTS.index("resolved_in_period")],
+    "reported": COHORT_COUNTS,
     "resolved": ["resolved_in_period"],
     "evaluated": ["evaluations", "satisfied"], "due": ["open", "overdue", "soon_due"]}.items()
     for code in codes}
@@ -472,9 +474,11 @@ DIMENSIONS = {
 
 
 def family_query(conn: Connection, f: Filters, family: str, group,
-                 only=None) -> tuple[list, object]:
+                 only=None, reported_in_period: bool = False) -> tuple[list, object]:
     """(codes, SELECT [group,] counts…) for one family of rows; for tickets, only the
-    counts `only` when given (each count is a CASE over every ticket: skip the unused)."""
+    counts `only` when given (each count is a CASE over every ticket: skip the unused), and
+    only the tickets reported in the period with `reported_in_period` (an index range instead
+    of every ticket; the caller asks for cohort counts only)."""
     groups = [group] if group is not None else []
     if family == "tickets":
         def needed(counts):
@@ -485,11 +489,15 @@ def family_query(conn: Connection, f: Filters, family: str, group,
             rows = ts.ticket_rows(f, mark=summaries.mark(conn))
             groups = [rows.c[column.name] for column in groups]
             counts = needed(_ticket_counts(f, rows, load_calendar(conn), rows))
-            return list(counts), select(*groups, *counts.values())
+            query = select(*groups, *counts.values())
+            if reported_in_period:
+                query = query.where(*f.period(rows.c.reported_at))
+            return list(counts), query
         st = ts.state(f)
         counts = needed(_ticket_counts(f, st, load_calendar(conn), tickets))
         query = (select(*groups, *counts.values()).select_from(ts.joined(st))
-                 .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)))
+                 .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets),
+                        *(f.period(tickets.c.reported_at) if reported_in_period else [])))
         return list(counts), query
     if family == "visits":
         query = (select(*groups, func.count())
@@ -564,14 +572,26 @@ def headline(conn: Connection, f: Filters, codes) -> dict:
     return {code: values[code] for code in codes}
 
 
-def grouped(conn: Connection, f: Filters, by: str, codes) -> pd.DataFrame:
+def over_reports(codes) -> bool:
+    """Whether every count behind `codes` (rates: their parts) is counted over the period's
+    reports (COHORT_COUNTS)."""
+    return set(_counts_needed(codes)) <= set(COHORT_COUNTS)
+
+
+def grouped(conn: Connection, f: Filters, by: str, codes,
+            reported_only: bool = False) -> pd.DataFrame:
     """The figures `codes` per value of a DIMENSIONS key, for every value any family has
     (`codes` may include "population" for towns and grid cells).
 
     Columns: key (str; None for rows without a value, e.g. no 专班), then one column per
     code (counts int, 0 where nothing happened; rates float, NaN when undefined).
+    `reported_only` (ticket figures counted over the period's reports, COHORT_COUNTS, only):
+    the values without a ticket reported in the period may be left out, so that a grouping
+    the rollup does not keep reads the period's tickets, not every ticket.
     """
     needed = _counts_needed(codes)
+    if reported_only and not over_reports(codes):
+        raise ValueError(f"只有按上报期统计的指标可以只看本期上报的问题: {codes}")
     columns = DIMENSIONS[by]
     out = None
     for family in dict.fromkeys(_family_of(c) for c in needed):
@@ -584,7 +604,8 @@ def grouped(conn: Connection, f: Filters, by: str, codes) -> pd.DataFrame:
             parts.append(_ticket_values(conn, f, by, summed))
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
         if only:
-            names, query = family_query(conn, f, family, columns[family], only)
+            names, query = family_query(conn, f, family, columns[family], only,
+                                        reported_only and family == "tickets")
             key = query.selected_columns[0]  # the group, as the family's rows name it
             parts.append(typed(conn.execute(query.group_by(key)).all(),
                                {"key": "str", **dict.fromkeys(names, "int")}))

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
-from data_access import coverage, figures, places, programmes
+from data_access import coverage, figures, places, programmes, summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters, local_now
 from data_access.result import fetch
@@ -233,8 +233,9 @@ def fetch_boards(conn: Connection, f: Filters) -> dict[str, pd.DataFrame]:
     for by in dict.fromkeys(b for b, _ in BOARDS):
         ranked = [c for b, c in BOARDS if b == by]
         codes = _board_codes(by, ranked)
-        now = figures.grouped(conn, f, by, codes)
-        before = figures.grouped(conn, f.shifted_weeks(-1), by, codes)
+        cohort = figures.over_reports(codes)  # then the week's reports only are read
+        now = figures.grouped(conn, f, by, codes, reported_only=cohort)
+        before = figures.grouped(conn, f.shifted_weeks(-1), by, codes, reported_only=cohort)
         names = _unit_names(conn, by)
         out.update({board_key(by, c): rank_board(now, before, names, c) for c in ranked})
     return {board_key(by, c): out[board_key(by, c)] for by, c in BOARDS}
@@ -281,15 +282,17 @@ def fetch_longest_overdue(conn: Connection, f: Filters,
     (datetime); overdue_days (float: days past the deadline at the cut-off);
     reporter_name, reporter_phone (str, unmasked: mask before showing).
     """
-    st = ts.state(f)
+    rows = summaries.every_ticket(conn, f)
+    late = (select(rows.id.label("id"), rows.t.due_at).select_from(rows.source)
+            .where(*rows.where, ts.is_overdue(rows.st, f))
+            .order_by(rows.t.due_at, rows.id).limit(n).subquery())  # the n first, then names
     query = (select(tickets.c.id, tickets.c.title, tickets.c.category, towns.c.name,
                     grid_cells.c.name, tickets.c.department, tickets.c.reported_at,
                     tickets.c.due_at, tickets.c.reporter_name, tickets.c.reporter_phone)
-             .select_from(ts.joined(st).join(towns, towns.c.code == tickets.c.town_code)
+             .select_from(late.join(tickets, tickets.c.id == late.c.id)
+                          .join(towns, towns.c.code == tickets.c.town_code)
                           .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
-             .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets),
-                    ts.is_overdue(st, f))
-             .order_by(tickets.c.due_at, tickets.c.id).limit(n))
+             .order_by(late.c.due_at, late.c.id))
     out = fetch(conn, query, {
         "id": "str", "title": "str", "category": "str", "town": "str", "grid_cell": "str",
         "department": "str", "reported_at": "datetime", "due_at": "datetime",

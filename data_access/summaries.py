@@ -13,6 +13,7 @@ ticket events): the cockpit reads.
 """
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -211,6 +212,30 @@ def vacuum(engine: Engine, tables=("ticket_states", "ticket_rollup")) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in tables:
             conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
+class EveryTicket(NamedTuple):
+    """Every ticket reported before a filters' as_of that matches its ticket choices, with
+    its state at as_of: select from `source` where `where`; `st` the state columns, `t` the
+    ticket's own columns, `id` its id."""
+
+    source: object
+    st: object
+    t: object
+    id: object
+    where: list
+
+
+def every_ticket(conn: Connection, f) -> EveryTicket:
+    """ticket_state.ticket_rows once the summaries are refreshed (no join, read mostly from
+    ticket_states), else tickets LEFT JOIN ticket_state.state(f)."""
+    if ts.USE_SUMMARIES and is_refreshed(conn):
+        rows = ts.ticket_rows(f, mark=mark(conn))  # carries the known and the choices
+        return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [])
+    st = ts.state(f)
+    t = tickets.c
+    return EveryTicket(ts.joined(st), st, t, t.id,
+                       [*f.known(t.reported_at), *f.ticket_choices(tickets)])
 
 
 def status(conn: Connection) -> str | None:

@@ -59,18 +59,15 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
     negative span is a data-quality finding, not a duration. The medians are computed in
     the database (percentile_cont on PostgreSQL, the middle rows by a window on SQLite)."""
     steps = list(FUNNEL)
-    if ts.USE_SUMMARIES and summaries.is_refreshed(conn):
-        st = ts.ticket_rows(f, mark=summaries.mark(conn))  # carries the choices
-        source, reported, choices = st, st.c.reported_at, []
-    else:
-        st = ts.state(f)
-        source, reported, choices = ts.joined(st), tickets.c.reported_at, f.ticket_choices(tickets)
+    rows = summaries.every_ticket(conn, f)
+    st, reported = rows.st, rows.t.reported_at
     times = [reported] + [st.c[f"{s}_at"] for s in steps[1:]]
     spans = union_all(*(
         select(literal(k).label("step"),
                ((ts.seconds(nxt) - ts.seconds(here)) / literal(3600.0)).label("hours"))
-        .select_from(source)
-        .where(*f.period(reported), *choices, here.is_not(None), nxt.is_not(None), nxt >= here)
+        .select_from(rows.source)
+        .where(*f.period(reported), *rows.where, here.is_not(None), nxt.is_not(None),
+               nxt >= here)
         for k, (here, nxt) in enumerate(zip(times, times[1:])))).subquery()
     if conn.dialect.name == "postgresql":
         query = (select(spans.c.step,
@@ -116,16 +113,15 @@ def fetch_open_aging(conn: Connection, f: Filters) -> pd.DataFrame:
 
     Columns: bucket (str, the AGING_BUCKETS labels in order), tickets (int), overdue (int).
     """
-    st = ts.state(f)
+    rows = summaries.every_ticket(conn, f)
     cal = load_calendar(conn)
     today = f.as_of.date()
-    whens = [(tickets.c.reported_at >= datetime.combine(cal.before(today, d), time()), label)
+    whens = [(rows.t.reported_at >= datetime.combine(cal.before(today, d), time()), label)
              for d, label in AGING_BUCKETS if d is not None]
     bucket = case(*whens, else_=AGING_BUCKETS[-1][1]).label("bucket")
-    got = fetch(conn, select(bucket, func.count(), count_if(ts.is_overdue(st, f)))
-                .select_from(ts.joined(st))
-                .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets),
-                       ts.is_open(st)).group_by(bucket),
+    got = fetch(conn, select(bucket, func.count(), count_if(ts.is_overdue(rows.st, f)))
+                .select_from(rows.source).where(*rows.where, ts.is_open(rows.st))
+                .group_by(bucket),
                 {"bucket": "str", "tickets": "int", "overdue": "int"})
     labels = pd.DataFrame({"bucket": [label for _, label in AGING_BUCKETS]})
     out = labels.merge(got, on="bucket", how="left").fillna(0)

@@ -295,3 +295,24 @@ def test_officers_are_warned_on_the_last_four_weeks_lowest_first(tiny):
     with tiny.connect() as conn:
         week_only = meeting.fetch_officers_below(conn, WEEK, weeks=1)
     assert "OK" in set(week_only["officer_id"])
+
+
+@pytest.mark.parametrize("by", ["department", "task_force", "grid_cell_code", "town_code"])
+def test_figures_over_the_weeks_reports_read_only_those_and_agree(conn, by):
+    """The boards ask figures.grouped for figures over the period's reports only
+    (reported_only): the same values for every unit with a report in the period."""
+    from data_access import figures
+    from data_access.filters import Filters
+
+    codes = ["resolution_rate", "collected", "on_time_rate", "resolved", "repeat_reported"]
+    assert figures.over_reports(codes) and not figures.over_reports(["overdue"])
+    for f in (Filters.for_period("last_week", datetime(2026, 11, 25, 18)),
+              Filters.for_period("campaign", datetime(2026, 11, 25, 18))):
+        every = figures.grouped(conn, f, by, codes)
+        active = every[every["collected"] > 0].reset_index(drop=True)
+        fast = figures.grouped(conn, f, by, codes, reported_only=True)
+        fast = fast[fast["collected"] > 0].reset_index(drop=True)
+        assert len(active) > 0
+        assert fast.equals(active), (by, f)
+    with pytest.raises(ValueError):
+        figures.grouped(conn, f, by, ["overdue"], reported_only=True)
