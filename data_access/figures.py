@@ -216,10 +216,9 @@ def rollup_bases(st, t) -> dict:
     }
 
 
-def _ticket_counts(f: Filters, st, cal: WorkCalendar, ticket_table) -> dict:
-    """The SQL count of each ticket figure, over tickets reported before as_of; the ticket
-    columns come from `ticket_table` (tickets, or ts.ticket_rows that carries them)."""
-    t = ticket_table.c
+def _ticket_counts(f: Filters, st, cal: WorkCalendar, t) -> dict:
+    """The SQL count of each ticket figure, over tickets reported before as_of; `t`: the
+    ticket columns (of tickets, or of ts.ticket_rows that carries them)."""
     in_period = and_(t.reported_at >= f.start_at, t.reported_at < f.end_before)
     resolved = ts.is_resolved(st)
     evaluated_in_period = and_(ts.is_evaluated(st), st.c.evaluated_at >= f.start_at,
@@ -369,7 +368,7 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
                          .group_by(*(kept.c[k] for k in key)), key, list(codes)))
     # 3. the moved tickets at as_of, added
     rows = ts.ticket_rows(f, ids=moved, mark=mark)
-    counts = _ticket_counts(f, rows, cal, rows)
+    counts = _ticket_counts(f, rows, cal, rows.c)
     frames.append(_frame(conn, select(*(rows.c[k] for k in key),
                                       *(counts[c].label(c) for c in codes))
                          .group_by(*(rows.c[k] for k in key)), key, list(codes)))
@@ -410,7 +409,7 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     r, kept = s.ticket_rollup.c, s.ticket_states
     stored_bases = rollup_bases(kept, kept.c)
     at_rows = ts.ticket_rows(f, ids=moved, mark=mark)
-    at_counts = _ticket_counts(f, at_rows, cal, at_rows)
+    at_counts = _ticket_counts(f, at_rows, cal, at_rows.c)
     at_bases = rollup_bases(at_rows, at_rows.c)
     groups = {}
     for code in codes:
@@ -481,23 +480,13 @@ def family_query(conn: Connection, f: Filters, family: str, group,
     of every ticket; the caller asks for cohort counts only)."""
     groups = [group] if group is not None else []
     if family == "tickets":
-        def needed(counts):
-            return {c: v for c, v in counts.items() if only is None or c in only} or counts
-
-        if ts.USE_SUMMARIES and summaries.is_refreshed(conn):
-            # every ticket with its state, mostly read from ticket_states: no join
-            rows = ts.ticket_rows(f, mark=summaries.mark(conn))
-            groups = [rows.c[column.name] for column in groups]
-            counts = needed(_ticket_counts(f, rows, load_calendar(conn), rows))
-            query = select(*groups, *counts.values())
-            if reported_in_period:
-                query = query.where(*f.period(rows.c.reported_at))
-            return list(counts), query
-        st = ts.state(f)
-        counts = needed(_ticket_counts(f, st, load_calendar(conn), tickets))
-        query = (select(*groups, *counts.values()).select_from(ts.joined(st))
-                 .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets),
-                        *(f.period(tickets.c.reported_at) if reported_in_period else [])))
+        rows = summaries.every_ticket(conn, f)  # mostly read from ticket_states: no join
+        counts = _ticket_counts(f, rows.st, load_calendar(conn), rows.t)
+        counts = {c: v for c, v in counts.items() if only is None or c in only} or counts
+        query = (select(*(rows.t[column.name] for column in groups), *counts.values())
+                 .select_from(rows.source)
+                 .where(*rows.where,
+                        *(f.period(rows.t.reported_at) if reported_in_period else [])))
         return list(counts), query
     if family == "visits":
         query = (select(*groups, func.count())
