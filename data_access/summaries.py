@@ -19,7 +19,6 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
-    and_,
     bindparam,
     case,
     delete,
@@ -139,24 +138,23 @@ def touched(conn: Connection, since: int, ticket_ids=()) -> set[str]:
 
 def neighbours(conn: Connection, ticket_ids) -> set[str]:
     """Stored tickets whose first repeat (ticket_state.first_repeat) one of these tickets may
-    be, by its stored (old) or its raw (new) grid cell, category and report time: same cell
-    and category, resolved within the window before that report."""
+    be, by its stored (old) or its raw (new) grid cell, category and report time
+    (ticket_state.neighbours_of)."""
     kept, t = ticket_states.c, tickets.c
     out = set()
-    ordered = sorted(ticket_ids)
-    for k in range(0, len(ordered), CHUNK):
-        chunk = ordered[k:k + CHUNK]
+    for chunk in _chunks(ticket_ids):
         reports = union_all(
             select(t.grid_cell_code, t.category, t.reported_at).where(t.id.in_(chunk)),
             select(kept.grid_cell_code, kept.category, kept.reported_at)
             .where(kept.ticket_id.in_(chunk))).subquery()
-        out |= set(conn.execute(select(kept.ticket_id).select_from(ticket_states.join(
-            reports, and_(reports.c.grid_cell_code == kept.grid_cell_code,
-                          reports.c.category == kept.category))).where(
-            kept.resolved_at < reports.c.reported_at,
-            kept.resolved_at >= ts.plus_seconds(reports.c.reported_at,
-                                                -(ts.REPEAT_WINDOW + 1)))).scalars())
+        out |= set(conn.execute(ts.neighbours_of(reports)).scalars())
     return out
+
+
+def _chunks(ticket_ids) -> list[list[str]]:
+    """The ids sorted, CHUNK per statement."""
+    ordered = sorted(ticket_ids)
+    return [ordered[k:k + CHUNK] for k in range(0, len(ordered), CHUNK)]
 
 
 def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
@@ -181,15 +179,13 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
         change: dict[tuple, list[int]] = {}  # rollup key → counts added
-        ordered = sorted(ids)
-        for k in range(0, len(ordered), CHUNK):
-            chunk = ordered[k:k + CHUNK]
+        for chunk in _chunks(ids):
             _add_counts(change, _counted(conn, chunk), -1)  # as the rollup counts them
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
             # a ticket deleted from the raw table leaves no stored state behind
             conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(chunk)))
             _add_counts(change, _counted(conn, chunk), +1)  # as it must count them now
-        count = len(ordered)
+        count = len(ids)
     rebuilt = ids is None or not rollup_current
     if rebuilt:
         refresh_rollup(conn)

@@ -148,17 +148,25 @@ def is_repeat_reported(st, ticket, f: Filters | None = None):
                 *([] if f is None else [first < f.as_of]))
 
 
+def neighbours_of(reports, where=()):
+    """SELECT ticket_id of the stored tickets whose first repeat one of `reports` (rows with
+    grid_cell_code, category, reported_at; those that satisfy `where`) may be: same grid cell
+    and category, resolved within the window before that report (a superset: the bound is
+    one second wide)."""
+    kept, r = ticket_states.c, reports.c
+    return (select(kept.ticket_id)
+            .select_from(ticket_states.join(reports, and_(
+                r.grid_cell_code == kept.grid_cell_code, r.category == kept.category)))
+            .where(*where, kept.resolved_at < r.reported_at,
+                   kept.resolved_at >= plus_seconds(r.reported_at, -(REPEAT_WINDOW + 1))))
+
+
 def unseen_neighbours(mark: int | None = None):
     """SELECT ticket_id of the stored tickets whose stored first repeat may miss a ticket the
-    last refresh has not seen (one with unseen events): same grid cell and category, resolved
-    within the window before that ticket's report."""
-    kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
-    return (select(kept.ticket_id)
-            .select_from(ticket_states.join(tickets, and_(
-                t.grid_cell_code == kept.grid_cell_code, t.category == kept.category)))
-            .where(t.id.in_(select(ev.ticket_id).where(ev.id > _summary_mark(mark))),
-                   kept.resolved_at < t.reported_at,
-                   kept.resolved_at >= plus_seconds(t.reported_at, -(REPEAT_WINDOW + 1))))
+    last refresh has not seen (one with unseen events)."""
+    ev = ticket_events.c
+    return neighbours_of(tickets, [tickets.c.id.in_(
+        select(ev.ticket_id).where(ev.id > _summary_mark(mark)))])
 
 
 def _pure_state(f: Filters):
