@@ -177,6 +177,13 @@ def writable_engine(url: str) -> Engine:
     return create_engine(parse_url(url))
 
 
+def sort_memory(conn, size: str) -> None:
+    """PostgreSQL: let this transaction's sorts and hashes use `size` (e.g. "256MB") each, so
+    that one that spans millions of rows stays in memory; SQLite: nothing to set."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{size}'")
+
+
 def ping(engine: Engine) -> None:
     """A cheap check that the database answers now: raises CockpitDatabaseError or
     SQLAlchemyError. A SQLite file removed under a running cockpit counts as gone even

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from data_access import db
 from data_access import ticket_state as ts
 from data_access.schema import (
     ROLLUP_COUNTS,
@@ -162,8 +163,7 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
     pass the ids of tickets whose own columns an import changed). Returns how many
     tickets were rewritten."""
-    if conn.dialect.name == "postgresql":  # the full build sorts and hashes millions of rows
-        conn.exec_driver_sql(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'")
+    db.sort_memory(conn, REFRESH_WORK_MEM)  # the full build sorts and hashes millions of rows
     top = conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0
     since = mark(conn)
     ids = None if full or since is None else touched(conn, since, ticket_ids)

@@ -9,9 +9,19 @@ the data-quality findings among the period's tickets.
 from datetime import datetime, time
 
 import pandas as pd
-from sqlalchemy import Connection, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
-from data_access import figures, summaries
+from data_access import db, figures, summaries
 from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.filters import Filters
@@ -32,6 +42,7 @@ BREAKDOWNS = ["category", "source", "town_code", "department", "task_force"]
 # Open tickets' age in working days since the day of reporting.
 AGING_BUCKETS = [(5, "0–5个工作日"), (10, "6–10个工作日"), (20, "11–20个工作日"),
                  (40, "21–40个工作日"), (None, "40个工作日以上")]
+SORT_WORK_MEM = "256MB"  # PostgreSQL: the stage medians sort millions of spans in memory
 
 
 def fetch_funnel(conn: Connection, f: Filters) -> pd.DataFrame:
@@ -57,31 +68,38 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
     Columns: stage (str: the step left, g.LOOP_STAGES but the last), median_hours (float),
     tickets (int, how many tickets took that step). Times are each step's last event; a
     negative span is a data-quality finding, not a duration. The medians are computed in
-    the database (percentile_cont on PostgreSQL, the middle rows by a window on SQLite)."""
+    the database: on PostgreSQL percentile_cont over one pass of the period's tickets, on
+    SQLite the middle rows of each step by a window."""
     steps = list(FUNNEL)
     rows = summaries.every_ticket(conn, f)
     st, reported = rows.st, rows.t.reported_at
     times = [reported] + [st.c[f"{s}_at"] for s in steps[1:]]
-    spans = union_all(*(
-        select(literal(k).label("step"),
-               ((ts.seconds(nxt) - ts.seconds(here)) / literal(3600.0)).label("hours"))
-        .select_from(rows.source)
-        .where(*f.period(reported), *rows.where, here.is_not(None), nxt.is_not(None),
-               nxt >= here)
-        for k, (here, nxt) in enumerate(zip(times, times[1:])))).subquery()
-    if conn.dialect.name == "postgresql":
-        query = (select(spans.c.step,
-                        func.percentile_cont(0.5).within_group(spans.c.hours), func.count())
-                 .group_by(spans.c.step))
-    else:
-        ranked = select(spans.c.step, spans.c.hours,
-                        func.row_number().over(partition_by=spans.c.step,
-                                               order_by=spans.c.hours).label("rn"),
-                        func.count().over(partition_by=spans.c.step).label("n")).subquery()
-        query = (select(ranked.c.step, func.avg(ranked.c.hours), func.max(ranked.c.n))
-                 .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
-                 .group_by(ranked.c.step))
-    got = {int(step): (float(median), int(n)) for step, median, n in conn.execute(query).all()}
+    spans = [((ts.seconds(nxt) - ts.seconds(here)) / literal(3600.0),
+              and_(here.is_not(None), nxt.is_not(None), nxt >= here))
+             for here, nxt in zip(times, times[1:])]
+    cohort = [*f.period(reported), *rows.where]
+    if conn.dialect.name == "postgresql":  # one pass over the period's tickets
+        db.sort_memory(conn, SORT_WORK_MEM)
+        medians = conn.execute(select(*(
+            agg for hours, took in spans
+            for agg in (func.percentile_cont(0.5).within_group(hours).filter(took),
+                        func.count().filter(took))))
+            .select_from(rows.source).where(*cohort)).one()
+        got = {k: (medians[2 * k], medians[2 * k + 1]) for k in range(len(spans))
+               if medians[2 * k + 1]}
+    else:  # the middle rows of each step's spans, by a window
+        union = union_all(*(select(literal(k).label("step"), hours.label("hours"))
+                            .select_from(rows.source).where(*cohort, took)
+                            for k, (hours, took) in enumerate(spans))).subquery()
+        ranked = select(union.c.step, union.c.hours,
+                        func.row_number().over(partition_by=union.c.step,
+                                               order_by=union.c.hours).label("rn"),
+                        func.count().over(partition_by=union.c.step).label("n")).subquery()
+        got = dict((step, (median, n)) for step, median, n in conn.execute(
+            select(ranked.c.step, func.avg(ranked.c.hours), func.max(ranked.c.n))
+            .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+            .group_by(ranked.c.step)).all())
+    got = {int(step): (float(median), int(n)) for step, (median, n) in got.items()}
     return pd.DataFrame([{"stage": here, "median_hours": got.get(k, (float("nan"), 0))[0],
                           "tickets": got.get(k, (float("nan"), 0))[1]}
                          for k, here in enumerate(steps[:-1])])

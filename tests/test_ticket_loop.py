@@ -86,6 +86,18 @@ def test_median_hours_in_each_stage(tiny):
     assert got.at["resolved", "tickets"] == 0
 
 
+def test_median_of_an_odd_count_leaves_out_negative_spans_and_other_periods(tiny):
+    tiny.add_ticket("A", reported="2026-03-02 09:00", events=FULL)  # 3 h to 派单
+    tiny.add_ticket("B", reported="2026-03-02 11:00", events=FULL)  # 1 h
+    tiny.add_ticket("C", reported="2026-03-02 02:00", events=FULL)  # 10 h
+    tiny.add_ticket("D", reported="2026-03-02 13:00", events=FULL)  # 派单 before report: left out
+    tiny.add_ticket("E", reported="2026-02-27 12:00", events=FULL)  # reported in February
+    got = call(tiny, ticket_loop.fetch_stage_hours, MARCH).set_index("stage")
+    assert got.at["reported", "median_hours"] == pytest.approx(3.0)
+    assert got.at["reported", "tickets"] == 3
+    assert got.at["dispatched", "tickets"] == 4  # D's later steps still count
+
+
 def test_breakdown_by_department_and_task_force(tiny):
     tiny.add_ticket("A", department="区住建局", task_force="policy", events=FULL)
     tiny.add_ticket("B", department="区住建局")
