@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 
 from data_access import db
 from data_access.schema import towns
+from tests.conftest import PG_URL, _postgres_or_skip
 
 
 def test_url_comes_from_env_then_secrets_then_sample(tmp_path):
@@ -182,3 +183,14 @@ def test_the_ping_fails_once_the_sqlite_file_is_gone(tmp_path):
     with pytest.raises(db.CockpitDatabaseError, match="找不到数据库文件"):
         db.ping(engine)
     engine.dispose()
+
+
+def test_postgresql_reading_sessions_are_read_only_and_planned_for_memory():
+    _postgres_or_skip()
+    engine = db.read_only_engine(PG_URL)
+    with engine.connect() as conn:
+        settings = {name: conn.exec_driver_sql(f"SHOW {name}").scalar()
+                    for name in ("default_transaction_read_only", "jit", "random_page_cost")}
+    engine.dispose()
+    assert settings == {"default_transaction_read_only": "on", "jit": "off",
+                        "random_page_cost": str(db.RANDOM_PAGE_COST)}
