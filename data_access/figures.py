@@ -296,18 +296,20 @@ def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
 def _moved(f: Filters, cal: WorkCalendar, mark: int | None = None):
     """SELECT ticket_id of the tickets whose count in the rollup may differ from their count
     at as_of: touched at or after as_of, reported at or after it, with events the last
-    refresh has not seen, or due on a day the rollup cannot split (see _day_ranges)."""
+    refresh has not seen, or due on a day the rollup cannot split (see _day_ranges). A
+    common table: a statement that reads it several times finds the tickets once."""
     kept, ev = s.ticket_states.c, s.ticket_events.c
     today = datetime.combine(f.as_of.date(), time())
     soon = datetime.combine(cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date(), time())
-    return union(
+    found = union(
         select(kept.ticket_id).where(kept.last_event_at >= f.as_of),
         select(kept.ticket_id).where(kept.reported_at >= f.as_of),
         select(kept.ticket_id).where(kept.due_at >= today, kept.due_at < today + timedelta(1)),
         select(kept.ticket_id).where(kept.due_at >= soon, kept.due_at < soon + timedelta(1)),
         select(kept.ticket_id).where(kept.repeat_reported_at >= f.as_of),
         select(ev.ticket_id).where(ev.id > ts._summary_mark(mark)),
-        ts.unseen_neighbours(mark))
+        ts.unseen_neighbours(mark)).cte("moved")
+    return select(found.c.ticket_id)
 
 
 def rollup_usable(conn: Connection, f: Filters, by: str | None) -> bool:
