@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, exists, func, select, true, union, union_all
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    case,
+    exists,
+    func,
+    select,
+    true,
+    union,
+    union_all,
+)
 
 from data_access import glossary as g
 from data_access import programme_figures, summaries
@@ -262,21 +273,58 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
+def _cover(first: date | None, stop: date | None):
+    """(months, days): the days [first, stop) (None: an open end) as whole months [m0, m1)
+    (None when none lies inside; an end None: open) and the day ranges [a, b) of the months
+    the range cuts, each day once."""
+    m0 = None if first is None else (first if first.day == 1 else _next_month(first))
+    m1 = None if stop is None else _month(stop)
+    if m0 is not None and m1 is not None and m0 >= m1:  # no whole month inside
+        return None, [(first, stop)]
+    days = [(first, m0)] if first is not None and first < m0 else []
+    days += [(m1, stop)] if stop is not None and m1 < stop else []
+    return (m0, m1), days
+
+
+def _within(column, first, stop) -> list:
+    """WHERE clauses keeping a date or datetime column on the days [first, stop) (None: open)."""
+    def at(day):
+        return day if isinstance(column.type, Date) else datetime.combine(day, time())
+
+    return [*([] if first is None else [column >= at(first)]),
+            *([] if stop is None else [column < at(stop)])]
+
+
 def _rollup_rows(basis: str, first: date | None, stop: date | None):
     """ticket_rollup rows of `basis` whose days cover [first, stop) exactly once (None: open
     end): whole months from grain M, the days of the months cut by the range from grain D."""
     r = s.ticket_rollup.c
-    m0 = None if first is None else (first if first.day == 1 else _next_month(first))
-    m1 = None if stop is None else _month(stop)
-    if m0 is not None and m1 is not None and m0 >= m1:  # no whole month inside
-        return [and_(r.grain == "D", r.basis == basis, r.day >= first, r.day < stop)]
-    parts = [and_(r.grain == "M", r.basis == basis,
-                  *([] if m0 is None else [r.day >= m0]), *([] if m1 is None else [r.day < m1]))]
-    if first is not None and first < m0:
-        parts.append(and_(r.grain == "D", r.basis == basis, r.day >= first, r.day < m0))
-    if stop is not None and m1 < stop:
-        parts.append(and_(r.grain == "D", r.basis == basis, r.day >= m1, r.day < stop))
-    return parts
+    months, days = _cover(first, stop)
+    parts = [] if months is None else [and_(r.grain == "M", r.basis == basis,
+                                            *_within(r.day, *months))]
+    return parts + [and_(r.grain == "D", r.basis == basis, *_within(r.day, a, b))
+                    for a, b in days]
+
+
+def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
+    """SELECT key, one count per code of `codes` (all of `basis`) per value of a ROLLUP_UNITS
+    column, over the days [first, stop): the whole months from ticket_unit_rollup, the days
+    of the months the range cuts counted from ticket_states as the rollup counts them."""
+    u, kept = s.ticket_unit_rollup.c, s.ticket_states
+    column, conditions = rollup_bases(kept, kept.c)[basis]
+    months, days = _cover(first, stop)
+    parts = [] if months is None else [
+        select(func.nullif(u.unit, "").label("key"), *(u[_column(c)].label(c) for c in codes))
+        .where(u.unit_kind == unit, u.basis == basis, *_within(u.day, *months),
+               *f.town(u.town_code))]
+    for a, b in days:
+        on_days = _within(column, a, b)
+        parts.append(select(kept.c[unit].label("key"),
+                            *(count_if(conditions[_column(c)]).label(c) for c in codes))
+                     .where(*on_days, *f.town(kept.c.town_code)).group_by(kept.c[unit]))
+    rows = union_all(*parts).subquery()
+    return select(rows.c.key, *(func.coalesce(func.sum(rows.c[c]), 0).label(c) for c in codes)
+                  ).group_by(rows.c.key)
 
 
 def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
@@ -317,7 +365,8 @@ def rollup_usable(conn: Connection, f: Filters, by: str | None) -> bool:
     the last refresh, the filters and grouping among its dimensions, and few moved tickets."""
     if not ts.USE_SUMMARIES or f.department or f.task_force:
         return False
-    if by is not None and by not in ROLLUP_DIMENSIONS:
+    if by is not None and by not in ROLLUP_DIMENSIONS and (
+            by not in s.ROLLUP_UNITS or f.category or f.source):  # units are kept by town only
         return False
     marks = dict(conn.execute(select(s.meta.c.key, s.meta.c.value).where(
         s.meta.c.key.in_([ts.SUMMARY_MARK, summaries.ROLLUP_MARK]))).all())
@@ -346,6 +395,10 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
     for code in codes:
         by_days.setdefault(ranges[code], []).append(code)
     for (basis, first, stop), group in by_days.items():
+        if by in s.ROLLUP_UNITS:
+            frames.append(_frame(conn, _unit_counts(f, by, basis, first, stop, group), key,
+                                 list(group)))
+            continue
         rows = union_all(*(select(*(r[k] for k in key), *(r[_column(c)] for c in group))
                            .where(part, *f.ticket_choices(s.ticket_rollup))
                            for part in _rollup_rows(basis, first, stop))).subquery()
@@ -362,9 +415,8 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
     for code in codes:
         basis, first, stop = ranges[code]
         column, conditions = bases[basis]
-        on_day = [*([] if first is None else [column >= datetime.combine(first, time())]),
-                  *([] if stop is None else [column < datetime.combine(stop, time())])]
-        stored.append((-count_if(and_(conditions[_column(code)], *on_day))).label(code))
+        on_days = _within(column, first, stop)
+        stored.append((-count_if(and_(conditions[_column(code)], *on_days))).label(code))
     frames.append(_frame(conn, select(*(kept.c[k] for k in key), *stored)
                          .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
                          .group_by(*(kept.c[k] for k in key)), key, list(codes)))
@@ -374,27 +426,42 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
     frames.append(_frame(conn, select(*(rows.c[k] for k in key),
                                       *(counts[c].label(c) for c in codes))
                          .group_by(*(rows.c[k] for k in key)), key, list(codes)))
-    out = pd.concat(frames, ignore_index=True).fillna(0)
+    out = pd.concat(frames, ignore_index=True)
+    out[list(codes)] = out[list(codes)].fillna(0)
     if not key:
         return out[list(codes)].sum().astype("int64").to_frame().T
-    out = out.groupby("key", dropna=False)[list(codes)].sum().astype("int64").reset_index()
     # the groups are those with a ticket reported before as_of, as over the tickets
     today = f.as_of.date()
     month = _month(today)
-    known = union(
-        select(r[by]).where(r.grain == "M", r.basis == "reported", r.day < month,
-                            *f.ticket_choices(s.ticket_rollup)),
-        select(r[by]).where(r.grain == "D", r.basis == "reported", r.day >= month,
-                            r.day < today, *f.ticket_choices(s.ticket_rollup)),
-        select(kept.c[by]).where(kept.c.reported_at >= datetime.combine(today, time()),
-                                 *f.known(kept.c.reported_at), *f.ticket_choices(kept)))
+    if by in s.ROLLUP_UNITS:
+        u = s.ticket_unit_rollup.c
+        before = [select(func.nullif(u.unit, "")).where(
+            u.unit_kind == by, u.basis == "reported", u.day < month, *f.town(u.town_code))]
+        since = month
+    else:
+        before = [select(r[by]).where(r.grain == "M", r.basis == "reported", r.day < month,
+                                      *f.ticket_choices(s.ticket_rollup)),
+                  select(r[by]).where(r.grain == "D", r.basis == "reported", r.day >= month,
+                                      r.day < today, *f.ticket_choices(s.ticket_rollup))]
+        since = today
+    known = union(*before, select(kept.c[by]).where(
+        kept.c.reported_at >= datetime.combine(since, time()), *f.known(kept.c.reported_at),
+        *f.ticket_choices(kept)))
     keys = {k for (k,) in conn.execute(known).all()} | set(frames[-1]["key"])
-    out["key"] = out["key"].astype(object)
-    out = pd.DataFrame({"key": pd.Series(sorted(keys), dtype=object)}).merge(
-        out, on="key", how="left").fillna(0)
-    out = out.astype(dict.fromkeys(codes, "int64"))
-    out["key"] = out["key"].astype("str")  # as result.typed gives keys
+    # pandas groups no NULL key: a stand-in while it sums
+    out["key"] = out["key"].map(_key_text)
+    sums = out.groupby("key")[list(codes)].sum()
+    out = sums.reindex(sorted({_key_text(k) for k in keys}), fill_value=0).astype("int64")
+    out = out.rename_axis("key").reset_index()
+    out["key"] = out["key"].where(out["key"] != NO_KEY, None)  # str or None, as result.typed
     return out
+
+
+NO_KEY = "\x00"  # _ticket_values: stands for a NULL key (no 专班, no grid cell) while summing
+
+
+def _key_text(key) -> str:
+    return NO_KEY if key is None or key != key else str(key)
 
 
 def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:

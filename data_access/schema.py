@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -389,6 +389,25 @@ ticket_rollup = Table(
     comment="derived (summaries.py, written by the admin tool only): ticket_states counted per "
             "day or month of a basis time, town, category and source; exact for as_of after "
             "the tickets' last events, corrected for the others by figures.py",
+)
+
+# What ticket_unit_rollup is kept by besides the town: the groupings of the map, the ticket
+# page's breakdowns and the meeting's boards.
+ROLLUP_UNITS = ["grid_cell_code", "department", "task_force"]
+ticket_unit_rollup = Table(
+    "ticket_unit_rollup", metadata,
+    _col("unit_kind", String(16), "the ticket column counted by: " + " | ".join(ROLLUP_UNITS),
+         primary_key=True),
+    _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
+         primary_key=True),
+    _col("day", Date, "the first day of the calendar month counted", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code", primary_key=True),
+    _col("unit", String(40), "the value of that column; '' for tickets without one",
+         primary_key=True),
+    *(_col(code, Integer, f"tickets counted in the figure {code}", nullable=False)
+      for code in ROLLUP_COUNTS),
+    comment="derived (summaries.py, written by the admin tool only): ticket_states counted per "
+            "month of a basis time, town and grid cell, department or 专班, as ticket_rollup",
 )
 
 # Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.

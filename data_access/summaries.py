@@ -8,6 +8,10 @@ touched at or after as_of. cockpit_meta keeps the last ticket_events.id folded i
 (SUMMARY_MARK): events beyond it are recomputed from the raw table until the next refresh, so
 a missed refresh costs speed, never exactness. The raw tables stay the truth.
 
+`ticket_rollup` counts the stored states per day and month × town × category × source, and
+`ticket_unit_rollup` per month × town × grid cell, department or 专班 (ROLLUP_UNITS);
+figures.py reads them and corrects them for the tickets they cannot judge at an as_of.
+
 Written only by the admin tool (`refresh`, `load-sample`, and the importer after tickets or
 ticket events): the cockpit reads.
 """
@@ -19,6 +23,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    Table,
     bindparam,
     case,
     delete,
@@ -38,10 +43,12 @@ from data_access import db
 from data_access import ticket_state as ts
 from data_access.schema import (
     ROLLUP_COUNTS,
+    ROLLUP_UNITS,
     meta,
     ticket_events,
     ticket_rollup,
     ticket_states,
+    ticket_unit_rollup,
     tickets,
 )
 
@@ -50,6 +57,7 @@ ROLLUP_MARK = "rollup_event_id"  # cockpit_meta: the SUMMARY_MARK ticket_rollup 
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
+DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup")  # the tables refreshed
 
 
 def mark(conn: Connection) -> int | None:
@@ -178,29 +186,33 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
         conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(at_once=True)))
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
-        change: dict[tuple, list[int]] = {}  # rollup key → counts added
+        changes = {ticket_rollup: {}, ticket_unit_rollup: {}}  # table → key → counts added
         for chunk in _chunks(ids):
-            _add_counts(change, _counted(conn, chunk), -1)  # as the rollup counts them
+            before = _counted(conn, chunk)  # as the rollups count them
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
             # a ticket deleted from the raw table leaves no stored state behind
             conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(chunk)))
-            _add_counts(change, _counted(conn, chunk), +1)  # as it must count them now
+            after = _counted(conn, chunk)  # as they must count them now
+            for table, change in changes.items():
+                _add_counts(change, before[table], -1)
+                _add_counts(change, after[table], +1)
         count = len(ids)
     rebuilt = ids is None or not rollup_current
     if rebuilt:
         refresh_rollup(conn)
     else:  # only the changes the touched tickets make
-        _apply(conn, change)
+        for table, change in changes.items():
+            _apply(conn, table, change)
     _set_meta(conn, ROLLUP_MARK, str(top))
     _set_meta(conn, ts.SUMMARY_MARK, str(top))
     _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
-        conn.exec_driver_sql("ANALYZE ticket_states")
-        conn.exec_driver_sql("ANALYZE ticket_rollup")
+        for table in DERIVED:
+            conn.exec_driver_sql(f"ANALYZE {table}")
     return count
 
 
-def vacuum(engine: Engine, tables=("ticket_states", "ticket_rollup")) -> None:
+def vacuum(engine: Engine, tables=DERIVED) -> None:
     """PostgreSQL: VACUUM ANALYZE `tables` after a transaction that rewrote them (outside any
     transaction), so that index-only scans need not visit the table; nothing on SQLite."""
     if engine.dialect.name != "postgresql":
@@ -284,13 +296,13 @@ def _month_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
-def _rollup_selects(where=()):
-    """basis → SELECT of ticket_rollup's day rows (grain D) from ticket_states (`where`: of
-    some tickets only)."""
+def _rollup_selects(where=(), unit: str | None = None):
+    """basis → SELECT of ticket_rollup's day rows (grain D) from ticket_states, or with
+    `unit` (one of ROLLUP_UNITS) of ticket_unit_rollup's month rows by that column (`where`:
+    of some tickets only)."""
     from data_access import figures
 
     kept = ticket_states.c
-    dims = [kept.town_code, kept.category, kept.source]
     out = {}
     for basis, (column, conditions) in figures.rollup_bases(ticket_states, kept).items():
         counts = [func.coalesce(func.sum(_one(conditions[c])), 0) if c in conditions
@@ -298,17 +310,23 @@ def _rollup_selects(where=()):
         needs = [column.is_not(None), *where]
         if basis != "reported":  # only the rows that count something
             needs.append(or_(*conditions.values()))
-        out[basis] = (select(literal("D"), literal(basis), _day(column), *dims, *counts)
-                      .where(*needs).group_by(_day(column), *dims))
+        if unit is None:
+            head, dims = [literal("D"), literal(basis), _day(column)], [
+                kept.town_code, kept.category, kept.source]
+        else:  # a key column cannot be NULL: '' stands for none
+            head, dims = [literal(unit), literal(basis), _month_start(column)], [
+                kept.town_code, func.coalesce(kept[unit], "")]
+        out[basis] = select(*head, *dims, *counts).where(*needs).group_by(head[2], *dims)
     return out
 
 
 ROLLUP_NAMES = ["grain", "basis", "day", "town_code", "category", "source", *ROLLUP_COUNTS]
-ROLLUP_KEY = ROLLUP_NAMES[:6]
+UNIT_NAMES = ["unit_kind", "basis", "day", "town_code", "unit", *ROLLUP_COUNTS]
 
 
 def refresh_rollup(conn: Connection) -> None:
-    """Rebuild ticket_rollup from ticket_states: the days, then the months summed from them."""
+    """Rebuild ticket_rollup from ticket_states (the days, then the months summed from them)
+    and ticket_unit_rollup (the months of each unit)."""
     r = ticket_rollup.c
     conn.execute(delete(ticket_rollup))
     for query in _rollup_selects().values():
@@ -318,33 +336,48 @@ def refresh_rollup(conn: Connection) -> None:
         select(literal("M"), r.basis, month, r.town_code, r.category, r.source,
                *(func.sum(r[c]) for c in ROLLUP_COUNTS))
         .where(r.grain == "D").group_by(r.basis, month, r.town_code, r.category, r.source))))
+    conn.execute(delete(ticket_unit_rollup))
+    for unit in ROLLUP_UNITS:
+        for query in _rollup_selects(unit=unit).values():
+            conn.execute(insert(ticket_unit_rollup).from_select(UNIT_NAMES, query))
 
 
-def _counted(conn: Connection, ticket_ids) -> list[tuple]:
-    """ticket_rollup's day and month rows of these tickets alone, as their stored states
-    count them: (grain, basis, day, town_code, category, source, *ROLLUP_COUNTS)."""
-    rows = []
+def _counted(conn: Connection, ticket_ids) -> dict[Table, list[tuple]]:
+    """The rows of ticket_rollup (days and months) and of ticket_unit_rollup of these
+    tickets alone, as their stored states count them: key columns, then ROLLUP_COUNTS."""
+    rows = {ticket_rollup: [], ticket_unit_rollup: []}
     where = [ticket_states.c.ticket_id.in_(ticket_ids)]
     for query in _rollup_selects(where).values():
         for row in conn.execute(query).all():
-            day = row[2] if isinstance(row[2], date) else date.fromisoformat(row[2])
-            rows.append(("D", row[1], day, *row[3:]))
-            rows.append(("M", row[1], day.replace(day=1), *row[3:]))
+            day = _date(row[2])
+            rows[ticket_rollup].append(("D", row[1], day, *row[3:]))
+            rows[ticket_rollup].append(("M", row[1], day.replace(day=1), *row[3:]))
+    for unit in ROLLUP_UNITS:
+        for query in _rollup_selects(where, unit).values():
+            rows[ticket_unit_rollup] += [(*row[:2], _date(row[2]), *row[3:])
+                                         for row in conn.execute(query).all()]
     return rows
 
 
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
 def _add_counts(change: dict[tuple, list[int]], rows: list[tuple], sign: int) -> None:
+    width = len(ROLLUP_COUNTS)
     for row in rows:
-        counts = change.setdefault(tuple(row[:6]), [0] * len(ROLLUP_COUNTS))
-        for k, n in enumerate(row[6:]):
+        counts = change.setdefault(tuple(row[:-width]), [0] * width)
+        for k, n in enumerate(row[-width:]):
             counts[k] += sign * int(n)
 
 
-def _apply(conn: Connection, change: dict[tuple, list[int]]) -> None:
-    """Add the counts of `change` to ticket_rollup (rows it lacks are inserted), then drop
-    the rows left counting nothing, as a rebuild would not have them."""
-    r = ticket_rollup.c
-    rows = [dict(zip(ROLLUP_NAMES, (*key, *counts))) for key, counts in change.items()
+def _apply(conn: Connection, table: Table, change: dict[tuple, list[int]]) -> None:
+    """Add the counts of `change` to `table` (ticket_rollup or ticket_unit_rollup; rows it
+    lacks are inserted), then drop the rows left counting nothing, as a rebuild would not
+    have them."""
+    r = table.c
+    key = [column.name for column in table.primary_key.columns]
+    rows = [dict(zip([*key, *ROLLUP_COUNTS], (*k, *counts))) for k, counts in change.items()
             if any(counts)]
     if not rows:
         return
@@ -352,14 +385,14 @@ def _apply(conn: Connection, change: dict[tuple, list[int]]) -> None:
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(ticket_rollup)
+    statement = upsert(table)
     conn.execute(statement.on_conflict_do_update(
-        index_elements=ROLLUP_KEY,
+        index_elements=key,
         set_={c: r[c] + statement.excluded[c] for c in ROLLUP_COUNTS}), rows)
-    conn.execute(delete(ticket_rollup).where(
-        *(r[name] == bindparam(f"k_{name}") for name in ROLLUP_KEY),
+    conn.execute(delete(table).where(
+        *(r[name] == bindparam(f"k_{name}") for name in key),
         *(r[c] == 0 for c in ROLLUP_COUNTS)),
-        [{f"k_{name}": row[name] for name in ROLLUP_KEY} for row in rows])
+        [{f"k_{name}": row[name] for name in key} for row in rows])
 
 
 def _one(condition):

@@ -240,7 +240,7 @@ def load_scaled(engine: Engine, now: datetime, tickets: int, say=print) -> None:
                             {"key": "campaign_start", "value": sample.start.isoformat()}
                             for r in base["cockpit_meta"]]
     bulk_indexes = [ix for t in BULK for ix in s.metadata.tables[t].indexes]
-    derived_indexes = [ix for t in (s.ticket_states, s.ticket_rollup) for ix in t.indexes]
+    derived_indexes = [ix for t in summaries.DERIVED for ix in s.metadata.tables[t].indexes]
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
@@ -274,5 +274,5 @@ def load_scaled(engine: Engine, now: datetime, tickets: int, say=print) -> None:
         for index in derived_indexes:
             index.create(conn)
         progress("汇总表已生成")
-    summaries.vacuum(engine, (*BULK, "ticket_states", "ticket_rollup"))
+    summaries.vacuum(engine, (*BULK, *summaries.DERIVED))
     progress(f"完成：{tickets:,} 个问题，{events:,} 条流转记录，{len(visits):,} 条走访")
