@@ -8,7 +8,7 @@ the ticket figures on the filters narrowed to the direct line.
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from data_access import figures, ticket_loop
+from data_access import figures, summaries, ticket_loop
 from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.filters import Filters
@@ -57,7 +57,7 @@ def fetch_direct_line_figures(conn: Connection, f: Filters) -> dict:
     """DIRECT_LINE_FIGURES (registry) for 政企直通车's tickets, plus median_days_to_resolve
     (float, days from report to the last 办结 of the period's resolved tickets; NaN if none)."""
     values = figures.headline(conn, direct_line(f), DIRECT_LINE_FIGURES)
-    st = ts.state(direct_line(f))
+    st = summaries.state(conn, direct_line(f))
     times = fetch(conn, select(tickets.c.reported_at, st.c.resolved_at)
                   .select_from(ts.joined(st))
                   .where(*f.period(tickets.c.reported_at),

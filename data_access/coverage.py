@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, literal, select
 
 from data_access import glossary as g
+from data_access import summaries
 from data_access import ticket_state as ts
 from data_access.figures import family_query, headline, pair_visited, ratio
 from data_access.filters import Filters, in_scope
@@ -112,7 +113,7 @@ def fetch_officer_coverage(conn: Connection, f: Filters, *, level: str | None = 
             .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code),
                    *slice_clauses(visits.c.officer_id, **chosen))
             .group_by(visits.c.officer_id).subquery())
-    st = ts.state(f)
+    st = summaries.state(conn, f)
     raised = (select(visits.c.officer_id, func.count(tickets.c.id).label("tickets"),
                      count_if(ts.is_resolved(st)).label("resolved"))
               .select_from(tickets.join(visits, visits.c.id == tickets.c.visit_id)

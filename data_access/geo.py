@@ -15,7 +15,7 @@ import math
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from data_access import figures
+from data_access import figures, summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters, in_scope
 from data_access.places import name_or_code
@@ -115,7 +115,7 @@ def fetch_worst_stage(conn: Connection, f: Filters, area: str) -> pd.DataFrame:
     how long that ticket has waited in it), open (int, the area's open tickets).
     """
     column = {"cell": tickets.c.grid_cell_code, "town": tickets.c.town_code}[area]
-    st = ts.state(f)
+    st = summaries.state(conn, f)
     stage = ts.waiting_stage(st).label("stage")
     waited = func.max(ts.epoch(f.as_of) - ts.seconds(ts.waiting_since(st)))
     rows = fetch(conn, select(column, stage, waited, func.count())

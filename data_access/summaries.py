@@ -234,6 +234,12 @@ class EveryTicket(NamedTuple):
     where: list
 
 
+def state(conn: Connection, f, ids=None):
+    """ticket_state.state(f, ids) with the last refresh's mark read first: a value the
+    planner sees (as a subquery it expects millions of unseen events and spills its hashes)."""
+    return ts.state(f, ids, mark(conn))
+
+
 def every_ticket(conn: Connection, f) -> EveryTicket:
     """ticket_state.ticket_rows once the summaries are refreshed (no join, read mostly from
     ticket_states), else tickets LEFT JOIN ticket_state.state(f)."""

@@ -8,7 +8,7 @@ Per week, 收集问题 and 已解决 are the registry's figures for the tickets 
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from data_access import figures
+from data_access import figures, summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import count_if, fetch, monday_of, weeks_between
@@ -27,7 +27,7 @@ def fetch_daily_flow(conn: Connection, f: Filters) -> pd.DataFrame:
         rolled = rolled[(rolled["collected"] > 0) | (rolled["resolved_in_period"] > 0)]
         rolled["day"] = rolled["day"].astype("datetime64[s]")
         return rolled[["day", *counts]].sort_values("day", ignore_index=True)
-    st = ts.state(f)
+    st = summaries.state(conn, f)
     base = [*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)]
     report_day = func.date(tickets.c.reported_at).label("day")
     reported = fetch(conn, select(report_day, func.count(), count_if(ts.is_resolved(st)))

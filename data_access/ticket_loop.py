@@ -159,7 +159,7 @@ def fetch_data_quality(conn: Connection, f: Filters) -> dict:
         count_if(ev.at < tickets.c.reported_at), count_if(~ev.stage.in_(list(g.ALL_EVENTS))))
         .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
         .where(*cohort)).one()
-    st = ts.state(f)
+    st = summaries.state(conn, f)
     skipped = conn.execute(select(func.count()).select_from(ts.joined(st)).where(
         *cohort, st.c.resolved_at.is_not(None),
         or_(st.c.dispatched_at.is_(None), st.c.accepted_at.is_(None)))).scalar()

@@ -200,7 +200,7 @@ def changed_since_stored(f: Filters, mark: int | None = None):
     return union(moved, unseen)
 
 
-def state(f: Filters, ids=None):
+def state(f: Filters, ids=None, mark: int | None = None):
     """Subquery: one row per ticket with the last time of each stage known at `as_of`, the
     number of 退单 and 督办 events, and since when it waits in its current step.
 
@@ -208,7 +208,7 @@ def state(f: Filters, ids=None):
     events all lie before as_of and were all seen by the last refresh; computed from the
     events before as_of for the rest (the few touched since as_of, or all of them on a
     database never refreshed). Both ways give the same rows. `ids` (a SELECT of ticket ids)
-    keeps only those tickets' rows."""
+    keeps only those tickets' rows; `mark`: see _summary_mark (summaries.state passes it)."""
     kept, ev = ticket_states.c, ticket_events.c
     if not USE_SUMMARIES:
         if ids is None:
@@ -216,8 +216,8 @@ def state(f: Filters, ids=None):
         return event_state(*f.known(ev.at), ev.ticket_id.in_(ids)).subquery("state")
     only = [] if ids is None else [kept.ticket_id.in_(ids)]
     stored = select(kept.ticket_id, *(kept[c] for c in STATE_COLUMNS)).where(
-        kept.last_event_at < f.as_of, _seen(kept.ticket_id), *only)
-    recomputed = event_state(*f.known(ev.at), ev.ticket_id.in_(changed_since_stored(f)),
+        kept.last_event_at < f.as_of, _seen(kept.ticket_id, mark), *only)
+    recomputed = event_state(*f.known(ev.at), ev.ticket_id.in_(changed_since_stored(f, mark)),
                              *([] if ids is None else [ev.ticket_id.in_(ids)]))
     return union_all(stored, recomputed).subquery("state")
 

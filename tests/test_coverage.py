@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from data_access import coverage
+from data_access import coverage, summaries
 from data_access.filters import Filters
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
@@ -136,3 +136,22 @@ def test_an_unknown_level_or_group_is_refused(town):
         call(town, coverage.fetch_headline, MARCH, level="'; drop table officers")
     with pytest.raises(ValueError):
         call(town, coverage.fetch_diary_mix, MARCH, target_group="nobody")
+
+
+def test_tickets_raised_and_resolved_are_the_same_before_and_after_a_refresh(town):
+    """tickets and tickets_resolved count the state at as_of, computed from the events before
+    a refresh and read from ticket_states after it; a ticket resolved after as_of is open."""
+    town.add_ticket("K3", visit_id="b", reported="2026-03-04 11:00",
+                    events=[("resolved", "2026-04-12 10:00")])  # after MARCH's as_of
+
+    def raised():
+        got = call(town, coverage.fetch_officer_coverage, MARCH).set_index("officer_id")
+        return got[["tickets", "tickets_resolved"]].to_dict("index")
+
+    want = {"L1": {"tickets": 2, "tickets_resolved": 1}, "C1": {"tickets": 1, "tickets_resolved": 0}}
+    assert raised() == want
+    with town.writer.begin() as conn:
+        summaries.refresh(conn)
+    with town.connect() as conn:
+        assert summaries.is_refreshed(conn)
+    assert raised() == want
