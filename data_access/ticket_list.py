@@ -1,8 +1,11 @@
 """The tickets behind a number, and one ticket's stage history."""
 
+from datetime import timedelta
+
 import pandas as pd
 from sqlalchemy import Connection, case, or_, select
 
+from data_access import summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters, in_scope
 from data_access.result import fetch
@@ -51,17 +54,87 @@ def _status(st):
     )
 
 
-def _choices(grid_cell_code, officer_id, search) -> list:
-    """WHERE clauses of a list's own choices: a grid cell, an officer's visits, a search."""
+def _choices(t, grid_cell_code, officer_id, search) -> list:
+    """WHERE clauses of a list's own choices on the ticket columns `t`: a grid cell, an
+    officer's visits, a search (these two read tickets, towns and grid_cells)."""
     out = []
     if grid_cell_code:
-        out.append(tickets.c.grid_cell_code == grid_cell_code)
+        out.append(t.grid_cell_code == grid_cell_code)
     if officer_id:
         out.append(tickets.c.visit_id.in_(
             select(visits.c.id).where(visits.c.officer_id == officer_id)))
     if search and search.strip():
         out.append(search_clause(search))
     return out
+
+
+def _shown(show: str, st, t, f: Filters) -> list:
+    """WHERE clauses of `show` (a SHOWS key) on the state `st` and the ticket columns `t`."""
+    return {
+        "all": [],
+        "open": [ts.is_open(st)],
+        "overdue": [ts.is_overdue(st, f)],
+        "resolved": [ts.is_resolved(st)],
+        "reopened": [st.c.reopened_at.is_not(None)],
+        "supervised": [st.c.supervisions > 0],
+        "bounced": [st.c.rejections >= 2],
+        "signed_off_unscored": [ts.is_signed_off(st), t.satisfaction.is_(None)],
+    }[show]
+
+
+def _newest_first(conn: Connection, f: Filters, where: list,
+                  limit: int) -> summaries.EveryTicket:
+    """For a list whose tickets do not depend on their state: the `limit` newest tickets that
+    satisfy `where` (on tickets, towns, grid_cells), found first, with their state."""
+    listed = (select(tickets.c.id).select_from(
+        tickets.join(towns, towns.c.code == tickets.c.town_code)
+        .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+        .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets), *where)
+        .order_by(tickets.c.reported_at.desc(), tickets.c.id).limit(limit))
+    listed = select(listed.subquery().c.id)
+    st = summaries.state(conn, f, ids=listed)
+    return summaries.EveryTicket(ts.joined(st), st, tickets.c, tickets.c.id,
+                                 [tickets.c.id.in_(listed)])
+
+
+def _newest(rows: summaries.EveryTicket, f: Filters, where: list, limit: int,
+            with_ticket: bool):
+    """Subquery (id, reported_at, status, overdue): the `limit` newest of `rows` that satisfy
+    `where`; `with_ticket`: `where` reads tickets (a search, an officer's visits)."""
+    t, source = rows.t, rows.source
+    if with_ticket and t is not tickets.c:
+        source = source.join(tickets, tickets.c.id == rows.id)
+    source = (source.join(towns, towns.c.code == t.town_code)  # a ticket without a town: none
+              .outerjoin(grid_cells, grid_cells.c.code == t.grid_cell_code))
+    return (select(rows.id.label("id"), t.reported_at.label("reported_at"),
+                   _status(rows.st).label("status"), ts.is_overdue(rows.st, f).label("overdue"))
+            .select_from(source).where(*rows.where, *where)
+            .order_by(t.reported_at.desc(), rows.id).limit(limit).subquery("newest"))
+
+
+def _named(newest):
+    """SELECT of fetch_tickets' columns for the tickets of `newest` (see _newest), in order."""
+    return (
+        select(tickets.c.id, tickets.c.title, tickets.c.category, tickets.c.source, towns.c.name,
+               grid_cells.c.name, tickets.c.department, tickets.c.task_force, newest.c.status,
+               tickets.c.reported_at, tickets.c.due_at, newest.c.overdue,
+               tickets.c.satisfaction, tickets.c.reporter_name, tickets.c.reporter_phone,
+               tickets.c.lat, tickets.c.lon)
+        .select_from(newest.join(tickets, tickets.c.id == newest.c.id)
+                     .join(towns, towns.c.code == tickets.c.town_code)
+                     .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+        .order_by(newest.c.reported_at.desc(), newest.c.id))
+
+
+COLUMNS = {"id": "str", "title": "str", "category": "str", "source": "str", "town": "str",
+           "grid_cell": "str", "department": "str", "task_force": "str", "status": "str",
+           "reported_at": "datetime", "due_at": "datetime", "overdue": "bool",
+           "satisfaction": "float", "reporter_name": "str", "reporter_phone": "str",
+           "lat": "float", "lon": "float"}
+# Days before as_of in which a list by state first looks for its newest tickets, read from
+# ticket_states by report time; widened until `limit` are found (None: at any time). Exact:
+# every ticket outside a window is older than every ticket in it.
+WINDOWS_DAYS = (30, 240, None)
 
 
 def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
@@ -79,49 +152,26 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
     overdue (bool), satisfaction (float, NaN without evaluation), reporter_name,
     reporter_phone (str, unmasked: mask before showing), lat, lon (float).
     """
-    known = [*f.known(tickets.c.reported_at), *f.ticket_choices(tickets)]
-    if in_period:
-        known += f.period(tickets.c.reported_at)
-    listed = None
+    with_ticket = bool(officer_id or (search and search.strip()))
     if show == "all":  # the list's tickets do not depend on their state: find them first
-        listed = (select(tickets.c.id).select_from(
-            tickets.join(towns, towns.c.code == tickets.c.town_code)
-            .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
-            .where(*known, *_choices(grid_cell_code, officer_id, search))
-            .order_by(tickets.c.reported_at.desc(), tickets.c.id).limit(limit))
-        listed = select(listed.subquery().c.id)
-    st = ts.state(f, ids=listed)
-    conditions = {
-        "all": [],
-        "open": [ts.is_open(st)],
-        "overdue": [ts.is_overdue(st, f)],
-        "resolved": [ts.is_resolved(st)],
-        "reopened": [st.c.reopened_at.is_not(None)],
-        "supervised": [st.c.supervisions > 0],
-        "bounced": [st.c.rejections >= 2],
-        "signed_off_unscored": [ts.is_signed_off(st), tickets.c.satisfaction.is_(None)],
-    }[show]
-    conditions += _choices(grid_cell_code, officer_id, search)
-    if listed is not None:
-        conditions.append(tickets.c.id.in_(listed))
-    query = (
-        select(tickets.c.id, tickets.c.title, tickets.c.category, tickets.c.source, towns.c.name,
-               grid_cells.c.name, tickets.c.department, tickets.c.task_force, _status(st),
-               tickets.c.reported_at, tickets.c.due_at,
-               ts.is_overdue(st, f), tickets.c.satisfaction,
-               tickets.c.reporter_name, tickets.c.reporter_phone, tickets.c.lat, tickets.c.lon)
-        .select_from(ts.joined(st).join(towns, towns.c.code == tickets.c.town_code)
-                     .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
-        .where(*known, *conditions)
-        .order_by(tickets.c.reported_at.desc(), tickets.c.id)
-        .limit(limit)
-    )
-    return fetch(conn, query, {
-        "id": "str", "title": "str", "category": "str", "source": "str", "town": "str",
-        "grid_cell": "str", "department": "str", "task_force": "str", "status": "str",
-        "reported_at": "datetime", "due_at": "datetime", "overdue": "bool",
-        "satisfaction": "float", "reporter_name": "str", "reporter_phone": "str",
-        "lat": "float", "lon": "float"})
+        rows = _newest_first(conn, f, [*(f.period(tickets.c.reported_at) if in_period else []),
+                                 *_choices(tickets.c, grid_cell_code, officer_id, search)],
+                             limit)
+    else:
+        rows = summaries.every_ticket(conn, f)
+    t = rows.t
+    where = [*(f.period(t.reported_at) if in_period else []), *_shown(show, rows.st, t, f),
+             *_choices(t, grid_cell_code, officer_id, search)]
+    # windows pay only when read from ticket_states (else each computes every state)
+    stored = show != "all" and rows.source is rows.st
+    for days in WINDOWS_DAYS if stored else [None]:
+        since = None if days is None else f.as_of - timedelta(days=days)
+        within = [] if since is None else [t.reported_at >= since]
+        out = fetch(conn, _named(_newest(rows, f, [*where, *within], limit, with_ticket)),
+                    COLUMNS)
+        if len(out) >= limit or since is None or (in_period and since <= f.start_at):
+            break
+    return out
 
 
 def list_departments(conn: Connection) -> list[str]:
