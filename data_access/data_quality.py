@@ -35,6 +35,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.orm import aliased
 
@@ -83,6 +84,7 @@ DONE_AT = {s.visits: ["visited_at"], s.tickets: ["reported_at"], s.ticket_events
            s.supervision_items: ["completed_on"], s.compounds: ["property_upgrade_on"]}
 NOT_COUNTS = {"id", "satisfaction", "built_year", "work_days"}  # integers that count nothing
 MARKUP_COLUMNS = {"name", "title", "firm", "department", "owner"}
+MISSING_REFERENCE = "引用的记录不存在"
 
 
 @dataclass(frozen=True, eq=False)  # each check is itself: keyed by identity
@@ -106,6 +108,10 @@ class Check:
     @property
     def in_scan(self):
         return self.where if self.scan is None else self.scan
+
+    @property
+    def is_reference(self) -> bool:
+        return self.problem == MISSING_REFERENCE
 
 
 @functools.cache
@@ -137,7 +143,7 @@ def checks(now: datetime) -> list[Check]:
                                  and_(c[name].is_not(None), c[name].not_in(list(vocab)))))
         for fk in sorted(table.foreign_keys, key=lambda k: k.parent.name):
             parent, row = fk.column, _referenced(fk.parent)
-            out.append(Check(table, "引用的记录不存在",
+            out.append(Check(table, MISSING_REFERENCE,
                              f"{fk.parent.name} → {parent.table.name}.{parent.name}",
                              and_(fk.parent.is_not(None), ~exists().where(parent == fk.parent)),
                              and_(fk.parent.is_not(None), row.c[parent.name].is_(None)),
@@ -231,6 +237,29 @@ def _kept_unique(conn: Connection, table: Table) -> bool:
     return any(columns and set(columns) <= keys for columns in unique)
 
 
+KEPT_REFERENCE = text("""
+    SELECT 1 FROM pg_constraint k
+    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+    WHERE k.contype = 'f' AND k.convalidated AND cardinality(k.conkey) = 1
+      AND k.conrelid = to_regclass(:table) AND a.attname = :column
+      AND k.confrelid = to_regclass(:parent)
+      AND NOT EXISTS (SELECT 1 FROM pg_trigger g
+                      WHERE g.tgconstraint = k.oid AND g.tgenabled = 'D')""")
+
+
+def kept_referenced(conn: Connection, column: Column) -> bool:
+    """Whether the database's own foreign key keeps every value of `column` referencing an
+    existing row: on PostgreSQL, a validated foreign key whose triggers are enabled. Then no
+    row lacks its referenced row, and joining millions of rows to find none is skipped.
+    SQLite enforces foreign keys only per connection and never for rows already there, and
+    tables created without them (other systems' tables) are checked."""
+    if conn.dialect.name != "postgresql":
+        return False
+    (fk,) = column.foreign_keys
+    return conn.execute(KEPT_REFERENCE, {"table": column.table.name, "column": column.name,
+                                         "parent": fk.column.table.name}).first() is not None
+
+
 def _count_repeats(conn: Connection, table: Table) -> int:
     """Rows that repeat a natural key another row has."""
     if _kept_unique(conn, table):
@@ -245,7 +274,9 @@ def _count(conn: Connection, table: Table, table_checks: list[Check]) -> list[in
     joins costs more than a second scan), repeats by grouping."""
     own = [check for check in table_checks if not check.joins and not check.repeats_key]
     joined = [check for check in table_checks if check.joins]
-    counted = {}
+    counted = {check: 0 for check in joined if check.is_reference
+               and kept_referenced(conn, check.joins[0])}
+    joined = [check for check in joined if check not in counted]
     for part in (own, joined):
         if part:
             counted.update(zip(part, conn.execute(
@@ -303,9 +334,9 @@ def boundary_problem(text: str | None) -> str | None:
 def _boundary_rows(conn: Connection, table: Table) -> list[tuple]:
     found: dict[str, list[str]] = {}
     keys = _keys(table)
-    for *key, text in conn.execute(select(*keys, table.c.boundary)
-                                   .where(table.c.boundary.is_not(None)).order_by(*keys)):
-        problem = boundary_problem(text)
+    for *key, boundary in conn.execute(select(*keys, table.c.boundary)
+                                       .where(table.c.boundary.is_not(None)).order_by(*keys)):
+        problem = boundary_problem(boundary)
         if problem:
             found.setdefault(problem, []).append(_key_text(key))
     return [(table.name, TABLE_LABELS[table.name], problem, "boundary", len(listed),
