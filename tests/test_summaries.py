@@ -87,31 +87,33 @@ def assert_same_figures(url: str) -> None:
             assert a.equals(b)
 
 
-def rollup(conn) -> list[tuple]:
-    r = s.ticket_rollup.c
+def rows_of(conn, table) -> list[tuple]:
+    """A derived table's rows in the order of its key."""
     return [tuple(row) for row in conn.execute(
-        select(s.ticket_rollup).order_by(r.grain, r.basis, r.day, r.town_code, r.category,
-                                         r.source)).all()]
+        select(table).order_by(*table.primary_key.columns)).all()]
 
 
 def assert_rollup_agrees(writer) -> None:
-    """ticket_rollup as kept == rebuilt from scratch; its days count the raw tickets; its
-    months are the sums of its days."""
+    """ticket_rollup and ticket_unit_rollup as kept == rebuilt from scratch; the days count
+    the raw tickets and the months are the sums of the days; the units' months count the raw
+    tickets of each grid cell, department and 专班 ('' for none); no unit row counts nothing."""
+    derived = (s.ticket_rollup, s.ticket_unit_rollup)
     with writer.connect() as conn:
-        have = rollup(conn)
-        raw = Counter((t.reported_at.date(), t.town_code, t.category, t.source)
-                      for t in conn.execute(select(s.tickets)).all())
+        have, have_units = (rows_of(conn, table) for table in derived)
+        raw = conn.execute(select(s.tickets)).all()
     with writer.connect() as conn:
         rebuild = conn.begin()
         summaries.refresh_rollup(conn)
-        want = rollup(conn)
+        want, want_units = (rows_of(conn, table) for table in derived)
         rebuild.rollback()
     assert have == want
+    assert have_units == want_units
     codes = s.ROLLUP_COUNTS
     collected = codes.index("collected") + 6
     days = {(row[2], *row[3:6]): row[collected] for row in have
             if row[0] == "D" and row[1] == "reported"}
-    assert days == dict(raw)
+    assert days == dict(Counter((t.reported_at.date(), t.town_code, t.category, t.source)
+                                for t in raw))
     months = Counter()
     for row in have:
         if row[0] == "D":
@@ -122,35 +124,12 @@ def assert_rollup_agrees(writer) -> None:
     kept_keys = {k[:5] for k in kept}  # once: inside the comprehension it is quadratic
     assert kept == {key: n for key, n in months.items() if key[:5] in kept_keys}
     assert len(kept_keys) == len({k[:5] for k in months})
-    assert_unit_rollup_agrees(writer)
-
-
-def unit_rollup(conn) -> list[tuple]:
-    u = s.ticket_unit_rollup.c
-    return [tuple(row) for row in conn.execute(
-        select(s.ticket_unit_rollup).order_by(u.unit_kind, u.basis, u.day, u.town_code,
-                                              u.unit)).all()]
-
-
-def assert_unit_rollup_agrees(writer) -> None:
-    """ticket_unit_rollup as kept == rebuilt from scratch; its months count the raw tickets
-    of each grid cell, department and 专班 ('' for none); no row counts nothing."""
-    with writer.connect() as conn:
-        have = unit_rollup(conn)
-        raw = conn.execute(select(s.tickets)).all()
-    with writer.connect() as conn:
-        rebuild = conn.begin()
-        summaries.refresh_rollup(conn)
-        want = unit_rollup(conn)
-        rebuild.rollback()
-    assert have == want
-    collected = s.ROLLUP_COUNTS.index("collected") + 5
     for unit in s.ROLLUP_UNITS:
-        months = {(row[2], row[3], row[4]): row[collected] for row in have
-                  if row[0] == unit and row[1] == "reported"}
-        assert months == dict(Counter((t.reported_at.date().replace(day=1), t.town_code,
-                                       t._mapping[unit] or "") for t in raw)), unit
-    assert all(any(row[5:]) for row in have)
+        unit_months = {(row[2], row[3], row[4]): row[collected - 1] for row in have_units
+                       if row[0] == unit and row[1] == "reported"}
+        assert unit_months == dict(Counter((t.reported_at.date().replace(day=1), t.town_code,
+                                            t._mapping[unit] or "") for t in raw)), unit
+    assert all(any(row[5:]) for row in have_units)
 
 
 def rollup_filters() -> list[Filters]:
