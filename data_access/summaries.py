@@ -302,26 +302,26 @@ def _month_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
-def _rollup_selects(where=(), unit: str | None = None):
-    """basis → SELECT of ticket_rollup's day rows (grain D) from ticket_states, or with
-    `unit` (one of ROLLUP_UNITS) of ticket_unit_rollup's month rows by that column (`where`:
-    of some tickets only)."""
+def _rollup_selects(kept=ticket_states, unit: str | None = None):
+    """basis → SELECT of ticket_rollup's day rows (grain D) from the ticket states `kept`
+    (ticket_states, or some of its rows), or with `unit` (one of ROLLUP_UNITS) of
+    ticket_unit_rollup's month rows by that column."""
     from data_access import figures
 
-    kept = ticket_states.c
+    k = kept.c
     out = {}
-    for basis, (column, conditions) in figures.rollup_bases(ticket_states, kept).items():
+    for basis, (column, conditions) in figures.rollup_bases(kept, k).items():
         counts = [func.coalesce(func.sum(_one(conditions[c])), 0) if c in conditions
                   else literal(0) for c in ROLLUP_COUNTS]
-        needs = [column.is_not(None), *where]
+        needs = [column.is_not(None)]
         if basis != "reported":  # only the rows that count something
             needs.append(or_(*conditions.values()))
         if unit is None:
             head, dims = [literal("D"), literal(basis), _day(column)], [
-                kept.town_code, kept.category, kept.source]
+                k.town_code, k.category, k.source]
         else:  # a key column cannot be NULL: '' stands for none
             head, dims = [literal(unit), literal(basis), _month_start(column)], [
-                kept.town_code, func.coalesce(kept[unit], "")]
+                k.town_code, func.coalesce(k[unit], "")]
         out[basis] = select(*head, *dims, *counts).where(*needs).group_by(head[2], *dims)
     return out
 
@@ -350,18 +350,18 @@ def refresh_rollup(conn: Connection) -> None:
 
 def _counted(conn: Connection, ticket_ids) -> dict[Table, list[tuple]]:
     """The rows of ticket_rollup (days and months) and of ticket_unit_rollup of these
-    tickets alone, as their stored states count them: key columns, then ROLLUP_COUNTS."""
+    tickets alone, as their stored states count them: key columns, then ROLLUP_COUNTS. Their
+    states are read once, then counted by each basis and unit (one statement a table)."""
+    chunk = select(ticket_states).where(ticket_states.c.ticket_id.in_(ticket_ids)).cte("chunk")
+    days = conn.execute(union_all(*_rollup_selects(chunk).values())).all()
     rows = {ticket_rollup: [], ticket_unit_rollup: []}
-    where = [ticket_states.c.ticket_id.in_(ticket_ids)]
-    for query in _rollup_selects(where).values():
-        for row in conn.execute(query).all():
-            day = _date(row[2])
-            rows[ticket_rollup].append(("D", row[1], day, *row[3:]))
-            rows[ticket_rollup].append(("M", row[1], day.replace(day=1), *row[3:]))
-    for unit in ROLLUP_UNITS:
-        for query in _rollup_selects(where, unit).values():
-            rows[ticket_unit_rollup] += [(*row[:2], _date(row[2]), *row[3:])
-                                         for row in conn.execute(query).all()]
+    for row in days:
+        day = _date(row[2])
+        rows[ticket_rollup].append(("D", row[1], day, *row[3:]))
+        rows[ticket_rollup].append(("M", row[1], day.replace(day=1), *row[3:]))
+    months = conn.execute(union_all(*(query for unit in ROLLUP_UNITS
+                                      for query in _rollup_selects(chunk, unit).values())))
+    rows[ticket_unit_rollup] = [(*row[:2], _date(row[2]), *row[3:]) for row in months]
     return rows
 
 
