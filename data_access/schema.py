@@ -415,7 +415,8 @@ Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.v
 Index("ix_visits_time", visits.c.visited_at)
 Index("ix_tickets_reported", tickets.c.reported_at)
 Index("ix_tickets_town_reported", tickets.c.town_code, tickets.c.reported_at)
-Index("ix_tickets_visit", tickets.c.visit_id)
+# the tickets raised in visits, found from the index alone (per officer: 走访覆盖, 周例会)
+Index("ix_tickets_visit_ticket", tickets.c.visit_id, tickets.c.id)
 Index("ix_tickets_cell_category_reported", tickets.c.grid_cell_code, tickets.c.category,
       tickets.c.reported_at)  # 办结后重复反映: later reports in the same cell and category
 Index("ix_visits_target_time", visits.c.target_id, visits.c.visited_at)
