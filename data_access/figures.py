@@ -341,23 +341,27 @@ def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
     return out
 
 
-def _moved(f: Filters, cal: WorkCalendar, mark: int | None = None):
-    """SELECT ticket_id of the tickets whose count in the rollup may differ from their count
-    at as_of: touched at or after as_of, reported at or after it, with events the last
-    refresh has not seen, or due on a day the rollup cannot split (see _day_ranges). A
-    common table: a statement that reads it several times finds the tickets once."""
+def _moved(f: Filters, cal: WorkCalendar, mark: int | None, codes):
+    """SELECT ticket_id of the tickets whose count of a figure of `codes` in the rollup may
+    differ from their count at as_of: touched at or after as_of, reported at or after it, with
+    events the last refresh has not seen; for 超期未办结 and 3个工作日内到期, due on a day the
+    rollup cannot split (see _day_ranges); for 办结后重复反映, first reported again at or
+    after as_of, or near a ticket the refresh has not seen. A common table: a statement that
+    reads it several times finds the tickets once."""
     kept, ev = s.ticket_states.c, s.ticket_events.c
-    today = datetime.combine(f.as_of.date(), time())
-    soon = datetime.combine(cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date(), time())
-    found = union(
-        select(kept.ticket_id).where(kept.last_event_at >= f.as_of),
-        select(kept.ticket_id).where(kept.reported_at >= f.as_of),
-        select(kept.ticket_id).where(kept.due_at >= today, kept.due_at < today + timedelta(1)),
-        select(kept.ticket_id).where(kept.due_at >= soon, kept.due_at < soon + timedelta(1)),
-        select(kept.ticket_id).where(kept.repeat_reported_at >= f.as_of),
-        select(ev.ticket_id).where(ev.id > ts._summary_mark(mark)),
-        ts.unseen_neighbours(mark)).cte("moved")
-    return select(found.c.ticket_id)
+    found = [select(kept.ticket_id).where(kept.last_event_at >= f.as_of),
+             select(kept.ticket_id).where(kept.reported_at >= f.as_of),
+             select(ev.ticket_id).where(ev.id > ts._summary_mark(mark))]
+    if {"overdue", "soon_due"} & set(codes):
+        today = datetime.combine(f.as_of.date(), time())
+        soon = datetime.combine(cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date(), time())
+        found += [select(kept.ticket_id).where(kept.due_at >= day, kept.due_at < day + timedelta(1))
+                  for day in (today, soon)]
+    if "repeat_reported" in codes:
+        found += [select(kept.ticket_id).where(kept.repeat_reported_at >= f.as_of),
+                  ts.unseen_neighbours(mark)]
+    moved = union(*found).cte("moved")
+    return select(moved.c.ticket_id)
 
 
 def rollup_usable(conn: Connection, f: Filters, by: str | None) -> bool:
@@ -408,7 +412,7 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
         frames.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key, list(group)))
     # 2. the moved tickets as the rollup counted them, taken off
     mark = summaries.mark(conn)
-    moved = _moved(f, cal, mark)
+    moved = _moved(f, cal, mark, codes)
     kept = s.ticket_states
     bases = rollup_bases(kept, kept.c)
     stored = []
@@ -474,7 +478,7 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
         return None
     cal = load_calendar(conn)
     mark = summaries.mark(conn)
-    moved = _moved(f, cal, mark)
+    moved = _moved(f, cal, mark, codes)
     r, kept = s.ticket_rollup.c, s.ticket_states
     stored_bases = rollup_bases(kept, kept.c)
     at_rows = ts.ticket_rows(f, ids=moved, mark=mark)
