@@ -661,13 +661,13 @@ def grouped(conn: Connection, f: Filters, by: str, codes,
     if reported_only and not over_reports(codes):
         raise ValueError(f"只有按上报期统计的指标可以只看本期上报的问题: {codes}")
     columns = DIMENSIONS[by]
+    few = reported_only and f.days <= FEW_REPORT_DAYS
     out = None
     for family in dict.fromkeys(_family_of(c) for c in needed):
         if family not in columns:
             raise ValueError(f"指标“{family}”不能按“{by}”分组")
         only = needed
         parts = []
-        few = reported_only and f.days <= FEW_REPORT_DAYS
         if family == "tickets" and not few and rollup_usable(conn, f, by):
             summed = [c for c in needed if c in _BASIS_OF]
             parts.append(_ticket_values(conn, f, by, summed))

@@ -391,8 +391,8 @@ ticket_rollup = Table(
             "the tickets' last events, corrected for the others by figures.py",
 )
 
-# What ticket_unit_rollup is kept by besides the town: the groupings of the map, the ticket
-# page's breakdowns and the meeting's boards.
+# What ticket_unit_rollup is kept by besides the town: the groupings of the map's grid cells
+# and of the ticket page's breakdowns.
 ROLLUP_UNITS = ["grid_cell_code", "department", "task_force"]
 ticket_unit_rollup = Table(
     "ticket_unit_rollup", metadata,

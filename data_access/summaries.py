@@ -225,13 +225,15 @@ def vacuum(engine: Engine, tables=DERIVED) -> None:
 class EveryTicket(NamedTuple):
     """Every ticket reported before a filters' as_of that matches its ticket choices, with
     its state at as_of: select from `source` where `where`; `st` the state columns, `t` the
-    ticket's own columns, `id` its id."""
+    ticket's own columns, `id` its id; `stored`: read from ticket_states (there a range of
+    report times is an index range, not a state computed for every ticket)."""
 
     source: object
     st: object
     t: object
     id: object
     where: list
+    stored: bool = False
 
 
 def state(conn: Connection, f, ids=None):
@@ -245,7 +247,7 @@ def every_ticket(conn: Connection, f) -> EveryTicket:
     ticket_states), else tickets LEFT JOIN ticket_state.state(f)."""
     if ts.USE_SUMMARIES and is_refreshed(conn):
         rows = ts.ticket_rows(f, mark=mark(conn))  # carries the known and the choices
-        return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [])
+        return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [], stored=True)
     st = ts.state(f)
     t = tickets.c
     return EveryTicket(ts.joined(st), st, t, t.id,
@@ -326,8 +328,8 @@ def _rollup_selects(kept=ticket_states, unit: str | None = None):
     return out
 
 
-ROLLUP_NAMES = ["grain", "basis", "day", "town_code", "category", "source", *ROLLUP_COUNTS]
-UNIT_NAMES = ["unit_kind", "basis", "day", "town_code", "unit", *ROLLUP_COUNTS]
+ROLLUP_NAMES = list(ticket_rollup.c.keys())  # its key, then ROLLUP_COUNTS
+UNIT_NAMES = list(ticket_unit_rollup.c.keys())
 
 
 def refresh_rollup(conn: Connection) -> None:

@@ -154,8 +154,9 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
     """
     with_ticket = bool(officer_id or (search and search.strip()))
     if show == "all":  # the list's tickets do not depend on their state: find them first
-        rows = _newest_first(conn, f, [*(f.period(tickets.c.reported_at) if in_period else []),
-                                 *_choices(tickets.c, grid_cell_code, officer_id, search)],
+        rows = _newest_first(conn, f,
+                             [*(f.period(tickets.c.reported_at) if in_period else []),
+                              *_choices(tickets.c, grid_cell_code, officer_id, search)],
                              limit)
     else:
         rows = summaries.every_ticket(conn, f)
@@ -163,8 +164,7 @@ def fetch_tickets(conn: Connection, f: Filters, show: str = "all", *,
     where = [*(f.period(t.reported_at) if in_period else []), *_shown(show, rows.st, t, f),
              *_choices(t, grid_cell_code, officer_id, search)]
     # windows pay only when read from ticket_states (else each computes every state)
-    stored = show != "all" and rows.source is rows.st
-    for days in WINDOWS_DAYS if stored else [None]:
+    for days in WINDOWS_DAYS if rows.stored else [None]:
         since = None if days is None else f.as_of - timedelta(days=days)
         within = [] if since is None else [t.reported_at >= since]
         out = fetch(conn, _named(_newest(rows, f, [*where, *within], limit, with_ticket)),
