@@ -60,10 +60,14 @@ REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refres
 DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup")  # the tables refreshed
 
 
-def mark(conn: Connection) -> int | None:
-    """The last event id folded into ticket_states, or None if never refreshed."""
+def mark(conn: Connection) -> ts.Mark | None:
+    """The last event id folded into ticket_states (complete when it is the last event id
+    there is), or None if never refreshed."""
     value = conn.execute(select(meta.c.value).where(meta.c.key == ts.SUMMARY_MARK)).scalar()
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    latest = conn.execute(select(func.max(ticket_events.c.id))).scalar()
+    return ts.Mark(int(value), complete=latest is None or latest <= int(value))
 
 
 def is_refreshed(conn: Connection) -> bool:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     type_coerce,
     union,
     union_all,
@@ -173,11 +174,22 @@ def _pure_state(f: Filters):
     return event_state(*f.known(ticket_events.c.at)).subquery("state")
 
 
+class Mark(int):
+    """The last ticket_events.id the stored states have seen, as the caller read it
+    (summaries.mark). `complete`: no later event existed then, so no stored ticket has an
+    unseen event and _seen leaves its check out (on SQLite a probe of the events per ticket)."""
+
+    def __new__(cls, value: int, complete: bool = False):
+        made = super().__new__(cls, value)
+        made.complete = complete
+        return made
+
+
 def _summary_mark(mark: int | None = None):
     """SQL: the last event id the stored states have seen (-1 before any refresh); `mark`,
     when the caller has read it (summaries.mark), as a value the planner can see."""
     if mark is not None:
-        return literal(mark)
+        return literal(int(mark))
     return func.coalesce(select(cast(meta.c.value, BigInteger)).where(
         meta.c.key == SUMMARY_MARK).scalar_subquery(), -1)
 
@@ -185,6 +197,8 @@ def _summary_mark(mark: int | None = None):
 def _seen(ticket_id, mark: int | None = None):
     """SQL truth: the ticket has no event the last refresh has not seen (NOT EXISTS: an
     anti-join; NOT IN over a subquery cannot be hashed by PostgreSQL beyond work_mem)."""
+    if getattr(mark, "complete", False):
+        return true()
     ev = ticket_events.c
     return ~exists().where(ev.ticket_id == ticket_id, ev.id > _summary_mark(mark))
 
