@@ -6,7 +6,7 @@ targets of that town (and so the officers assigned to them).
 """
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import Connection, and_, case, func, literal, select, union_all
 
 from data_access import glossary as g
 from data_access import summaries
@@ -15,7 +15,16 @@ from data_access.figures import family_query, headline, pair_visited, ratio
 from data_access.filters import Filters, in_scope
 from data_access.programme_figures import counted
 from data_access.result import count_if, fetch, monday_of, weeks_between
-from data_access.schema import assignments, grid_cells, officers, targets, tickets, towns, visits
+from data_access.schema import (
+    assignments,
+    grid_cells,
+    officers,
+    targets,
+    ticket_states,
+    tickets,
+    towns,
+    visits,
+)
 
 RECORD_FIELDS = list(g.VISIT_RECORD_FIELDS)
 
@@ -113,15 +122,7 @@ def fetch_officer_coverage(conn: Connection, f: Filters, *, level: str | None = 
             .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code),
                    *slice_clauses(visits.c.officer_id, **chosen))
             .group_by(visits.c.officer_id).subquery())
-    st = summaries.state(conn, f)
-    raised = (select(visits.c.officer_id, func.count(tickets.c.id).label("tickets"),
-                     count_if(ts.is_resolved(st)).label("resolved"))
-              .select_from(tickets.join(visits, visits.c.id == tickets.c.visit_id)
-                           .join(targets, targets.c.id == visits.c.target_id)
-                           .outerjoin(st, st.c.ticket_id == tickets.c.id))
-              .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
-                     *slice_clauses(visits.c.officer_id, **chosen))
-              .group_by(visits.c.officer_id).subquery())
+    raised = _raised(conn, f, slice_clauses(visits.c.officer_id, **chosen))
     query = (select(officers.c.id, officers.c.name, officers.c.level, officers.c.department,
                     towns.c.name, pairs.c.assigned, pairs.c.visited, made.c.visits,
                     made.c.problems, raised.c.tickets, raised.c.resolved, last.c.last_at)
@@ -137,6 +138,39 @@ def fetch_officer_coverage(conn: Connection, f: Filters, *, level: str | None = 
         "last_visit_at": "datetime"})
     out["coverage_rate"] = out["visited"] / out["assigned"]
     return out.sort_values(["coverage_rate", "officer_id"], ignore_index=True)
+
+
+def _raised(conn: Connection, f: Filters, chosen: list):
+    """Subquery (officer_id, tickets, resolved): per officer, the tickets raised in the
+    period's visits (in the filtered town and `chosen`), and how many are resolved at as_of.
+    Once refreshed, the stored and the recomputed states are counted apart and summed: a
+    join to their union (ticket_state.state) makes SQLite build every ticket's state first."""
+    mark = summaries.mark(conn) if ts.USE_SUMMARIES else None
+    officer = visits.c.officer_id
+    raised_in = (tickets.join(visits, visits.c.id == tickets.c.visit_id)
+                 .join(targets, targets.c.id == visits.c.target_id))
+    where = [*f.period(visits.c.visited_at), *f.town(targets.c.town_code), *chosen]
+    if mark is None:  # never refreshed: every state from the events
+        st = ts.state(f)
+        return (select(officer, func.count(tickets.c.id).label("tickets"),
+                       count_if(ts.is_resolved(st)).label("resolved"))
+                .select_from(raised_in.outerjoin(st, st.c.ticket_id == tickets.c.id))
+                .where(*where).group_by(officer).subquery())
+    recomputed, kept = ts.recomputed_state(f, mark=mark).subquery("recomputed"), ticket_states
+    # every ticket raised, with its stored state where that is its state at as_of
+    counted_stored = (select(officer, func.count().label("tickets"),
+                             count_if(ts.is_resolved(kept)).label("resolved"))
+                      .select_from(raised_in.outerjoin(kept, and_(
+                          kept.c.ticket_id == tickets.c.id, *ts.stored_state_holds(f, mark))))
+                      .where(*where).group_by(officer))
+    counted_recomputed = (select(officer, literal(0), func.count())
+                          .select_from(raised_in.join(recomputed,
+                                                      recomputed.c.ticket_id == tickets.c.id))
+                          .where(*where, ts.is_resolved(recomputed)).group_by(officer))
+    parts = union_all(counted_stored, counted_recomputed).subquery("parts")
+    return (select(parts.c.officer_id, func.sum(parts.c.tickets).label("tickets"),
+                   func.sum(parts.c.resolved).label("resolved"))
+            .group_by(parts.c.officer_id).subquery())
 
 
 def fetch_unvisited_targets(conn: Connection, f: Filters, *, level: str | None = None,

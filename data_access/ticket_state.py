@@ -118,6 +118,16 @@ def event_state(*where, extra=()):
     )
 
 
+def loop_spans(st, reported_at) -> dict:
+    """SQL per step of the closed loop after the report (g.LOOP_STAGES[1:]): the seconds
+    from the step before to it (the last event of each; the report for 派单), NULL when
+    either is missing or it came first (a data-quality finding, not a duration). `st` has
+    the state columns (STATE_COLUMNS), `reported_at` is the ticket's report time."""
+    times = [reported_at, *(st.c[f"{stage}_at"] for stage in g.LOOP_STAGES[1:])]
+    return {stage: case((nxt >= here, seconds(nxt) - seconds(here)))
+            for stage, here, nxt in zip(g.LOOP_STAGES[1:], times, times[1:])}
+
+
 REPEAT_WINDOW = g.REPEAT_REPORT_DAYS * 86400  # seconds after the last 办结
 
 
@@ -230,10 +240,23 @@ def state(f: Filters, ids=None, mark: int | None = None):
         return event_state(*f.known(ev.at), ev.ticket_id.in_(ids)).subquery("state")
     only = [] if ids is None else [kept.ticket_id.in_(ids)]
     stored = select(kept.ticket_id, *(kept[c] for c in STATE_COLUMNS)).where(
-        kept.last_event_at < f.as_of, _seen(kept.ticket_id, mark), *only)
-    recomputed = event_state(*f.known(ev.at), ev.ticket_id.in_(changed_since_stored(f, mark)),
-                             *([] if ids is None else [ev.ticket_id.in_(ids)]))
-    return union_all(stored, recomputed).subquery("state")
+        *stored_state_holds(f, mark), *only)
+    return union_all(stored, recomputed_state(f, ids, mark)).subquery("state")
+
+
+def stored_state_holds(f: Filters, mark: int | None = None) -> list:
+    """WHERE clauses keeping the ticket_states rows that are their ticket's state at as_of
+    (state's first branch; recomputed_state gives the others)."""
+    kept = ticket_states.c
+    return [kept.last_event_at < f.as_of, _seen(kept.ticket_id, mark)]
+
+
+def recomputed_state(f: Filters, ids=None, mark: int | None = None):
+    """SELECT of the states at as_of of the tickets changed_since_stored, from their events
+    (state's second branch); `ids` (a SELECT of ticket ids) keeps only those tickets."""
+    ev = ticket_events.c
+    return event_state(*f.known(ev.at), ev.ticket_id.in_(changed_since_stored(f, mark)),
+                       *([] if ids is None else [ev.ticket_id.in_(ids)]))
 
 
 def ticket_rows(f: Filters, ids=None, mark: int | None = None):

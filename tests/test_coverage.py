@@ -3,9 +3,12 @@
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import insert
 
 from data_access import coverage, summaries
+from data_access import ticket_state as ts
 from data_access.filters import Filters
+from data_access.schema import ticket_events
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
 
@@ -154,4 +157,45 @@ def test_tickets_raised_and_resolved_are_the_same_before_and_after_a_refresh(tow
         summaries.refresh(conn)
     with town.connect() as conn:
         assert summaries.is_refreshed(conn)
+    assert raised() == want
+
+
+def test_tickets_resolved_count_stored_and_recomputed_states_as_the_events_give_them(
+        town, monkeypatch):
+    """Once refreshed, tickets_resolved counts the stored states and the recomputed ones
+    apart: a ticket touched after as_of, one with events the refresh has not seen, and one
+    raised after the refresh each count as their events before as_of say, as without the
+    summaries at all."""
+    town.add_ticket("K3", visit_id="b", reported="2026-03-04 11:00",
+                    events=[("resolved", "2026-04-12 10:00")])  # after as_of: open then
+    town.add_ticket("K4", visit_id="b", reported="2026-03-05 09:00",
+                    events=[("resolved", "2026-03-06 10:00"),
+                            ("reopened", "2026-04-11 10:00")])  # resolved at as_of
+    town.add_ticket("K5", visit_id="a", reported="2026-04-15 09:00")  # raised, reported later
+
+    def raised():
+        got = call(town, coverage.fetch_officer_coverage, MARCH).set_index("officer_id")
+        fast = got[["tickets", "tickets_resolved"]].to_dict("index")
+        with monkeypatch.context() as m:
+            m.setattr(ts, "USE_SUMMARIES", False)  # every state from the events
+            got = call(town, coverage.fetch_officer_coverage, MARCH).set_index("officer_id")
+        assert got[["tickets", "tickets_resolved"]].to_dict("index") == fast
+        return fast
+
+    def refresh():
+        with town.writer.begin() as conn:
+            summaries.refresh(conn)
+
+    want = {"L1": {"tickets": 3, "tickets_resolved": 1},  # K1 of K1, K2, K5
+            "C1": {"tickets": 2, "tickets_resolved": 1}}  # K4 of K3, K4
+    assert raised() == want  # never refreshed
+    refresh()
+    assert raised() == want  # K3 and K4 recomputed: their stored states are after as_of
+    with town.writer.begin() as conn:  # unseen by the refresh: K1 reopened, K6 resolved
+        conn.execute(insert(ticket_events), [dict(
+            ticket_id="K1", stage="reopened", at=datetime(2026, 3, 20, 10), actor="测试")])
+    town.add_ticket("K6", visit_id="a", events=[("resolved", "2026-03-10 10:00")])
+    want["L1"] = {"tickets": 4, "tickets_resolved": 1}  # K6, not K1 any more
+    assert raised() == want
+    refresh()
     assert raised() == want
