@@ -22,8 +22,10 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from data_access.glossary import LOOP_STAGES
+
 metadata = MetaData()
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -348,6 +350,15 @@ ticket_states = Table(
          "grid cell and category within 30 days after resolved_at (办结后重复反映); NULL: none"),
     _col("first_event_at", DateTime, "time of the ticket's earliest event; NULL without events"),
     _col("last_event_at", DateTime, "time of the ticket's latest event; NULL without events"),
+    # the time from each step of the closed loop to the next (medians of 问题流转)
+    *(_col(f"seconds_to_{stage}", Integer, f"seconds from the loop's step before to {stage} "
+           "(the last event of each; the report for 派单); NULL when either is missing or "
+           f"{stage} came first")
+      for stage in LOOP_STAGES[1:]),
+    _col("early_events", Integer, "events dated before the ticket's report (a data-quality "
+         "finding)", nullable=False),
+    _col("unknown_events", Integer, "events whose stage is not in the glossary (a data-quality "
+         "finding)", nullable=False),
     comment="derived (summaries.py, written by the admin tool only): each ticket with its state "
             "after all its events; exact at any as_of later than last_event_at. The raw tables "
             "stay the truth",
@@ -429,6 +440,9 @@ Index("ix_ticket_states_due", ticket_states.c.due_at)
 Index("ix_ticket_states_cell_category_resolved", ticket_states.c.grid_cell_code,
       ticket_states.c.category, ticket_states.c.resolved_at)  # repeat reports' neighbours
 Index("ix_ticket_states_repeat", ticket_states.c.repeat_reported_at)
+for _stage in LOOP_STAGES[1:]:  # a step's median: the middle of an index range, read in order
+    Index(f"ix_ticket_states_to_{_stage}", ticket_states.c[f"seconds_to_{_stage}"],
+          ticket_states.c.reported_at, ticket_states.c.town_code)
 Index("ix_events_stage_time", ticket_events.c.stage, ticket_events.c.at)
 Index("ix_targets_town", targets.c.town_code)
 Index("ix_hotline_town_day", hotline_daily.c.town_code, hotline_daily.c.day)

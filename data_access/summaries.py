@@ -40,7 +40,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import db
+from data_access import glossary as g
 from data_access import ticket_state as ts
+from data_access.result import count_if
 from data_access.schema import (
     ROLLUP_COUNTS,
     ROLLUP_UNITS,
@@ -84,9 +86,11 @@ def _rows(ticket_ids=None, at_once: bool = False):
     first repeats are looked up ticket by ticket, or with `at_once` (all tickets only) in one
     pass (_first_repeats): the same values, far faster for millions of tickets."""
     ev, t = ticket_events.c, tickets.c
-    where = [] if ticket_ids is None else [ev.ticket_id.in_(ticket_ids)]
-    st = ts.event_state(*where, extra=[func.min(ev.at).label("first_event_at"),
-                                       func.max(ev.at).label("last_event_at")])
+    where = [ev.ticket_id == t.id, *([] if ticket_ids is None else [ev.ticket_id.in_(ticket_ids)])]
+    st = ts.event_state(*where, extra=[
+        func.min(ev.at).label("first_event_at"), func.max(ev.at).label("last_event_at"),
+        count_if(ev.at < t.reported_at).label("early_events"),
+        count_if(~ev.stage.in_(list(g.ALL_EVENTS))).label("unknown_events")])
     if at_once:
         st = st.cte("st")
         repeats = _first_repeats(st)
@@ -102,7 +106,9 @@ def _rows(ticket_ids=None, at_once: bool = False):
     query = (select(t.id, *(t[c] for c in ts.DIMENSIONS),
                     *(st.c[c] for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
                     func.coalesce(st.c.rejections, 0), func.coalesce(st.c.supervisions, 0),
-                    repeat.label("repeat_reported_at"), st.c.first_event_at, st.c.last_event_at)
+                    repeat.label("repeat_reported_at"), st.c.first_event_at, st.c.last_event_at,
+                    *ts.loop_spans(st, t.reported_at).values(),
+                    func.coalesce(st.c.early_events, 0), func.coalesce(st.c.unknown_events, 0))
              .select_from(joined))
     return query if ticket_ids is None else query.where(t.id.in_(ticket_ids))
 
@@ -135,7 +141,9 @@ def _first_repeats(st):
 
 COLUMNS = ["ticket_id", *ts.DIMENSIONS,
            *(c for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
-           "rejections", "supervisions", "repeat_reported_at", "first_event_at", "last_event_at"]
+           "rejections", "supervisions", "repeat_reported_at", "first_event_at", "last_event_at",
+           *(f"seconds_to_{stage}" for stage in g.LOOP_STAGES[1:]), "early_events",
+           "unknown_events"]
 
 
 def touched(conn: Connection, since: int, ticket_ids=()) -> set[str]:
@@ -185,9 +193,13 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
         ids = None
     rollup_current = since is not None and conn.execute(select(meta.c.value).where(
         meta.c.key == ROLLUP_MARK)).scalar() == str(since)
-    if ids is None:
+    if ids is None:  # the indexes built after the rows: far faster than row by row
+        for index in ticket_states.indexes:
+            index.drop(conn, checkfirst=True)
         conn.execute(delete(ticket_states))
         conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(at_once=True)))
+        for index in ticket_states.indexes:
+            index.create(conn)
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
         changes = {ticket_rollup: {}, ticket_unit_rollup: {}}  # table → key → counts added
@@ -244,6 +256,18 @@ def state(conn: Connection, f, ids=None):
     """ticket_state.state(f, ids) with the last refresh's mark read first: a value the
     planner sees (as a subquery it expects millions of unseen events and spills its hashes)."""
     return ts.state(f, ids, mark(conn))
+
+
+def states_hold(conn: Connection, f) -> bool:
+    """Whether every stored state is its ticket's state at f.as_of, so that ticket_states
+    alone (and its indexes) answers: the refresh saw the last event, and no ticket has an
+    event at or after as_of."""
+    seen = mark(conn)
+    if not ts.USE_SUMMARIES or seen is None or not seen.complete:
+        return False
+    kept = ticket_states.c
+    return conn.execute(select(kept.ticket_id).where(kept.last_event_at >= f.as_of)
+                        .limit(1)).first() is None
 
 
 def every_ticket(conn: Connection, f) -> EveryTicket:

@@ -11,7 +11,6 @@ from datetime import datetime, time
 import pandas as pd
 from sqlalchemy import (
     Connection,
-    and_,
     case,
     exists,
     func,
@@ -26,7 +25,7 @@ from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import count_if, fetch, ratio
-from data_access.schema import ticket_events, tickets
+from data_access.schema import ticket_events, ticket_states, tickets
 from data_access.workdays import load_calendar
 
 # The funnel's steps and the registry figure that counts each.
@@ -67,17 +66,45 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
 
     Columns: stage (str: the step left, g.LOOP_STAGES but the last), median_hours (float),
     tickets (int, how many tickets took that step). Times are each step's last event; a
-    negative span is a data-quality finding, not a duration. The medians are computed in
-    the database: on PostgreSQL percentile_cont over one pass of the period's tickets, on
-    SQLite the middle rows of each step by a window."""
-    steps = list(FUNNEL)
+    negative span is a data-quality finding, not a duration (ticket_state.loop_spans). The
+    medians are computed in the database: when every stored state holds at as_of, as the
+    middle of each step's index of spans (_indexed_medians); else on PostgreSQL by
+    percentile_cont over one pass of the period's tickets, on SQLite as the middle rows of
+    each step by a window."""
+    if summaries.states_hold(conn, f):
+        got = _indexed_medians(conn, f)
+    else:
+        got = _computed_medians(conn, f)
+    return pd.DataFrame([{"stage": here, "median_hours": got.get(k, (float("nan"), 0))[0],
+                          "tickets": got.get(k, (float("nan"), 0))[1]}
+                         for k, here in enumerate(g.LOOP_STAGES[:-1])])
+
+
+def _indexed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:
+    """Step number → (median hours, tickets) from ticket_states' spans: per step, the count
+    of the period's spans, then the middle one or two read in the order of its index."""
+    kept = ticket_states
+    got = {}
+    for k, stage in enumerate(g.LOOP_STAGES[1:]):
+        span = kept.c[f"seconds_to_{stage}"]
+        where = [span.is_not(None), *f.period(kept.c.reported_at), *f.ticket_choices(kept)]
+        hint = f"INDEXED BY ix_ticket_states_to_{stage}"  # SQLite would sort the period's rows
+        n = conn.execute(select(func.count()).select_from(kept).where(*where)
+                         .with_hint(kept, hint, "sqlite")).scalar()
+        if n:
+            middle = conn.execute(select(span).where(*where).order_by(span)
+                                  .limit(2 - n % 2).offset((n - 1) // 2)
+                                  .with_hint(kept, hint, "sqlite")).scalars().all()
+            got[k] = (sum(middle) / len(middle) / 3600.0, n)
+    return got
+
+
+def _computed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:
+    """Step number → (median hours, tickets) from every ticket's state at as_of."""
     rows = summaries.every_ticket(conn, f)
-    st, reported = rows.st, rows.t.reported_at
-    times = [reported] + [st.c[f"{s}_at"] for s in steps[1:]]
-    spans = [((ts.seconds(nxt) - ts.seconds(here)) / literal(3600.0),
-              and_(here.is_not(None), nxt.is_not(None), nxt >= here))
-             for here, nxt in zip(times, times[1:])]
-    cohort = [*f.period(reported), *rows.where]
+    spans = [(span / literal(3600.0), span.is_not(None))
+             for span in ts.loop_spans(rows.st, rows.t.reported_at).values()]
+    cohort = [*f.period(rows.t.reported_at), *rows.where]
     if conn.dialect.name == "postgresql":  # one pass over the period's tickets
         db.sort_memory(conn, SORT_WORK_MEM)
         medians = conn.execute(select(*(
@@ -99,10 +126,7 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
             select(ranked.c.step, func.avg(ranked.c.hours), func.max(ranked.c.n))
             .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
             .group_by(ranked.c.step)).all())
-    got = {int(step): (float(median), int(n)) for step, (median, n) in got.items()}
-    return pd.DataFrame([{"stage": here, "median_hours": got.get(k, (float("nan"), 0))[0],
-                          "tickets": got.get(k, (float("nan"), 0))[1]}
-                         for k, here in enumerate(steps[:-1])])
+    return {int(step): (float(median), int(n)) for step, (median, n) in got.items()}
 
 
 def fetch_breakdown(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
@@ -151,20 +175,40 @@ def fetch_data_quality(conn: Connection, f: Filters) -> dict:
 
     Keys: before_report (events dated before the ticket's report), skipped_stage (resolved
     with no 派单 or no 接单 event), unknown_stage (events whose stage is not in the
-    glossary), orphan_events (events of tickets that do not exist, whole database).
+    glossary), orphan_events (events of tickets that do not exist, whole database). The
+    event findings of the tickets the last refresh saw in full are summed from
+    ticket_states; the others' are counted from their events.
     """
+    before, unknown = _event_findings(conn, f)
+    rows = summaries.every_ticket(conn, f)
+    skipped = conn.execute(select(func.count()).select_from(rows.source).where(
+        *f.period(rows.t.reported_at), *rows.where, rows.st.c.resolved_at.is_not(None),
+        or_(rows.st.c.dispatched_at.is_(None), rows.st.c.accepted_at.is_(None)))).scalar()
     ev = ticket_events.c
-    cohort = [*f.period(tickets.c.reported_at), *f.ticket_choices(tickets)]
-    before, unknown = conn.execute(select(
-        count_if(ev.at < tickets.c.reported_at), count_if(~ev.stage.in_(list(g.ALL_EVENTS))))
-        .select_from(ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
-        .where(*cohort)).one()
-    st = summaries.state(conn, f)
-    skipped = conn.execute(select(func.count()).select_from(ts.joined(st)).where(
-        *cohort, st.c.resolved_at.is_not(None),
-        or_(st.c.dispatched_at.is_(None), st.c.accepted_at.is_(None)))).scalar()
     orphans = 0 if data_quality.kept_referenced(conn, ticket_events.c.ticket_id) else \
         conn.execute(select(func.count()).select_from(ticket_events).where(
             ~exists().where(tickets.c.id == ev.ticket_id))).scalar()
     return {"before_report": int(before or 0), "skipped_stage": int(skipped or 0),
             "unknown_stage": int(unknown or 0), "orphan_events": int(orphans or 0)}
+
+
+def _event_findings(conn: Connection, f: Filters) -> tuple[int, int]:
+    """(events before the report, events of an unknown stage) of the period's tickets, all
+    their events counted (not only those before as_of)."""
+    ev = ticket_events.c
+    findings = [count_if(ev.at < tickets.c.reported_at),
+                count_if(~ev.stage.in_(list(g.ALL_EVENTS)))]
+    counted = (select(*findings).select_from(
+        ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
+        .where(*f.period(tickets.c.reported_at), *f.ticket_choices(tickets)))
+    mark = summaries.mark(conn)
+    if not ts.USE_SUMMARIES or mark is None:
+        return tuple(conn.execute(counted).one())
+    kept = ticket_states.c
+    stored = conn.execute(select(func.sum(kept.early_events), func.sum(kept.unknown_events))
+                          .where(*f.period(kept.reported_at), *f.ticket_choices(ticket_states),
+                                 ts._seen(kept.ticket_id, mark))).one()
+    # the tickets with an event the refresh has not seen (absent from ticket_states if new)
+    unseen = conn.execute(counted.where(tickets.c.id.in_(
+        select(ev.ticket_id).where(ev.id > int(mark))))).one()
+    return tuple((a or 0) + (b or 0) for a, b in zip(stored, unseen))

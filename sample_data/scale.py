@@ -240,7 +240,6 @@ def load_scaled(engine: Engine, now: datetime, tickets: int, say=print) -> None:
                             {"key": "campaign_start", "value": sample.start.isoformat()}
                             for r in base["cockpit_meta"]]
     bulk_indexes = [ix for t in BULK for ix in s.metadata.tables[t].indexes]
-    derived_indexes = [ix for t in summaries.DERIVED for ix in s.metadata.tables[t].indexes]
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
@@ -268,11 +267,7 @@ def load_scaled(engine: Engine, now: datetime, tickets: int, say=print) -> None:
             index.create(conn)
         conn.exec_driver_sql("ANALYZE")  # the refresh's plans need the new tables' statistics
         progress("索引已建")
-        for index in derived_indexes:  # likewise for the summaries, filled at once
-            index.drop(conn)
         summaries.refresh(conn, full=True)
-        for index in derived_indexes:
-            index.create(conn)
         progress("汇总表已生成")
     summaries.vacuum(engine, (*BULK, *summaries.DERIVED))
     progress(f"完成：{tickets:,} 个问题，{events:,} 条流转记录，{len(visits):,} 条走访")

@@ -4,6 +4,7 @@ equal figures computed from the events alone, at any as_of (both backends)."""
 from collections import Counter
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import insert, select, update
 
@@ -64,7 +65,8 @@ def figures_both_ways(url: str, filters: list[Filters]):
                              figures.grouped(conn, f, "town_code", TICKET_CODES),
                              ticket_flow.fetch_weekly_flow(conn, f),
                              ticket_loop.fetch_open_aging(conn, f),
-                             ticket_loop.fetch_stage_hours(conn, f)) for f in filters])
+                             ticket_loop.fetch_stage_hours(conn, f),
+                             ticket_loop.fetch_data_quality(conn, f)) for f in filters])
     finally:
         ts.USE_SUMMARIES = True
         engine.dispose()
@@ -83,8 +85,11 @@ def assert_same_figures(url: str) -> None:
     summarised, pure = figures_both_ways(url, several())
     for got, want in zip(summarised, pure):
         assert got[0] == want[0]
-        for a, b in zip(got[1:], want[1:]):
+        assert got[-1] == want[-1]  # the data-quality findings
+        *frames, hours = zip(got[1:-1], want[1:-1])
+        for a, b in frames:
             assert a.equals(b)
+        pd.testing.assert_frame_equal(*hours, check_exact=False, rtol=1e-12)
 
 
 def rows_of(conn, table) -> list[tuple]:
@@ -186,6 +191,9 @@ def test_the_load_writes_every_tickets_state_as_the_events_give_it(scaled):
 
 def test_figures_read_through_the_states_equal_figures_from_the_events(scaled):
     url, _ = scaled
+    with read_only_engine(url).connect() as conn:  # the stored spans answer the medians now
+        assert summaries.states_hold(conn, several()[0])
+        assert not summaries.states_hold(conn, several()[1])  # events after last Monday
     assert_same_figures(url)
 
 
@@ -215,6 +223,11 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
         first, second = list(old)
         conn.execute(insert(s.ticket_events).values(ticket_id=first, stage="reopened",
                                                     at=datetime(2026, 11, 25, 17)))
+        # and two data-quality findings: an event dated before its report, an unknown stage
+        conn.execute(insert(s.ticket_events).values(ticket_id=first, stage="coordinated",
+                                                    at=datetime(2020, 1, 1, 8)))
+        conn.execute(insert(s.ticket_events).values(ticket_id=second, stage="挂起",
+                                                    at=datetime(2026, 11, 25, 16)))
     with writer.connect() as conn:
         assert "新记录未汇总" in summaries.status(conn)
         assert not summaries.mark(conn).complete  # each stored ticket is checked for unseen events
@@ -222,6 +235,8 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
     # (and so are the repeat reports the new tickets make of stored ones)
     summarised, pure = figures_both_ways(url, several()[:2])
     assert [x[0] for x in summarised] == [x[0] for x in pure]
+    assert [x[-1] for x in summarised] == [x[-1] for x in pure]  # data-quality findings
+    assert pure[0][-1]["before_report"] and pure[0][-1]["unknown_stage"]
     with read_only_engine(url).connect() as conn:
         for f, want in zip(several()[:2], pure):
             for few in FEW_CODES:
@@ -239,6 +254,11 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
     assert_same_figures(url)
     assert_rollup_agrees(writer)
     assert_rollup_figures_exact(url)
+    with writer.begin() as conn:  # a stored ticket with findings gets an event not yet seen
+        conn.execute(insert(s.ticket_events).values(ticket_id=first, stage="supervised",
+                                                    at=datetime(2026, 11, 25, 17, 30)))
+    summarised, pure = figures_both_ways(url, several()[:1])
+    assert summarised[0][-1] == pure[0][-1]
 
 
 def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, tmp_path):
