@@ -20,6 +20,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    or_,
 )
 
 from data_access.glossary import LOOP_STAGES
@@ -440,6 +442,23 @@ Index("ix_ticket_states_due", ticket_states.c.due_at)
 Index("ix_ticket_states_cell_category_resolved", ticket_states.c.grid_cell_code,
       ticket_states.c.category, ticket_states.c.resolved_at)  # repeat reports' neighbours
 Index("ix_ticket_states_repeat", ticket_states.c.repeat_reported_at)
+
+def skipped_step(st):
+    """SQL truth on a ticket's state (`st`: ticket_states or a state subquery): resolved with
+    no 派单 or no 接单 event (a data-quality finding of 问题流转)."""
+    return and_(st.c.resolved_at.is_not(None),
+                or_(st.c.dispatched_at.is_(None), st.c.accepted_at.is_(None)))
+
+
+def has_event_findings(st):
+    """SQL truth on ticket_states: an event dated before the report or of an unknown stage."""
+    return or_(st.c.early_events > 0, st.c.unknown_events > 0)
+
+
+# the few tickets with data-quality findings, found without reading the others
+for _name, _finding in (("skipped_step", skipped_step), ("event_findings", has_event_findings)):
+    Index(f"ix_ticket_states_{_name}", ticket_states.c.reported_at,
+          sqlite_where=_finding(ticket_states), postgresql_where=_finding(ticket_states))
 for _stage in LOOP_STAGES[1:]:  # a step's median: the middle of an index range, read in order
     Index(f"ix_ticket_states_to_{_stage}", ticket_states.c[f"seconds_to_{_stage}"],
           ticket_states.c.reported_at, ticket_states.c.town_code)

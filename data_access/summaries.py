@@ -271,8 +271,14 @@ def states_hold(conn: Connection, f) -> bool:
 
 
 def every_ticket(conn: Connection, f) -> EveryTicket:
-    """ticket_state.ticket_rows once the summaries are refreshed (no join, read mostly from
-    ticket_states), else tickets LEFT JOIN ticket_state.state(f)."""
+    """ticket_states itself when every stored state holds at as_of (states_hold: its indexes
+    serve the period and the choices); else ticket_state.ticket_rows once the summaries are
+    refreshed (no join, read mostly from ticket_states); else tickets LEFT JOIN
+    ticket_state.state(f)."""
+    if states_hold(conn, f):
+        kept = ticket_states
+        return EveryTicket(kept, kept, kept.c, kept.c.ticket_id,
+                           [*f.known(kept.c.reported_at), *f.ticket_choices(kept)], stored=True)
     if ts.USE_SUMMARIES and is_refreshed(conn):
         rows = ts.ticket_rows(f, mark=mark(conn))  # carries the known and the choices
         return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [], stored=True)

@@ -15,7 +15,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
@@ -25,7 +24,13 @@ from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import count_if, fetch, ratio
-from data_access.schema import ticket_events, ticket_states, tickets
+from data_access.schema import (
+    has_event_findings,
+    skipped_step,
+    ticket_events,
+    ticket_states,
+    tickets,
+)
 from data_access.workdays import load_calendar
 
 # The funnel's steps and the registry figure that counts each.
@@ -88,13 +93,13 @@ def _indexed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int
     for k, stage in enumerate(g.LOOP_STAGES[1:]):
         span = kept.c[f"seconds_to_{stage}"]
         where = [span.is_not(None), *f.period(kept.c.reported_at), *f.ticket_choices(kept)]
-        hint = f"INDEXED BY ix_ticket_states_to_{stage}"  # SQLite would sort the period's rows
-        n = conn.execute(select(func.count()).select_from(kept).where(*where)
-                         .with_hint(kept, hint, "sqlite")).scalar()
+        index = f"ix_ticket_states_to_{stage}"
+        n = conn.execute(db.through_index(select(func.count()).select_from(kept).where(*where),
+                                          kept, index)).scalar()
         if n:
-            middle = conn.execute(select(span).where(*where).order_by(span)
-                                  .limit(2 - n % 2).offset((n - 1) // 2)
-                                  .with_hint(kept, hint, "sqlite")).scalars().all()
+            middle = conn.execute(db.through_index(
+                select(span).where(*where).order_by(span).limit(2 - n % 2)
+                .offset((n - 1) // 2), kept, index)).scalars().all()
             got[k] = (sum(middle) / len(middle) / 3600.0, n)
     return got
 
@@ -182,8 +187,7 @@ def fetch_data_quality(conn: Connection, f: Filters) -> dict:
     before, unknown = _event_findings(conn, f)
     rows = summaries.every_ticket(conn, f)
     skipped = conn.execute(select(func.count()).select_from(rows.source).where(
-        *f.period(rows.t.reported_at), *rows.where, rows.st.c.resolved_at.is_not(None),
-        or_(rows.st.c.dispatched_at.is_(None), rows.st.c.accepted_at.is_(None)))).scalar()
+        *f.period(rows.t.reported_at), *rows.where, skipped_step(rows.st))).scalar()
     ev = ticket_events.c
     orphans = 0 if data_quality.kept_referenced(conn, ticket_events.c.ticket_id) else \
         conn.execute(select(func.count()).select_from(ticket_events).where(
@@ -207,6 +211,7 @@ def _event_findings(conn: Connection, f: Filters) -> tuple[int, int]:
     kept = ticket_states.c
     stored = conn.execute(select(func.sum(kept.early_events), func.sum(kept.unknown_events))
                           .where(*f.period(kept.reported_at), *f.ticket_choices(ticket_states),
+                                 has_event_findings(ticket_states),  # a partial index
                                  ts._seen(kept.ticket_id, mark))).one()
     # the tickets with an event the refresh has not seen (absent from ticket_states if new)
     unseen = conn.execute(counted.where(tickets.c.id.in_(
