@@ -423,7 +423,8 @@ ticket_unit_rollup = Table(
             "month of a basis time, town and grid cell, department or 专班, as ticket_rollup",
 )
 
-# Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.
+# Indexes for the cockpit's reads: period scans and the per-assignment visit look-up (and
+# ix_ticket_states_open, declared beside the definition of an open ticket: ticket_state.py).
 Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.visited_at)
 Index("ix_visits_time", visits.c.visited_at)
 Index("ix_tickets_reported", tickets.c.reported_at)
@@ -477,3 +478,7 @@ def natural_key(table: Table) -> list[str]:
         if isinstance(constraint, UniqueConstraint) and str(constraint.name).endswith("_natural"):
             return [c.name for c in constraint.columns]
     return [c.name for c in table.primary_key.columns]
+
+
+# the index of the open tickets (see above) joins the data contract
+from data_access import ticket_state as _ticket_state  # noqa: E402, F401

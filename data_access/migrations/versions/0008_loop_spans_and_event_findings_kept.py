@@ -1,6 +1,6 @@
 """each ticket's time from step to step of the closed loop, indexed, and its data-quality
 findings among its events, kept in ticket_states, with partial indexes of the tickets with
-findings (schema version 8)
+findings and of the open ones (schema version 8)
 
 The new columns are derived: the upgrade forgets the last refresh (the cockpit computes
 from the events until then), and the next `python -m data_access.admin refresh` fills them
@@ -19,9 +19,11 @@ depends_on = None
 
 MARKS = ['summaries_event_id', 'rollup_event_id']
 STEPS = ['dispatched', 'accepted', 'resolved', 'signed_off', 'evaluated']
-FINDINGS = {  # partial indexes: the few tickets with data-quality findings
+FEW = {  # partial indexes: the few tickets with data-quality findings, and the open ones
     'skipped_step': 'resolved_at IS NOT NULL AND (dispatched_at IS NULL OR accepted_at IS NULL)',
     'event_findings': 'early_events > 0 OR unknown_events > 0',
+    'open': 'ticket_id IS NULL OR NOT (resolved_at IS NOT NULL AND '
+            '(reopened_at IS NULL OR reopened_at < resolved_at))',
 }
 
 
@@ -46,7 +48,7 @@ def upgrade() -> None:
     for stage in STEPS:
         op.create_index(f'ix_ticket_states_to_{stage}', 'ticket_states',
                         [f'seconds_to_{stage}', 'reported_at', 'town_code'])
-    for name, where in FINDINGS.items():
+    for name, where in FEW.items():
         op.create_index(f'ix_ticket_states_{name}', 'ticket_states', ['reported_at'],
                         sqlite_where=sa.text(where), postgresql_where=sa.text(where))
     meta = _meta()
@@ -58,7 +60,7 @@ def downgrade() -> None:
     meta = _meta()
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='7'))
     op.execute(meta.delete().where(meta.c.key.in_(MARKS)))
-    for name in FINDINGS:
+    for name in FEW:
         op.drop_index(f'ix_ticket_states_{name}', table_name='ticket_states')
     for stage in STEPS:
         op.drop_index(f'ix_ticket_states_to_{stage}', table_name='ticket_states')
