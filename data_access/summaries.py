@@ -86,7 +86,9 @@ def _rows(ticket_ids=None, at_once: bool = False):
     first repeats are looked up ticket by ticket, or with `at_once` (all tickets only) in one
     pass (_first_repeats): the same values, far faster for millions of tickets."""
     ev, t = ticket_events.c, tickets.c
-    where = [ev.ticket_id == t.id, *([] if ticket_ids is None else [ev.ticket_id.in_(ticket_ids)])]
+    where = [ev.ticket_id == t.id]  # the report time, for the events dated before it
+    if ticket_ids is not None:  # both sides: else PostgreSQL hashes every ticket for the join
+        where += [ev.ticket_id.in_(ticket_ids), t.id.in_(ticket_ids)]
     st = ts.event_state(*where, extra=[
         func.min(ev.at).label("first_event_at"), func.max(ev.at).label("last_event_at"),
         count_if(ev.at < t.reported_at).label("early_events"),
