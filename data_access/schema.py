@@ -444,6 +444,7 @@ Index("ix_ticket_states_cell_category_resolved", ticket_states.c.grid_cell_code,
       ticket_states.c.category, ticket_states.c.resolved_at)  # repeat reports' neighbours
 Index("ix_ticket_states_repeat", ticket_states.c.repeat_reported_at)
 
+
 def skipped_step(st):
     """SQL truth on a ticket's state (`st`: ticket_states or a state subquery): resolved with
     no 派单 or no 接单 event (a data-quality finding of 问题流转)."""

@@ -42,7 +42,6 @@ from sqlalchemy.sql.functions import FunctionElement
 from data_access import db
 from data_access import glossary as g
 from data_access import ticket_state as ts
-from data_access.result import count_if
 from data_access.schema import (
     ROLLUP_COUNTS,
     ROLLUP_UNITS,
@@ -91,8 +90,7 @@ def _rows(ticket_ids=None, at_once: bool = False):
         where += [ev.ticket_id.in_(ticket_ids), t.id.in_(ticket_ids)]
     st = ts.event_state(*where, extra=[
         func.min(ev.at).label("first_event_at"), func.max(ev.at).label("last_event_at"),
-        count_if(ev.at < t.reported_at).label("early_events"),
-        count_if(~ev.stage.in_(list(g.ALL_EVENTS))).label("unknown_events")])
+        *(count.label(name) for name, count in ts.event_findings(t.reported_at).items())])
     if at_once:
         st = st.cte("st")
         repeats = _first_repeats(st)

@@ -200,9 +200,7 @@ def _event_findings(conn: Connection, f: Filters) -> tuple[int, int]:
     """(events before the report, events of an unknown stage) of the period's tickets, all
     their events counted (not only those before as_of)."""
     ev = ticket_events.c
-    findings = [count_if(ev.at < tickets.c.reported_at),
-                count_if(~ev.stage.in_(list(g.ALL_EVENTS)))]
-    counted = (select(*findings).select_from(
+    counted = (select(*ts.event_findings(tickets.c.reported_at).values()).select_from(
         ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
         .where(*f.period(tickets.c.reported_at), *f.ticket_choices(tickets)))
     mark = summaries.mark(conn)

@@ -40,6 +40,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from data_access import glossary as g
 from data_access.filters import Filters
+from data_access.result import count_if
 from data_access.schema import meta, ticket_events, ticket_states, tickets
 
 EVENT_STAGES = [*g.STAGES, *g.SIDE_EVENTS]
@@ -127,6 +128,15 @@ def loop_spans(st, reported_at) -> dict:
     times = [reported_at, *(st.c[f"{stage}_at"] for stage in g.LOOP_STAGES[1:])]
     return {stage: case((nxt >= here, seconds(nxt) - seconds(here)))
             for stage, here, nxt in zip(g.LOOP_STAGES[1:], times, times[1:])}
+
+
+def event_findings(reported_at) -> dict:
+    """SQL counts over a ticket's events (ticket_events rows, grouped by ticket) of its
+    data-quality findings: events dated before its report (`reported_at`), and events whose
+    stage is not in the glossary. Kept per ticket in ticket_states under these names."""
+    ev = ticket_events.c
+    return {"early_events": count_if(ev.at < reported_at),
+            "unknown_events": count_if(~ev.stage.in_(list(g.ALL_EVENTS)))}
 
 
 REPEAT_WINDOW = g.REPEAT_REPORT_DAYS * 86400  # seconds after the last 办结
