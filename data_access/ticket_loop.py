@@ -86,20 +86,28 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
 
 
 def _indexed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:
-    """Step number → (median hours, tickets) from ticket_states' spans: per step, the count
-    of the period's spans, then the middle one or two read in the order of its index."""
+    """Step number → (median hours, tickets) from ticket_states' spans: the count of the
+    period's spans of each step, then the middle one or two read in the order of its index."""
     kept = ticket_states
+    spans = {stage: kept.c[f"seconds_to_{stage}"] for stage in g.LOOP_STAGES[1:]}
+    where = [*f.period(kept.c.reported_at), *f.ticket_choices(kept)]
+
+    def through(query, stage):
+        return db.through_index(query, kept, f"ix_ticket_states_to_{stage}")
+
+    if conn.dialect.name == "postgresql":  # one pass over the period counts every step
+        counts = conn.execute(select(*(func.count(span) for span in spans.values()))
+                              .where(*where)).one()
+    else:  # SQLite reads every row of such a pass: a count over each step's index instead
+        counts = [conn.execute(through(select(func.count()).select_from(kept)
+                                       .where(span.is_not(None), *where), stage)).scalar()
+                  for stage, span in spans.items()]
     got = {}
-    for k, stage in enumerate(g.LOOP_STAGES[1:]):
-        span = kept.c[f"seconds_to_{stage}"]
-        where = [span.is_not(None), *f.period(kept.c.reported_at), *f.ticket_choices(kept)]
-        index = f"ix_ticket_states_to_{stage}"
-        n = conn.execute(db.through_index(select(func.count()).select_from(kept).where(*where),
-                                          kept, index)).scalar()
+    for k, ((stage, span), n) in enumerate(zip(spans.items(), counts)):
         if n:
-            middle = conn.execute(db.through_index(
-                select(span).where(*where).order_by(span).limit(2 - n % 2)
-                .offset((n - 1) // 2), kept, index)).scalars().all()
+            middle = conn.execute(through(
+                select(span).where(span.is_not(None), *where).order_by(span)
+                .limit(2 - n % 2).offset((n - 1) // 2), stage)).scalars().all()
             got[k] = (sum(middle) / len(middle) / 3600.0, n)
     return got
 
