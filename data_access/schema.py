@@ -423,8 +423,7 @@ ticket_unit_rollup = Table(
             "month of a basis time, town and grid cell, department or 专班, as ticket_rollup",
 )
 
-# Indexes for the cockpit's reads: period scans and the per-assignment visit look-up (and
-# ix_ticket_states_open, declared beside the definition of an open ticket: ticket_state.py).
+# Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.
 Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.visited_at)
 Index("ix_visits_time", visits.c.visited_at)
 Index("ix_tickets_reported", tickets.c.reported_at)
@@ -457,6 +456,15 @@ def has_event_findings(st):
     return or_(st.c.early_events > 0, st.c.unknown_events > 0)
 
 
+# The open tickets (a few percent): the open stock, its ages and the overdue lists read them
+# without the others. The condition repeats ticket_state.is_open word for word, as a database
+# uses a partial index only for its very condition (tests/test_db.py holds the two together).
+_kept = ticket_states.c
+OPEN_STATE = or_(_kept.ticket_id.is_(None), ~and_(
+    _kept.resolved_at.is_not(None),
+    or_(_kept.reopened_at.is_(None), _kept.reopened_at < _kept.resolved_at)))
+Index("ix_ticket_states_open", _kept.reported_at, sqlite_where=OPEN_STATE,
+      postgresql_where=OPEN_STATE)
 # the few tickets with data-quality findings, found without reading the others
 for _name, _finding in (("skipped_step", skipped_step), ("event_findings", has_event_findings)):
     Index(f"ix_ticket_states_{_name}", ticket_states.c.reported_at,
@@ -479,7 +487,3 @@ def natural_key(table: Table) -> list[str]:
         if isinstance(constraint, UniqueConstraint) and str(constraint.name).endswith("_natural"):
             return [c.name for c in constraint.columns]
     return [c.name for c in table.primary_key.columns]
-
-
-# the index of the open tickets (see above) joins the data contract
-from data_access import ticket_state as _ticket_state  # noqa: E402, F401

@@ -18,7 +18,6 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     DateTime,
-    Index,
     Integer,
     and_,
     case,
@@ -325,14 +324,6 @@ def is_resolved(st):
 def is_open(st):
     """SQL truth: not resolved at as_of (also for tickets without any event yet)."""
     return or_(st.c.ticket_id.is_(None), ~is_resolved(st))
-
-
-# The open tickets (a few percent of them) by report time: the open stock, its ages and the
-# overdue lists read them without the others. Declared beside the definition it repeats (a
-# database uses a partial index only for a query with its very condition); schema.py
-# imports this module, so the data contract holds it.
-Index("ix_ticket_states_open", ticket_states.c.reported_at,
-      sqlite_where=is_open(ticket_states), postgresql_where=is_open(ticket_states))
 
 
 def is_overdue(st, f: Filters):

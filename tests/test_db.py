@@ -194,3 +194,18 @@ def test_postgresql_reading_sessions_are_read_only_and_planned_for_memory():
     engine.dispose()
     assert settings == {"default_transaction_read_only": "on", "jit": "off",
                         "random_page_cost": str(db.RANDOM_PAGE_COST)}
+
+
+def test_the_partial_index_of_open_tickets_repeats_the_definition_of_open():
+    """A database uses a partial index only for a query with its very condition: schema.py's
+    copy of "open" compiles as ticket_state.is_open on ticket_states does, on both backends."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from data_access import schema
+    from data_access import ticket_state as ts
+
+    (index,) = [i for i in schema.ticket_states.indexes if i.name == "ix_ticket_states_open"]
+    for dialect in (sqlite.dialect(), postgresql.dialect()):
+        condition = index.dialect_options[dialect.name]["where"]
+        assert str(condition.compile(dialect=dialect)) == \
+            str(ts.is_open(schema.ticket_states).compile(dialect=dialect))
