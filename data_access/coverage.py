@@ -13,6 +13,7 @@ from data_access import summaries
 from data_access import ticket_state as ts
 from data_access.figures import family_query, headline, pair_visited, ratio
 from data_access.filters import Filters, in_scope
+from data_access.places import placed
 from data_access.programme_figures import counted
 from data_access.result import count_if, fetch, monday_of, weeks_between
 from data_access.schema import (
@@ -187,10 +188,9 @@ def fetch_unvisited_targets(conn: Connection, f: Filters, *, level: str | None =
         .where(pair_visited(f), *chosen))
     query = (select(targets.c.id, targets.c.name, target_group_of, towns.c.name, grid_cells.c.name,
                     func.aggregate_strings(officers.c.name, "、"), targets.c.lat, targets.c.lon)
-             .select_from(targets.join(assignments, assignments.c.target_id == targets.c.id)
-                          .join(officers, officers.c.id == assignments.c.officer_id)
-                          .join(towns, towns.c.code == targets.c.town_code)
-                          .outerjoin(grid_cells, grid_cells.c.code == targets.c.grid_cell_code))
+             .select_from(placed(targets.join(assignments, assignments.c.target_id == targets.c.id)
+                                 .join(officers, officers.c.id == assignments.c.officer_id),
+                                 targets.c))
              .where(*f.town(targets.c.town_code), ~targets.c.id.in_(covered), *chosen)
              .group_by(targets.c.id, targets.c.name, target_group_of, towns.c.name,
                        grid_cells.c.name, targets.c.lat, targets.c.lon, targets.c.town_code)

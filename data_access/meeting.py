@@ -289,9 +289,8 @@ def fetch_longest_overdue(conn: Connection, f: Filters,
     query = (select(tickets.c.id, tickets.c.title, tickets.c.category, towns.c.name,
                     grid_cells.c.name, tickets.c.department, tickets.c.reported_at,
                     tickets.c.due_at, tickets.c.reporter_name, tickets.c.reporter_phone)
-             .select_from(late.join(tickets, tickets.c.id == late.c.id)
-                          .join(towns, towns.c.code == tickets.c.town_code)
-                          .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+             .select_from(places.placed(late.join(tickets, tickets.c.id == late.c.id),
+                                        tickets.c))
              .order_by(late.c.due_at, late.c.id))
     out = fetch(conn, query, {
         "id": "str", "title": "str", "category": "str", "town": "str", "grid_cell": "str",
@@ -315,9 +314,8 @@ def fetch_week_events(conn: Connection, f: Filters, stage: str) -> pd.DataFrame:
                     grid_cells.c.name, tickets.c.department, week.c.first_at,
                     tickets.c.reported_at, tickets.c.due_at, week.c.n,
                     tickets.c.reporter_name, tickets.c.reporter_phone)
-             .select_from(tickets.join(week, week.c.ticket_id == tickets.c.id)
-                          .join(towns, towns.c.code == tickets.c.town_code)
-                          .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+             .select_from(places.placed(tickets.join(week, week.c.ticket_id == tickets.c.id),
+                                        tickets.c))
              .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets))
              .order_by(week.c.first_at, tickets.c.id))
     return fetch(conn, query, {

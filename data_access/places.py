@@ -17,6 +17,14 @@ def name_or_code(name, code):
     return func.coalesce(func.nullif(func.trim(name), ""), unnamed)
 
 
+def placed(source, c):
+    """`source` joined to the town and the grid cell its columns `c` name (`c.town_code`,
+    `c.grid_cell_code`), so that towns.c.name and grid_cells.c.name can be selected: a row
+    without a known town is left out, one without a grid cell kept."""
+    return (source.join(towns, towns.c.code == c.town_code)
+            .outerjoin(grid_cells, grid_cells.c.code == c.grid_cell_code))
+
+
 def list_towns(conn: Connection, *, scope_town: str | None = None) -> pd.DataFrame:
     """Towns in official code order (only the user's `scope_town`, when scoped). Columns:
     town_code, town, kind, mountain, population, lat, lon."""

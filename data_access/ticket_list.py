@@ -8,6 +8,7 @@ from sqlalchemy import Connection, case, or_, select
 from data_access import summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters, in_scope
+from data_access.places import placed
 from data_access.result import fetch
 from data_access.schema import grid_cells, ticket_events, tickets, towns, visits
 
@@ -86,9 +87,7 @@ def _newest_first(conn: Connection, f: Filters, where: list,
                   limit: int) -> summaries.EveryTicket:
     """For a list whose tickets do not depend on their state: the `limit` newest tickets that
     satisfy `where` (on tickets, towns, grid_cells), found first, with their state."""
-    listed = (select(tickets.c.id).select_from(
-        tickets.join(towns, towns.c.code == tickets.c.town_code)
-        .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+    listed = (select(tickets.c.id).select_from(placed(tickets, tickets.c))
         .where(*f.known(tickets.c.reported_at), *f.ticket_choices(tickets), *where)
         .order_by(tickets.c.reported_at.desc(), tickets.c.id).limit(limit))
     listed = select(listed.subquery().c.id)
@@ -104,8 +103,7 @@ def _newest(rows: summaries.EveryTicket, f: Filters, where: list, limit: int,
     t, source = rows.t, rows.source
     if with_ticket and t is not tickets.c:
         source = source.join(tickets, tickets.c.id == rows.id)
-    source = (source.join(towns, towns.c.code == t.town_code)  # a ticket without a town: none
-              .outerjoin(grid_cells, grid_cells.c.code == t.grid_cell_code))
+    source = placed(source, t)
     return (select(rows.id.label("id"), t.reported_at.label("reported_at"),
                    _status(rows.st).label("status"), ts.is_overdue(rows.st, f).label("overdue"))
             .select_from(source).where(*rows.where, *where)
@@ -120,9 +118,7 @@ def _named(newest):
                tickets.c.reported_at, tickets.c.due_at, newest.c.overdue,
                tickets.c.satisfaction, tickets.c.reporter_name, tickets.c.reporter_phone,
                tickets.c.lat, tickets.c.lon)
-        .select_from(newest.join(tickets, tickets.c.id == newest.c.id)
-                     .join(towns, towns.c.code == tickets.c.town_code)
-                     .outerjoin(grid_cells, grid_cells.c.code == tickets.c.grid_cell_code))
+        .select_from(placed(newest.join(tickets, tickets.c.id == newest.c.id), tickets.c))
         .order_by(newest.c.reported_at.desc(), newest.c.id))
 
 
