@@ -262,7 +262,11 @@ def states_hold(conn: Connection, f) -> bool:
     """Whether every stored state is its ticket's state at f.as_of, so that ticket_states
     alone (and its indexes) answers: the refresh saw the last event, and no ticket has an
     event at or after as_of."""
-    seen = mark(conn)
+    return _hold(conn, f, mark(conn))
+
+
+def _hold(conn: Connection, f, seen: ts.Mark | None) -> bool:
+    """states_hold with the refresh mark already read."""
     if not ts.USE_SUMMARIES or seen is None or not seen.complete:
         return False
     kept = ticket_states.c
@@ -275,12 +279,13 @@ def every_ticket(conn: Connection, f) -> EveryTicket:
     serve the period and the choices); else ticket_state.ticket_rows once the summaries are
     refreshed (no join, read mostly from ticket_states); else tickets LEFT JOIN
     ticket_state.state(f)."""
-    if states_hold(conn, f):
+    seen = mark(conn)
+    if _hold(conn, f, seen):
         kept = ticket_states
         return EveryTicket(kept, kept, kept.c, kept.c.ticket_id,
                            [*f.known(kept.c.reported_at), *f.ticket_choices(kept)], stored=True)
-    if ts.USE_SUMMARIES and is_refreshed(conn):
-        rows = ts.ticket_rows(f, mark=mark(conn))  # carries the known and the choices
+    if ts.USE_SUMMARIES and seen is not None:
+        rows = ts.ticket_rows(f, mark=seen)  # carries the known and the choices
         return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [], stored=True)
     st = ts.state(f)
     t = tickets.c
