@@ -428,8 +428,13 @@ def _largest_remainder(weights, total: int) -> list[int]:
 
 
 def data_moment(today: date | None = None) -> datetime:
-    """The moment the sample data ends: now, or 18:00 of a given day."""
-    return local_now() if today is None else datetime.combine(today, dtime(18))
+    """The moment the sample data ends: the start of this hour, or 18:00 of a given day. The
+    cockpit judges as of now floored to its cache's few minutes (components/frame.py
+    data_moment): data that ended later would hide a record from the first views, and the
+    seed's figures with it (as shortly after midnight, when today's records all ended then)."""
+    if today is not None:
+        return datetime.combine(today, dtime(18))
+    return local_now().replace(minute=0, second=0)
 
 
 def build_sqlite(path: Path | None = None, today: date | None = None) -> Path:

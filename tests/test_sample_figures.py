@@ -77,3 +77,26 @@ def test_seed_figures_constant_matches_what_the_queries_return(conn):
     # guards against the generator and the tests drifting apart
     assert SEED_FIGURES["tickets_collected"] == 1337
     assert places.get_campaign_start(conn) == date(SAMPLE_NOW.year, 1, 1)
+
+
+def test_a_sample_built_just_after_midnight_shows_the_seed_figures_at_once(tmp_path,
+                                                                           monkeypatch):
+    """The cockpit judges as of now floored to its cache's minutes; a sample built at 00:07
+    ends early enough that the first view, as of 00:05, already counts every ticket."""
+    from datetime import datetime
+
+    from components import frame
+    from data_access import db
+    from sample_data import generate
+
+    built = datetime(2026, 11, 28, 0, 7, 30)
+    monkeypatch.setattr(generate, "local_now", lambda: built)
+    path = generate.build_sqlite(tmp_path / "midnight.db")
+    monkeypatch.setattr(frame.fmt, "now_local", lambda: built)
+    engine = db.read_only_engine(db.sample_url(path))
+    with engine.connect() as conn:
+        start = places.get_campaign_start(conn)
+        got = overview.fetch_kpis(conn, Filters.for_period("campaign", frame.data_moment(), start))
+    engine.dispose()
+    assert frame.data_moment() < built
+    assert (got["collected"], got["resolved"]) == (1337, 1169)
