@@ -7,6 +7,7 @@ alike. Times are naive local time (Asia/Shanghai).
 """
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -353,7 +354,7 @@ ticket_states = Table(
     _col("first_event_at", DateTime, "time of the ticket's earliest event; NULL without events"),
     _col("last_event_at", DateTime, "time of the ticket's latest event; NULL without events"),
     # the time from each step of the closed loop to the next (medians of 问题流转)
-    *(_col(f"seconds_to_{stage}", Integer, f"seconds from the loop's step before to {stage} "
+    *(_col(f"seconds_to_{stage}", BigInteger, f"seconds from the loop's step before to {stage} "
            "(the last event of each; the report for 派单); NULL when either is missing or "
            f"{stage} came first")
       for stage in LOOP_STAGES[1:]),

@@ -293,6 +293,18 @@ def test_a_database_never_refreshed_computes_from_the_events(tiny):
     assert got == {"collected": 1, "resolved": 1}
 
 
+def test_a_span_of_centuries_is_stored_whole(tiny):
+    """A step's seconds can exceed 32 bits (an event dated 9999 in another system's data):
+    the refresh keeps them, as the fuzzed imports found."""
+    tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00"),
+                                 ("accepted", "9999-12-31 23:59")])
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    with tiny.connect() as conn:
+        kept = conn.execute(select(s.ticket_states.c.seconds_to_accepted)).scalar()
+    assert kept == int((datetime(9999, 12, 31, 23, 59) - datetime(2026, 3, 2, 10)).total_seconds())
+
+
 def test_a_past_as_of_ignores_events_at_or_after_it_with_states_stored(tiny):
     tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00"),
                                  ("resolved", "2026-03-09 00:00")])

@@ -35,7 +35,7 @@ def upgrade() -> None:
     with op.batch_alter_table('ticket_states') as batch:
         for stage in STEPS:
             batch.add_column(sa.Column(
-                f'seconds_to_{stage}', sa.Integer(),
+                f'seconds_to_{stage}', sa.BigInteger(),
                 comment=f"seconds from the loop's step before to {stage} (the last event of "
                         f"each; the report for 派单); NULL when either is missing or {stage} "
                         "came first"))
