@@ -282,9 +282,9 @@ def fetch_longest_overdue(conn: Connection, f: Filters,
     (datetime); overdue_days (float: days past the deadline at the cut-off);
     reporter_name, reporter_phone (str, unmasked: mask before showing).
     """
-    rows = summaries.every_ticket(conn, f)
+    rows = summaries.every_ticket(conn, f, only=lambda st: ts.is_overdue(st, f))
     late = (select(rows.id.label("id"), rows.t.due_at).select_from(rows.source)
-            .where(*rows.where, ts.is_overdue(rows.st, f))
+            .where(*rows.where)
             .order_by(rows.t.due_at, rows.id).limit(n).subquery())  # the n first, then names
     query = (select(tickets.c.id, tickets.c.title, tickets.c.category, towns.c.name,
                     grid_cells.c.name, tickets.c.department, tickets.c.reported_at,

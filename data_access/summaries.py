@@ -274,23 +274,31 @@ def _hold(conn: Connection, f, seen: ts.Mark | None) -> bool:
                         .limit(1)).first() is None
 
 
-def every_ticket(conn: Connection, f) -> EveryTicket:
+def every_ticket(conn: Connection, f, only=None) -> EveryTicket:
     """ticket_states itself when every stored state holds at as_of (states_hold: its indexes
     serve the period and the choices); else ticket_state.ticket_rows once the summaries are
     refreshed (no join, read mostly from ticket_states); else tickets LEFT JOIN
-    ticket_state.state(f)."""
+    ticket_state.state(f). `only` (st → SQL truth on the state, e.g. ticket_state.is_open;
+    see ticket_rows) keeps the tickets it holds for, in `where` or in each of ticket_rows'
+    branches: a few open tickets at a past cut-off are then found through the partial index
+    of the open states, not picked from a union of every ticket."""
     seen = mark(conn)
     if _hold(conn, f, seen):
         kept = ticket_states
         return EveryTicket(kept, kept, kept.c, kept.c.ticket_id,
-                           [*f.known(kept.c.reported_at), *f.ticket_choices(kept)], stored=True)
+                           [*f.known(kept.c.reported_at), *f.ticket_choices(kept),
+                            *_only(only, kept)], stored=True)
     if ts.USE_SUMMARIES and seen is not None:
-        rows = ts.ticket_rows(f, mark=seen)  # carries the known and the choices
+        rows = ts.ticket_rows(f, mark=seen, only=only)  # carries the known and the choices
         return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [], stored=True)
     st = ts.state(f)
     t = tickets.c
     return EveryTicket(ts.joined(st), st, t, t.id,
-                       [*f.known(t.reported_at), *f.ticket_choices(tickets)])
+                       [*f.known(t.reported_at), *f.ticket_choices(tickets), *_only(only, st)])
+
+
+def _only(only, st) -> list:
+    return [] if only is None else [only(st)]
 
 
 def status(conn: Connection) -> str | None:

@@ -168,15 +168,14 @@ def fetch_open_aging(conn: Connection, f: Filters) -> pd.DataFrame:
 
     Columns: bucket (str, the AGING_BUCKETS labels in order), tickets (int), overdue (int).
     """
-    rows = summaries.every_ticket(conn, f)
+    rows = summaries.every_ticket(conn, f, only=ts.is_open)
     cal = load_calendar(conn)
     today = f.as_of.date()
     whens = [(rows.t.reported_at >= datetime.combine(cal.before(today, d), time()), label)
              for d, label in AGING_BUCKETS if d is not None]
     bucket = case(*whens, else_=AGING_BUCKETS[-1][1]).label("bucket")
     got = fetch(conn, select(bucket, func.count(), count_if(ts.is_overdue(rows.st, f)))
-                .select_from(rows.source).where(*rows.where, ts.is_open(rows.st))
-                .group_by(bucket),
+                .select_from(rows.source).where(*rows.where).group_by(bucket),
                 {"bucket": "str", "tickets": "int", "overdue": "int"})
     labels = pd.DataFrame({"bucket": [label for _, label in AGING_BUCKETS]})
     out = labels.merge(got, on="bucket", how="left").fillna(0)

@@ -37,6 +37,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
+from data_access import db
 from data_access import glossary as g
 from data_access.filters import Filters
 from data_access.result import count_if
@@ -269,13 +270,17 @@ def recomputed_state(f: Filters, ids=None, mark: int | None = None):
                        *([] if ids is None else [ev.ticket_id.in_(ids)]))
 
 
-def ticket_rows(f: Filters, ids=None, mark: int | None = None):
+def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None):
     """Subquery: every ticket reported before `as_of` that matches the filters' ticket
     choices, with its DIMENSIONS, its state at as_of (STATE_COLUMNS, NULL without events
     before as_of) and its first repeat (repeat_reported_at, see first_repeat): what tickets
     LEFT JOIN state(f) gives, read mostly from ticket_states.
     Only for a database whose summaries have been refreshed (summaries.is_refreshed).
-    `ids` (a SELECT of ticket ids) keeps only those tickets; `mark`: see _summary_mark."""
+    `ids` (a SELECT of ticket ids) keeps only those tickets; `mark`: see _summary_mark.
+    `only` (st → SQL truth on ticket_id, DIMENSIONS and STATE_COLUMNS, e.g. is_open) keeps
+    the tickets it holds for, judged in each branch: on ticket_states' own columns for the
+    stored states, so that a partial index of that condition (schema.OPEN_STATE) finds them
+    without reading the others."""
     kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
     only_kept = [] if ids is None else [kept.ticket_id.in_(ids)]
     only_raw = [] if ids is None else [t.id.in_(ids)]
@@ -290,18 +295,27 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None):
         or_(kept.last_event_at.is_(None), kept.last_event_at < f.as_of),
         seen, *only_kept)
     quiet = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
-                   *(null().label(c) for c in [*STATE_COLUMNS, "repeat_reported_at"])).where(
+                   *(cast(null(), kept[c].type).label(c)  # typed: `only` may wrap it
+                     for c in [*STATE_COLUMNS, "repeat_reported_at"])).where(
         *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
         kept.first_event_at >= f.as_of, seen,  # nothing yet at as_of
+        kept.last_event_at >= f.as_of,  # implied: a range of the index below
         *only_kept)
+    if ids is None:  # the few tickets first touched after as_of (SQLite would read `only`'s
+        quiet = db.through_index(quiet, ticket_states, "ix_ticket_states_last_event")  # due times)
     changed = changed_since_stored(f, mark)
     fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed),
                         *([] if ids is None else [ev.ticket_id.in_(ids)])).subquery("fresh")
-    recomputed = (select(t.id, *(t[c] for c in DIMENSIONS), *(fresh.c[c] for c in STATE_COLUMNS),
+    recomputed = (select(t.id.label("ticket_id"), *(t[c] for c in DIMENSIONS),
+                         *(fresh.c[c] for c in STATE_COLUMNS),
                          first_repeat(t, fresh.c.resolved_at, f).label("repeat_reported_at"))
                   .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
                   .where(*f.known(t.reported_at), *f.ticket_choices(tickets),
                          t.id.in_(changed), *only_raw))
+    if only is not None:
+        stored = stored.where(only(ticket_states))
+        quiet, recomputed = (select(sub).where(only(sub))
+                             for sub in (quiet.subquery(), recomputed.subquery()))
     return union_all(stored, quiet, recomputed).subquery("ticket_rows")
 
 

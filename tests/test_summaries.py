@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
-from data_access import figures, summaries, ticket_flow, ticket_loop
+from data_access import figures, meeting, summaries, ticket_flow, ticket_loop
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.db import read_only_engine, writable_engine
@@ -65,6 +65,7 @@ def figures_both_ways(url: str, filters: list[Filters]):
                              figures.grouped(conn, f, "town_code", TICKET_CODES),
                              ticket_flow.fetch_weekly_flow(conn, f),
                              ticket_loop.fetch_open_aging(conn, f),
+                             meeting.fetch_longest_overdue(conn, f, n=100_000),
                              ticket_loop.fetch_stage_hours(conn, f),
                              ticket_loop.fetch_data_quality(conn, f)) for f in filters])
     finally:
@@ -319,6 +320,34 @@ def test_a_past_as_of_ignores_events_at_or_after_it_with_states_stored(tiny):
                                                        datetime(2026, 4, 1)), ["resolved"])
     assert got == {"collected": 1, "resolved": 0, "open": 1}
     assert later == {"resolved": 1}
+
+
+def test_the_open_tickets_at_a_past_cut_off_are_found_in_every_kind_of_state(tiny):
+    """The overdue list and the open stock at a past cut-off (ticket_rows with `only`) find a
+    stored open ticket, one resolved after the cut-off (recomputed), one whose first event
+    lies after it (nothing yet at the cut-off) and one without events; not a ticket resolved
+    before it. The same with the states computed from the events alone."""
+    for ticket_id, events in (("A", [("dispatched", "2026-03-02 10:00")]),
+                              ("B", [("resolved", "2026-03-20 10:00")]),
+                              ("C", [("dispatched", "2026-03-20 10:00")]),
+                              ("D", [("resolved", "2026-03-03 10:00")]),
+                              ("E", [])):
+        tiny.add_ticket(ticket_id, reported="2026-03-02 09:00", due_days=3, events=events)
+    with tiny.writer.begin() as conn:
+        conn.execute(delete(s.ticket_events).where(s.ticket_events.c.ticket_id.in_(["C", "E"]),
+                                                   s.ticket_events.c.stage == "reported"))
+        summaries.refresh(conn)
+    cut_off = meeting.week_filters(date(2026, 3, 9), datetime(2026, 3, 16, 9))
+    got = {}
+    with tiny.connect() as conn:
+        for use in (True, False):
+            ts.USE_SUMMARIES = use
+            try:
+                got[use] = (list(meeting.fetch_longest_overdue(conn, cut_off)["id"]),
+                            int(ticket_loop.fetch_open_aging(conn, cut_off)["tickets"].sum()))
+            finally:
+                ts.USE_SUMMARIES = True
+    assert got[True] == got[False] == (["A", "B", "C", "E"], 4)
 
 
 def kept_repeat(tiny, ticket_id):
