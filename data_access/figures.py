@@ -20,14 +20,15 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    literal,
     select,
     true,
     union,
     union_all,
 )
 
+from data_access import db, programme_figures, summaries
 from data_access import glossary as g
-from data_access import programme_figures, summaries
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.filters import Filters
@@ -297,13 +298,44 @@ def _within(column, first, stop) -> list:
 
 def _rollup_rows(basis: str, first: date | None, stop: date | None):
     """ticket_rollup rows of `basis` whose days cover [first, stop) exactly once (None: open
-    end): whole months from grain M, the days of the months cut by the range from grain D."""
+    end)."""
     r = s.ticket_rollup.c
+    return _grain_rows(r, first, stop, r.basis == basis)
+
+
+def _grain_rows(r, first: date | None, stop: date | None, *where):
+    """Conditions on the rows `r` of a rollup kept by day and month (grain, day) whose days
+    cover [first, stop) exactly once (None: open end): whole months from grain M, the days
+    of the months cut by the range from grain D; each with `where`."""
     months, days = _cover(first, stop)
-    parts = [] if months is None else [and_(r.grain == "M", r.basis == basis,
-                                            *_within(r.day, *months))]
-    return parts + [and_(r.grain == "D", r.basis == basis, *_within(r.day, a, b))
-                    for a, b in days]
+    parts = [] if months is None else [and_(r.grain == "M", *where, *_within(r.day, *months))]
+    return parts + [and_(r.grain == "D", *where, *_within(r.day, a, b)) for a, b in days]
+
+
+def _visit_values(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame | None:
+    """The figure visits (per town with `by` "town_code") from visit_rollup for the period's
+    whole days before as_of's day, and from the visits themselves for as_of's day; None when
+    the rollup cannot answer (another grouping, or a write since it was built).
+    Columns: key (when `by`), visits."""
+    if by not in (None, "town_code") or not summaries.visits_current(conn):
+        return None
+    stop = max(f.start, min(f.end + timedelta(days=1), f.as_of.date()))
+    v, live = s.visit_rollup.c, visits.c
+    kept_key, live_key = ([], []) if by is None else (
+        [func.nullif(v.town_code, "").label("key")], [targets.c.town_code.label("key")])
+    parts = [select(*kept_key, v.visits.label("visits")).where(part, *f.town(v.town_code))
+             for part in _grain_rows(v, f.start, stop)]
+    today = (select(*live_key, literal(1).label("visits"))  # as_of's day: an index range
+             .select_from(visits.join(targets, targets.c.id == live.target_id))
+             .where(live.visited_at >= max(f.start_at, datetime.combine(stop, time())),
+                    live.visited_at < min(f.end_before, f.as_of),  # f.period: one range each
+                    *f.town(targets.c.town_code)))
+    parts.append(db.through_index(today, visits, "ix_visits_time"))  # SQLite: not per target
+    rows = union_all(*parts).subquery()
+    key = [] if by is None else [rows.c.key]
+    got = conn.execute(select(*key, func.coalesce(func.sum(rows.c.visits), 0))
+                       .group_by(*key)).all()
+    return typed(got, {**({"key": "str"} if by else {}), "visits": "int"})
 
 
 def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
@@ -624,6 +656,9 @@ def headline(conn: Connection, f: Filters, codes) -> dict:
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
             if not only:
                 continue
+        if family == "visits" and (rolled := _visit_values(conn, f, None)) is not None:
+            values["visits"] = int(rolled["visits"].iloc[0])
+            continue
         names, query = family_query(conn, f, family, None, only)
         values.update({n: int(v or 0) for n, v in zip(names, conn.execute(query).one())})
     for code in codes:
@@ -672,6 +707,9 @@ def grouped(conn: Connection, f: Filters, by: str, codes,
             summed = [c for c in needed if c in _BASIS_OF]
             parts.append(_ticket_values(conn, f, by, summed))
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
+        if family == "visits" and (rolled := _visit_values(conn, f, by)) is not None:
+            parts.append(rolled)
+            only = []
         if only:
             names, query = family_query(conn, f, family, columns[family], only,
                                         reported_only and family == "tickets")

@@ -527,6 +527,8 @@ def import_table(engine, table_name: str, path: Path) -> Report:
         freshness.record_loaded(conn, table_name)  # in the same transaction as the rows
         if table_name in SUMMARISED:  # the tickets written get their stored state recomputed
             summaries.refresh(conn, ticket_ids={r[SUMMARISED[table_name]] for r in rows})
+        elif table_name in s.VISIT_ROLLUP_SOURCES:  # the visits counted again
+            summaries.refresh_visits(conn)
     return report
 
 

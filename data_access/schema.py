@@ -22,13 +22,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    event,
     or_,
 )
 
 from data_access.glossary import LOOP_STAGES
 
 metadata = MetaData()
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -423,6 +424,50 @@ ticket_unit_rollup = Table(
     comment="derived (summaries.py, written by the admin tool only): ticket_states counted per "
             "month of a basis time, town and grid cell, department or 专班, as ticket_rollup",
 )
+
+visit_rollup = Table(
+    "visit_rollup", metadata,
+    _col("grain", String(1), "D: one day | M: one calendar month", primary_key=True),
+    _col("day", Date, "the day, or the first day of the month", primary_key=True),
+    _col("town_code", String(12), "targets.town_code of the visited target ('' for none)",
+         primary_key=True),
+    _col("visits", Integer, "visits made (visits joined to their target)", nullable=False),
+    comment="derived (summaries.py, written by the admin tool only): visits counted per day "
+            "and month of visited_at and the target's town; current while cockpit_meta holds "
+            "visit_rollup_current",
+)
+# cockpit_meta: present while visit_rollup counts the visits and targets as they are. Written
+# by the refresh that builds it; every write to visits or targets deletes it (the triggers
+# below), whoever writes, so a rollup the data has left behind is never read.
+VISIT_ROLLUP_CURRENT = "visit_rollup_current"
+VISIT_ROLLUP_SOURCES = ("visits", "targets")
+_FORGET = f"DELETE FROM cockpit_meta WHERE key = '{VISIT_ROLLUP_CURRENT}'"
+
+
+def rollup_triggers(dialect: str) -> list[str]:
+    """DDL of the triggers that forget visit_rollup on any write to VISIT_ROLLUP_SOURCES.
+    PostgreSQL: once per statement (TRUNCATE included), as the function's owner, so that
+    writers need no right on cockpit_meta; SQLite: per row (its only kind)."""
+    if dialect == "postgresql":
+        return [f"""CREATE OR REPLACE FUNCTION cockpit_forget_visit_rollup() RETURNS trigger
+                    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+                    BEGIN {_FORGET}; RETURN NULL; END $$""",
+                *(f"""CREATE OR REPLACE TRIGGER cockpit_forget_visit_rollup
+                      AFTER INSERT OR UPDATE OR DELETE
+                      OR TRUNCATE ON {table} FOR EACH STATEMENT
+                      EXECUTE FUNCTION cockpit_forget_visit_rollup()"""
+                  for table in VISIT_ROLLUP_SOURCES)]
+    return [f"""CREATE TRIGGER IF NOT EXISTS cockpit_forget_visit_rollup_{table}_{op.lower()}
+                AFTER {op}
+                ON {table} BEGIN {_FORGET}; END"""
+            for table in VISIT_ROLLUP_SOURCES for op in ("INSERT", "UPDATE", "DELETE")]
+
+
+@event.listens_for(metadata, "after_create")
+def _create_triggers(target, connection, **kw):
+    for statement in rollup_triggers(connection.dialect.name):
+        connection.exec_driver_sql(statement)
+
 
 # Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.
 Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.visited_at)

@@ -45,12 +45,16 @@ from data_access import ticket_state as ts
 from data_access.schema import (
     ROLLUP_COUNTS,
     ROLLUP_UNITS,
+    VISIT_ROLLUP_CURRENT,
     meta,
+    targets,
     ticket_events,
     ticket_rollup,
     ticket_states,
     ticket_unit_rollup,
     tickets,
+    visit_rollup,
+    visits,
 )
 
 REFRESHED_AT = "summaries_refreshed_at"
@@ -58,7 +62,7 @@ ROLLUP_MARK = "rollup_event_id"  # cockpit_meta: the SUMMARY_MARK ticket_rollup 
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
-DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup")  # the tables refreshed
+DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup", "visit_rollup")  # refreshed
 
 
 def mark(conn: Connection) -> ts.Mark | None:
@@ -222,6 +226,7 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     _set_meta(conn, ROLLUP_MARK, str(top))
     _set_meta(conn, ts.SUMMARY_MARK, str(top))
     _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
+    refresh_visits(conn, full)
     if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
         for table in DERIVED:
             conn.exec_driver_sql(f"ANALYZE {table}")
@@ -395,6 +400,34 @@ def refresh_rollup(conn: Connection) -> None:
     for unit in ROLLUP_UNITS:
         for query in _rollup_selects(unit=unit).values():
             conn.execute(insert(ticket_unit_rollup).from_select(UNIT_NAMES, query))
+
+
+def visits_current(conn: Connection) -> bool:
+    """Whether visit_rollup counts the visits and targets as they are: no write to either
+    since the refresh that built it (schema.rollup_triggers forget it on any)."""
+    return ts.USE_SUMMARIES and conn.execute(select(meta.c.key).where(
+        meta.c.key == VISIT_ROLLUP_CURRENT)).first() is not None
+
+
+def refresh_visits(conn: Connection, full: bool = False) -> bool:
+    """Rebuild visit_rollup (the days, then the months summed from them) unless it is
+    current, or always with `full`. Returns whether it was rebuilt."""
+    if not full and visits_current(conn):
+        return False
+    v = visit_rollup.c
+    names = ["grain", "day", "town_code", "visits"]
+    day, town = _day(visits.c.visited_at), func.coalesce(targets.c.town_code, "")
+    conn.execute(delete(visit_rollup))
+    conn.execute(insert(visit_rollup).from_select(names, (
+        select(literal("D"), day, town, func.count())
+        .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+        .where(visits.c.visited_at.is_not(None)).group_by(day, town))))
+    month = _month_start(v.day)
+    conn.execute(insert(visit_rollup).from_select(names, (
+        select(literal("M"), month, v.town_code, func.sum(v.visits))
+        .where(v.grain == "D").group_by(month, v.town_code))))
+    _set_meta(conn, VISIT_ROLLUP_CURRENT, datetime.now().replace(microsecond=0).isoformat())
+    return True
 
 
 def _counted(conn: Connection, ticket_ids) -> dict[Table, list[tuple]]:

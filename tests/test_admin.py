@@ -99,3 +99,31 @@ def test_the_migrations_build_exactly_the_declared_schema(empty_url):
                                 schema.metadata)
     engine.dispose()
     assert diff == []
+
+
+def triggers(engine) -> set[str]:
+    query = ("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+             if engine.dialect.name == "sqlite" else
+             "SELECT c.relname || '.' || g.tgname FROM pg_trigger g "
+             "JOIN pg_class c ON c.oid = g.tgrelid "
+             "WHERE NOT g.tgisinternal AND c.relnamespace = current_schema()::regnamespace")
+    with engine.connect() as conn:
+        return {name for (name,) in conn.exec_driver_sql(query)}
+
+
+def test_the_migrations_install_the_triggers_the_declared_schema_creates(empty_url, tmp_path):
+    """The triggers that forget visit_rollup (schema.rollup_triggers): the same after the
+    migrations as after create_all, one per table and kind of write."""
+    assert admin.main(["--url", empty_url, "create-schema"]) == 0
+    migrated = db.writable_engine(empty_url)
+    (tmp_path / "declared").mkdir()
+    other_url, drop = fresh_database_url(migrated.dialect.name, tmp_path / "declared")
+    declared = db.writable_engine(other_url)
+    schema.metadata.create_all(declared)
+    try:
+        assert triggers(migrated) == triggers(declared)
+        assert len(triggers(migrated)) == (6 if migrated.dialect.name == "sqlite" else 2)
+    finally:
+        migrated.dispose()
+        declared.dispose()
+        drop()

@@ -1,0 +1,137 @@
+"""visit_rollup: the visits counted per day and month and town, read by the figure visits
+while no write has touched visits or targets since the refresh that built it; any write, by
+any program, makes the figure count the visits themselves again (both backends)."""
+
+from collections import Counter
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from data_access import figures, summaries
+from data_access import schema as s
+from data_access import ticket_state as ts
+from data_access.filters import Filters
+from tests.builders import TOWNS
+
+NOW = datetime(2026, 3, 10, 15)  # as_of lies inside March
+GULOU = TOWNS["鼓楼街道"]
+VISITS = {  # visit id → (target, time)
+    "V1": ("T1", "2026-01-05 10:00"), "V2": ("T2", "2026-01-25 10:00"),
+    "V3": ("T1", "2026-02-03 10:00"), "V4": ("T2", "2026-02-28 23:59"),
+    "V5": ("T1", "2026-03-09 23:59"), "V6": ("T1", "2026-03-10 08:00"),
+    "V7": ("T1", "2026-03-10 16:00"), "V8": ("T2", "2026-03-12 09:00"),  # after as_of
+}
+
+
+def several() -> list[Filters]:
+    return [Filters.between(date(2026, 1, 1), date(2026, 3, 31), NOW),  # months and as_of's day
+            Filters.between(date(2026, 1, 20), date(2026, 2, 10), NOW),  # two months cut
+            Filters.between(date(2026, 3, 10), date(2026, 3, 10), NOW),  # as_of's day alone
+            Filters.between(date(2026, 1, 1), date(2026, 3, 31), NOW, town_code=GULOU),
+            Filters.between(date(2026, 3, 11), date(2026, 3, 20), NOW),  # after as_of
+            Filters.between(date(2025, 12, 1), date(2026, 2, 28), NOW)]  # all before as_of
+
+
+@pytest.fixture
+def visited(tiny):
+    tiny.add_officer("O1").add_target("T1").add_target("T2", town="鼓楼街道")
+    for visit_id, (target, when) in VISITS.items():
+        tiny.add_visit(visit_id, "O1", target, when)
+    with tiny.writer.begin() as conn:
+        assert summaries.refresh_visits(conn)
+    return tiny
+
+
+def visit_figures(tiny, rollup: bool) -> list:
+    """(headline, grouped by town) of visits for several filters, through the rollup or not."""
+    out = []
+    with tiny.connect() as conn:
+        ts.USE_SUMMARIES = rollup
+        try:
+            assert summaries.visits_current(conn) == rollup
+            for f in several():
+                assert (figures._visit_values(conn, f, None) is not None) == rollup
+                out.append((figures.headline(conn, f, ["visits"]),
+                            figures.grouped(conn, f, "town_code", ["visits"])))
+        finally:
+            ts.USE_SUMMARIES = True
+    return out
+
+
+def assert_figures_agree(tiny) -> None:
+    got, want = visit_figures(tiny, True), visit_figures(tiny, False)
+    for (head, by_town), (want_head, want_by_town) in zip(got, want):
+        assert head == want_head
+        assert by_town.equals(want_by_town)
+
+
+def test_the_rollup_counts_every_visit_by_day_month_and_town(visited):
+    with visited.connect() as conn:
+        rows = {(g, d if isinstance(d, date) else date.fromisoformat(d), t): n
+                for g, d, t, n in conn.execute(select(s.visit_rollup)).all()}
+    towns = {"T1": TOWNS["章水镇"], "T2": GULOU}
+    days = Counter((datetime.fromisoformat(when).date(), towns[target])
+                   for target, when in VISITS.values())
+    months = Counter()
+    for (day, town), n in days.items():
+        months[(day.replace(day=1), town)] += n
+    assert rows == {**{("D", *k): n for k, n in days.items()},
+                    **{("M", *k): n for k, n in months.items()}}
+
+
+def test_figures_through_the_rollup_equal_the_visits_counted(visited):
+    assert_figures_agree(visited)
+    (whole, by_town), (cut, _), (today, _), (gulou, _), (later, _), (before, _) = \
+        visit_figures(visited, True)
+    assert whole == {"visits": 6} and cut == {"visits": 2} and today == {"visits": 1}
+    assert gulou == {"visits": 2} and later == {"visits": 0} and before == {"visits": 4}
+    assert dict(zip(by_town["key"], by_town["visits"])) == {TOWNS["章水镇"]: 4, GULOU: 2}
+
+
+WRITES = {  # another program's write → what the visits of several() become
+    "a new visit": insert(s.visits).values(
+        id="V9", officer_id="O1", target_id="T2", visited_at=datetime(2026, 2, 2, 9),
+        diary_type="enterprise", took_situation=True, took_difficulties=True,
+        took_suggestions=True, left_phone=True, left_help_intent=True,
+        left_responsibility=True, problems_raised=0),
+    "a visit moved": update(s.visits).where(s.visits.c.id == "V1")
+    .values(visited_at=datetime(2026, 3, 1, 9)),
+    "a visit deleted": delete(s.visits).where(s.visits.c.id == "V3"),
+    "a target moved to another town": update(s.targets).where(s.targets.c.id == "T1")
+    .values(town_code=GULOU),
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_any_write_to_visits_or_targets_forgets_the_rollup_until_the_next_refresh(visited,
+                                                                                   write):
+    before = visit_figures(visited, True)
+    with visited.writer.begin() as conn:  # another program, not the admin tool
+        conn.execute(WRITES[write])
+    with visited.connect() as conn:
+        assert not summaries.visits_current(conn)
+    after = visit_figures(visited, False)  # what the cockpit now counts: the visits
+    assert [(h, g.to_dict()) for h, g in after] != [(h, g.to_dict()) for h, g in before]
+    with visited.writer.begin() as conn:
+        assert summaries.refresh_visits(conn)
+        assert not summaries.refresh_visits(conn)  # current: nothing to do
+    assert_figures_agree(visited)
+    assert [(h, g.to_dict()) for h, g in visit_figures(visited, True)] == \
+        [(h, g.to_dict()) for h, g in after]
+
+
+def test_an_import_of_visits_through_the_importer_counts_them_in_the_rollup(visited, tmp_path):
+    from data_access import importer
+
+    path = tmp_path / "visits.csv"
+    path.write_text(
+        "id,officer_id,target_id,visited_at,diary_type,took_situation,took_difficulties,"
+        "took_suggestions,left_phone,left_help_intent,left_responsibility,problems_raised\n"
+        "V9,O1,T2,2026-02-02 09:00,enterprise,1,1,1,1,1,1,0\n", encoding="utf-8")
+    report = importer.import_table(visited.writer, "visits", path)
+    assert report.inserted == 1, report
+    with visited.connect() as conn:
+        assert summaries.visits_current(conn)
+        assert figures.headline(conn, several()[0], ["visits"]) == {"visits": 7}
+    assert_figures_agree(visited)
