@@ -217,7 +217,7 @@ def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str], *,
                     *slice_clauses(visits.c.officer_id, target_group=target_group))
              .group_by(visits.c.officer_id, day))
     # the chosen officers' visits (SQLite would read every target's visits of the period)
-    daily = fetch(conn, db.through_index(query, visits, "ix_visits_pair_time"),
+    daily = fetch(conn, db.through_index(query, visits, "ix_visits_pair_time", conn),
                   {"officer_id": "str", "day": "date", "visits": "int"})
     daily["week"] = monday_of(daily["day"])
     sums = daily.groupby(["officer_id", "week"])["visits"].sum()

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -190,10 +191,16 @@ def sort_memory(conn, size: str) -> None:
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{size}'")
 
 
-def through_index(query, table, index: str):
+def through_index(query, table, index: str, conn: Connection | None = None):
     """`query` reading `table` through `index` on SQLite (INDEXED BY): its planner, which
     cannot tell that a range of report times holds every row, would take that index and
-    sort; PostgreSQL chooses by cost."""
+    sort; PostgreSQL chooses by cost. With `conn`, only if the index is there: a shared
+    table another system created may lack the cockpit's indexes (INDEXED BY a missing index
+    is an error, not a slower plan)."""
+    if conn is not None and (conn.dialect.name != "sqlite" or conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+            (index,)).first() is None):
+        return query
     return query.with_hint(table, f"INDEXED BY {index}", "sqlite")
 
 

@@ -330,7 +330,7 @@ def _visit_values(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame 
              .where(live.visited_at >= max(f.start_at, datetime.combine(stop, time())),
                     live.visited_at < min(f.end_before, f.as_of),  # f.period: one range each
                     *f.town(targets.c.town_code)))
-    parts.append(db.through_index(today, visits, "ix_visits_time"))  # SQLite: not per target
+    parts.append(db.through_index(today, visits, "ix_visits_time", conn))  # not per target
     rows = union_all(*parts).subquery()
     key = [] if by is None else [rows.c.key]
     got = conn.execute(select(*key, func.coalesce(func.sum(rows.c.visits), 0))
@@ -375,15 +375,15 @@ def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
 
 def _moved(f: Filters, cal: WorkCalendar, mark: int | None, codes):
     """SELECT ticket_id of the tickets whose count of a figure of `codes` in the rollup may
-    differ from their count at as_of: touched at or after as_of, reported at or after it, with
-    events the last refresh has not seen; for 超期未办结 and 3个工作日内到期, due on a day the
+    differ from their count at as_of: touched at or after as_of, reported at or after it,
+    unseen by the last refresh (ticket_state.unseen); for 超期未办结 and 3个工作日内到期, due on a day the
     rollup cannot split (see _day_ranges); for 办结后重复反映, first reported again at or
     after as_of, or near a ticket the refresh has not seen. A common table: a statement that
     reads it several times finds the tickets once."""
-    kept, ev = s.ticket_states.c, s.ticket_events.c
+    kept = s.ticket_states.c
     found = [select(kept.ticket_id).where(kept.last_event_at >= f.as_of),
              select(kept.ticket_id).where(kept.reported_at >= f.as_of),
-             select(ev.ticket_id).where(ev.id > ts._summary_mark(mark))]
+             *ts.unseen(mark).selects]
     if {"overdue", "soon_due"} & set(codes):
         today = datetime.combine(f.as_of.date(), time())
         soon = datetime.combine(cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date(), time())
@@ -391,7 +391,7 @@ def _moved(f: Filters, cal: WorkCalendar, mark: int | None, codes):
                   for day in (today, soon)]
     if "repeat_reported" in codes:
         found += [select(kept.ticket_id).where(kept.repeat_reported_at >= f.as_of),
-                  ts.unseen_neighbours(mark)]
+                  *ts.unseen_neighbours(mark).selects]
     moved = union(*found).cte("moved")
     return select(moved.c.ticket_id)
 

@@ -463,9 +463,58 @@ def rollup_triggers(dialect: str) -> list[str]:
             for table in VISIT_ROLLUP_SOURCES for op in ("INSERT", "UPDATE", "DELETE")]
 
 
+ticket_changes = Table(
+    "ticket_changes", metadata,
+    _col("ticket_id", String(14), "a ticket inserted, updated or deleted since the last refresh",
+         primary_key=True),
+    comment="bookkeeping (written by the triggers on tickets, emptied by the refresh): the "
+            "tickets whose stored state the next refresh rewrites, whoever wrote them",
+)
+# cockpit_meta: the last ticket_events.id folded into ticket_states, and the one
+# ticket_rollup was built at (summaries.py). A TRUNCATE of tickets, which names no rows,
+# forgets them: the next refresh is then full.
+SUMMARY_MARK, ROLLUP_MARK = TICKET_MARKS = ("summaries_event_id", "rollup_event_id")
+
+
+def ticket_triggers(dialect: str) -> list[str]:
+    """DDL of the triggers that note every ticket written in ticket_changes (its old and new
+    id), so that the refresh finds the tickets other programs wrote without reading every
+    ticket. PostgreSQL: once per statement, from its transition tables; SQLite: per row."""
+    if dialect == "postgresql":
+        marks = ", ".join(f"'{m}'" for m in TICKET_MARKS)
+        note = "INSERT INTO ticket_changes SELECT id FROM {} ON CONFLICT DO NOTHING"
+        return [f"""CREATE OR REPLACE FUNCTION cockpit_note_tickets() RETURNS trigger
+                    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+                    BEGIN
+                      IF TG_OP = 'TRUNCATE' THEN
+                        DELETE FROM cockpit_meta WHERE key IN ({marks});
+                        RETURN NULL;
+                      END IF;
+                      IF TG_OP IN ('UPDATE', 'DELETE') THEN {note.format('old_rows')}; END IF;
+                      IF TG_OP IN ('UPDATE', 'INSERT') THEN {note.format('new_rows')}; END IF;
+                      RETURN NULL;
+                    END $$""",
+                *(f"""CREATE OR REPLACE TRIGGER cockpit_note_tickets_{op.lower()} AFTER {op}
+                      ON tickets REFERENCING {rows} FOR EACH STATEMENT
+                      EXECUTE FUNCTION cockpit_note_tickets()"""
+                  for op, rows in (("INSERT", "NEW TABLE AS new_rows"),
+                                   ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                                   ("DELETE", "OLD TABLE AS old_rows"))),
+                """CREATE OR REPLACE TRIGGER cockpit_note_tickets_truncate AFTER TRUNCATE
+                   ON tickets FOR EACH STATEMENT EXECUTE FUNCTION cockpit_note_tickets()"""]
+    # not OR IGNORE: an outer statement's conflict clause (an upsert) would override it
+    note = ("INSERT INTO ticket_changes SELECT {0}.id WHERE NOT EXISTS "
+            "(SELECT 1 FROM ticket_changes WHERE ticket_id = {0}.id);")
+    return [f"""CREATE TRIGGER IF NOT EXISTS cockpit_note_tickets_{op.lower()} AFTER {op}
+                ON tickets BEGIN {' '.join(note.format(row) for row in rows)} END"""
+            for op, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]),
+                             ("DELETE", ["OLD"]))]
+
+
 @event.listens_for(metadata, "after_create")
 def _create_triggers(target, connection, **kw):
-    for statement in rollup_triggers(connection.dialect.name):
+    for statement in [*rollup_triggers(connection.dialect.name),
+                      *ticket_triggers(connection.dialect.name)]:
         connection.exec_driver_sql(statement)
 
 

@@ -27,7 +27,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    exists,
     func,
     insert,
     literal,
@@ -44,10 +43,12 @@ from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.schema import (
     ROLLUP_COUNTS,
+    ROLLUP_MARK,
     ROLLUP_UNITS,
     VISIT_ROLLUP_CURRENT,
     meta,
     targets,
+    ticket_changes,
     ticket_events,
     ticket_rollup,
     ticket_states,
@@ -58,7 +59,6 @@ from data_access.schema import (
 )
 
 REFRESHED_AT = "summaries_refreshed_at"
-ROLLUP_MARK = "rollup_event_id"  # cockpit_meta: the SUMMARY_MARK ticket_rollup was built at
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
@@ -67,12 +67,14 @@ DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup", "visit_rollup
 
 def mark(conn: Connection) -> ts.Mark | None:
     """The last event id folded into ticket_states (complete when it is the last event id
-    there is), or None if never refreshed."""
+    there is and no ticket was written since), or None if never refreshed."""
     value = conn.execute(select(meta.c.value).where(meta.c.key == ts.SUMMARY_MARK)).scalar()
     if value is None:
         return None
     latest = conn.execute(select(func.max(ticket_events.c.id))).scalar()
-    return ts.Mark(int(value), complete=latest is None or latest <= int(value))
+    written = conn.execute(select(ticket_changes.c.ticket_id).limit(1)).first()
+    return ts.Mark(int(value), complete=(latest is None or latest <= int(value))
+                   and written is None)
 
 
 def is_refreshed(conn: Connection) -> bool:
@@ -152,12 +154,12 @@ COLUMNS = ["ticket_id", *ts.DIMENSIONS,
 
 def touched(conn: Connection, since: int, ticket_ids=()) -> set[str]:
     """Tickets whose stored state may be out of date: events after event id `since`, the
-    given ids (tickets an import wrote), and tickets that have no stored state."""
-    ev, kept = ticket_events.c, ticket_states.c
+    given ids (tickets an import wrote), and the tickets written since the last refresh,
+    by any program (ticket_changes, which schema.ticket_triggers fill)."""
+    ev = ticket_events.c
     out = set(ticket_ids)
     out |= set(conn.execute(select(ev.ticket_id).where(ev.id > since).distinct()).scalars())
-    out |= set(conn.execute(select(tickets.c.id).where(
-        ~exists().where(kept.ticket_id == tickets.c.id))).scalars())
+    out |= set(conn.execute(select(ticket_changes.c.ticket_id)).scalars())
     return out
 
 
@@ -226,6 +228,7 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     _set_meta(conn, ROLLUP_MARK, str(top))
     _set_meta(conn, ts.SUMMARY_MARK, str(top))
     _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
+    conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
     refresh_visits(conn, full)
     if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
         for table in DERIVED:
@@ -316,6 +319,10 @@ def status(conn: Connection) -> str | None:
         ticket_events.c.id > since)).scalar()
     if newer:
         return (f"汇总表落后于流转记录（{newer:,} 条新记录未汇总，结果仍准确但较慢）。"
+                "请运行 `python -m data_access.admin refresh`。")
+    written = conn.execute(select(func.count()).select_from(ticket_changes)).scalar()
+    if written:
+        return (f"汇总表落后于问题表（{written:,} 个问题在上次刷新后被改写）。"
                 "请运行 `python -m data_access.admin refresh`。")
     return None
 

@@ -218,7 +218,6 @@ def _event_findings(conn: Connection, f: Filters) -> tuple[int, int]:
                           .where(*f.period(kept.reported_at), *f.ticket_choices(ticket_states),
                                  has_event_findings(ticket_states),  # a partial index
                                  ts._seen(kept.ticket_id, mark))).one()
-    # the tickets with an event the refresh has not seen (absent from ticket_states if new)
-    unseen = conn.execute(counted.where(tickets.c.id.in_(
-        select(ev.ticket_id).where(ev.id > int(mark))))).one()
+    # the tickets the refresh has not seen as they are (absent from ticket_states if new)
+    unseen = conn.execute(counted.where(tickets.c.id.in_(ts.unseen(mark)))).one()
     return tuple((a or 0) + (b or 0) for a, b in zip(stored, unseen))

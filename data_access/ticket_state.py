@@ -41,7 +41,14 @@ from data_access import db
 from data_access import glossary as g
 from data_access.filters import Filters
 from data_access.result import count_if
-from data_access.schema import meta, ticket_events, ticket_states, tickets
+from data_access.schema import (
+    SUMMARY_MARK,
+    meta,
+    ticket_changes,
+    ticket_events,
+    ticket_states,
+    tickets,
+)
 
 EVENT_STAGES = [*g.STAGES, *g.SIDE_EVENTS]
 
@@ -95,7 +102,6 @@ STATE_COLUMNS = [*(f"{s}_at" for s in EVENT_STAGES if s != "reported"), "handlin
                  "rejections", "supervisions"]
 DIMENSIONS = ["town_code", "grid_cell_code", "category", "source", "department", "task_force",
               "reported_at", "due_at", "satisfaction"]
-SUMMARY_MARK = "summaries_event_id"  # cockpit_meta: the last ticket_events.id folded in
 USE_SUMMARIES = True  # False: always compute from the events (tests compare the two ways)
 
 
@@ -183,12 +189,21 @@ def neighbours_of(reports, where=()):
                    kept.resolved_at >= plus_seconds(r.reported_at, -(REPEAT_WINDOW + 1))))
 
 
-def unseen_neighbours(mark: int | None = None):
-    """SELECT ticket_id of the stored tickets whose stored first repeat may miss a ticket the
-    last refresh has not seen (one with unseen events)."""
+def unseen(mark: int | None = None):
+    """SELECT ticket_id of the tickets the last refresh has not seen as they are: with events
+    after its mark, or written since by any program (ticket_changes; deleted ones too)."""
     ev = ticket_events.c
-    return neighbours_of(tickets, [tickets.c.id.in_(
-        select(ev.ticket_id).where(ev.id > _summary_mark(mark)))])
+    return union(select(ev.ticket_id).where(ev.id > _summary_mark(mark)),
+                 select(ticket_changes.c.ticket_id))
+
+
+def unseen_neighbours(mark: int | None = None):
+    """SELECT ticket_id of the stored tickets whose stored first repeat may miss (or wrongly
+    be) a ticket the last refresh has not seen as it is (unseen): near its report as it is,
+    or as stored (a ticket written since may have moved, or be gone)."""
+    stored = ticket_states.alias("stored_report")
+    return union(neighbours_of(tickets, [tickets.c.id.in_(unseen(mark))]),
+                 neighbours_of(stored, [stored.c.ticket_id.in_(unseen(mark))]))
 
 
 def _pure_state(f: Filters):
@@ -197,8 +212,9 @@ def _pure_state(f: Filters):
 
 class Mark(int):
     """The last ticket_events.id the stored states have seen, as the caller read it
-    (summaries.mark). `complete`: no later event existed then, so no stored ticket has an
-    unseen event and _seen leaves its check out (on SQLite a probe of the events per ticket)."""
+    (summaries.mark). `complete`: no later event and no ticket written since existed then,
+    so no stored ticket is unseen and _seen leaves its check out (on SQLite a probe of the
+    events per ticket)."""
 
     def __new__(cls, value: int, complete: bool = False):
         made = super().__new__(cls, value)
@@ -216,23 +232,23 @@ def _summary_mark(mark: int | None = None):
 
 
 def _seen(ticket_id, mark: int | None = None):
-    """SQL truth: the ticket has no event the last refresh has not seen (NOT EXISTS: an
+    """SQL truth: the last refresh saw the ticket as it is (not unseen: NOT EXISTS, an
     anti-join; NOT IN over a subquery cannot be hashed by PostgreSQL beyond work_mem)."""
     if getattr(mark, "complete", False):
         return true()
     ev = ticket_events.c
-    return ~exists().where(ev.ticket_id == ticket_id, ev.id > _summary_mark(mark))
+    return and_(~exists().where(ev.ticket_id == ticket_id, ev.id > _summary_mark(mark)),
+                ~exists().where(ticket_changes.c.ticket_id == ticket_id))
 
 
 def changed_since_stored(f: Filters, mark: int | None = None):
     """SELECT ticket_id of the tickets whose stored state may differ from their state at
-    `as_of`: events at or after as_of (but some before), or events the last refresh has not
-    seen (all tickets with events, before the first refresh)."""
-    kept, ev = ticket_states.c, ticket_events.c
+    `as_of`: events at or after as_of (but some before), or unseen by the last refresh (all
+    tickets with events, before the first refresh)."""
+    kept = ticket_states.c
     moved = select(kept.ticket_id).where(kept.last_event_at >= f.as_of,
                                          kept.first_event_at < f.as_of)
-    unseen = select(ev.ticket_id).where(ev.id > _summary_mark(mark))
-    return union(moved, unseen)
+    return union(moved, *unseen(mark).selects)
 
 
 def state(f: Filters, ids=None, mark: int | None = None):

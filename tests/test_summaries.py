@@ -262,6 +262,48 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
     assert summarised[0][-1] == pure[0][-1]
 
 
+def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
+    """Without naming them to the refresh: tickets inserted without events, an old ticket
+    moved to another town and category, one deleted (with its events), then one whose id
+    changes; the triggers note them in ticket_changes, and the refresh empties it."""
+    url, writer = scaled
+    with writer.begin() as conn:
+        first, second = conn.execute(
+            select(s.tickets.c.id).order_by(s.tickets.c.id).limit(2)).scalars()
+        row = conn.execute(select(s.tickets).where(s.tickets.c.id == first)).one()._asdict()
+        conn.execute(insert(s.tickets).values({**row, "id": "N0000001"}))
+        conn.execute(update(s.tickets).where(s.tickets.c.id == first).values(
+            town_code="330203106000", category="livelihood"))
+        conn.execute(delete(s.ticket_events).where(s.ticket_events.c.ticket_id == second))
+        conn.execute(delete(s.tickets).where(s.tickets.c.id == second))
+        conn.execute(insert(s.tickets).values({**row, "id": "N0000002"}))
+    with writer.connect() as conn:
+        assert set(conn.execute(select(s.ticket_changes.c.ticket_id)).scalars()) == {
+            "N0000001", "N0000002", first, second}
+        assert "被改写" in summaries.status(conn)
+        assert not summaries.mark(conn).complete
+    # before the refresh, figures stay exact: the tickets written are recomputed from the raw
+    # tables, and their stored counts taken off the rollup
+    assert_same_figures(url)
+    assert_rollup_figures_exact(url)
+    with writer.begin() as conn:  # a refresh in between: the new ones are stored
+        summaries.refresh(conn)
+    with writer.begin() as conn:
+        conn.execute(update(s.tickets).where(s.tickets.c.id == "N0000002")
+                     .values(id="N0000003"))
+    with writer.connect() as conn:
+        assert set(conn.execute(select(s.ticket_changes.c.ticket_id)).scalars()) == {
+            "N0000002", "N0000003"}
+    with writer.begin() as conn:
+        summaries.refresh(conn)
+    with writer.connect() as conn:
+        assert conn.execute(select(s.ticket_changes)).all() == []
+        assert summaries.status(conn) is None
+    assert_agree(writer)
+    assert_rollup_agrees(writer)
+    assert_same_figures(url)
+
+
 def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, tmp_path):
     from data_access import importer
 
