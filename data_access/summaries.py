@@ -324,6 +324,9 @@ def status(conn: Connection) -> str | None:
     if written:
         return (f"汇总表落后于问题表（{written:,} 个问题在上次刷新后被改写）。"
                 "请运行 `python -m data_access.admin refresh`。")
+    if not visits_current(conn):
+        return ("走访汇总表已停用：上次刷新后走访记录或联系对象被改写（结果仍准确但较慢）。"
+                "请运行 `python -m data_access.admin refresh`。")
     return None
 
 

@@ -39,7 +39,8 @@ def visited(tiny):
     for visit_id, (target, when) in VISITS.items():
         tiny.add_visit(visit_id, "O1", target, when)
     with tiny.writer.begin() as conn:
-        assert summaries.refresh_visits(conn)
+        summaries.refresh(conn)  # the tickets (none) and the visits
+        assert summaries.visits_current(conn) and summaries.status(conn) is None
     return tiny
 
 
@@ -111,6 +112,7 @@ def test_any_write_to_visits_or_targets_forgets_the_rollup_until_the_next_refres
         conn.execute(WRITES[write])
     with visited.connect() as conn:
         assert not summaries.visits_current(conn)
+        assert "走访汇总表已停用" in summaries.status(conn)
     after = visit_figures(visited, False)  # what the cockpit now counts: the visits
     assert [(h, g.to_dict()) for h, g in after] != [(h, g.to_dict()) for h, g in before]
     with visited.writer.begin() as conn:
