@@ -474,6 +474,12 @@ ticket_changes = Table(
 # ticket_rollup was built at (summaries.py). A TRUNCATE of tickets, which names no rows,
 # forgets them: the next refresh is then full.
 SUMMARY_MARK, ROLLUP_MARK = TICKET_MARKS = ("summaries_event_id", "rollup_event_id")
+# The writes to tickets noted, with the rows each names: PostgreSQL's transition tables,
+# SQLite's row references.
+TICKET_WRITES = {"INSERT": ("NEW TABLE AS new_rows", ["NEW"]),
+                 "UPDATE": ("OLD TABLE AS old_rows NEW TABLE AS new_rows", ["OLD", "NEW"]),
+                 "DELETE": ("OLD TABLE AS old_rows", ["OLD"])}
+TICKET_TRIGGERS = [f"cockpit_note_tickets_{op.lower()}" for op in TICKET_WRITES]
 
 
 def ticket_triggers(dialect: str) -> list[str]:
@@ -494,21 +500,18 @@ def ticket_triggers(dialect: str) -> list[str]:
                       IF TG_OP IN ('UPDATE', 'INSERT') THEN {note.format('new_rows')}; END IF;
                       RETURN NULL;
                     END $$""",
-                *(f"""CREATE OR REPLACE TRIGGER cockpit_note_tickets_{op.lower()} AFTER {op}
-                      ON tickets REFERENCING {rows} FOR EACH STATEMENT
+                *(f"""CREATE OR REPLACE TRIGGER {name} AFTER {op} ON tickets
+                      REFERENCING {rows} FOR EACH STATEMENT
                       EXECUTE FUNCTION cockpit_note_tickets()"""
-                  for op, rows in (("INSERT", "NEW TABLE AS new_rows"),
-                                   ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-                                   ("DELETE", "OLD TABLE AS old_rows"))),
+                  for name, (op, (rows, _)) in zip(TICKET_TRIGGERS, TICKET_WRITES.items())),
                 """CREATE OR REPLACE TRIGGER cockpit_note_tickets_truncate AFTER TRUNCATE
                    ON tickets FOR EACH STATEMENT EXECUTE FUNCTION cockpit_note_tickets()"""]
     # not OR IGNORE: an outer statement's conflict clause (an upsert) would override it
     note = ("INSERT INTO ticket_changes SELECT {0}.id WHERE NOT EXISTS "
             "(SELECT 1 FROM ticket_changes WHERE ticket_id = {0}.id);")
-    return [f"""CREATE TRIGGER IF NOT EXISTS cockpit_note_tickets_{op.lower()} AFTER {op}
-                ON tickets BEGIN {' '.join(note.format(row) for row in rows)} END"""
-            for op, rows in (("INSERT", ["NEW"]), ("UPDATE", ["OLD", "NEW"]),
-                             ("DELETE", ["OLD"]))]
+    return [f"""CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON tickets
+                BEGIN {' '.join(note.format(row) for row in rows)} END"""
+            for name, (op, (_, rows)) in zip(TICKET_TRIGGERS, TICKET_WRITES.items())]
 
 
 @event.listens_for(metadata, "after_create")

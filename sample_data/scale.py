@@ -226,6 +226,22 @@ def _write(conn, table: str, frame: pd.DataFrame, columns) -> None:
         _sqlite_rows(frame, columns))
 
 
+def _note_tickets(conn, on: bool) -> None:
+    """Switch the triggers that note each ticket written in ticket_changes off for the bulk
+    load (millions of notes nobody reads: the load ends with a full refresh) and on again.
+    SQLite cannot disable a trigger: it is dropped and created again."""
+    if conn.dialect.name == "postgresql":
+        for name in s.TICKET_TRIGGERS:
+            conn.exec_driver_sql(f"ALTER TABLE tickets {'ENABLE' if on else 'DISABLE'} "
+                                 f"TRIGGER {name}")
+    elif on:
+        for statement in s.ticket_triggers("sqlite"):
+            conn.exec_driver_sql(statement)
+    else:
+        for name in s.TICKET_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+
+
 def load_scaled(engine: Engine, now: datetime, tickets: int, say=print) -> None:
     """Write the scaled sample into the empty, upgraded database of `engine`."""
     started = time.perf_counter()
@@ -251,6 +267,7 @@ def load_scaled(engine: Engine, now: datetime, tickets: int, say=print) -> None:
                 conn.execute(insert(table), rows)
         for index in bulk_indexes:  # built once after the load: much faster than row by row
             index.drop(conn)
+        _note_tickets(conn, False)  # the full refresh below rewrites every ticket anyway
         visits = sample.visits()
         _write(conn, "visits", visits, list(visits.columns))
         progress(f"走访 {len(visits):,} 条已写入")
@@ -263,6 +280,7 @@ def load_scaled(engine: Engine, now: datetime, tickets: int, say=print) -> None:
             written += count
             events += len(ev)
             progress(f"问题 {written:,} / {tickets:,}，流转记录 {events:,}")
+        _note_tickets(conn, True)
         for index in bulk_indexes:
             index.create(conn)
         conn.exec_driver_sql("ANALYZE")  # the refresh's plans need the new tables' statistics
