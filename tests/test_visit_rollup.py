@@ -2,6 +2,7 @@
 while no write has touched visits or targets since the refresh that built it; any write, by
 any program, makes the figure count the visits themselves again (both backends)."""
 
+import os
 from collections import Counter
 from datetime import date, datetime
 
@@ -12,7 +13,8 @@ from data_access import figures, summaries
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.filters import Filters
-from tests.builders import TOWNS
+from tests.builders import TOWNS, TestDatabase
+from tests.conftest import fresh_database_url
 
 NOW = datetime(2026, 3, 10, 15)  # as_of lies inside March
 GULOU = TOWNS["鼓楼街道"]
@@ -35,6 +37,10 @@ def several() -> list[Filters]:
 
 @pytest.fixture
 def visited(tiny):
+    return fill(tiny)
+
+
+def fill(tiny):
     tiny.add_officer("O1").add_target("T1").add_target("T2", town="鼓楼街道")
     for visit_id, (target, when) in VISITS.items():
         tiny.add_visit(visit_id, "O1", target, when)
@@ -137,3 +143,45 @@ def test_an_import_of_visits_through_the_importer_counts_them_in_the_rollup(visi
         assert summaries.visits_current(conn)
         assert figures.headline(conn, several()[0], ["visits"]) == {"visits": 7}
     assert_figures_agree(visited)
+
+
+@pytest.fixture
+def visited_pg(tmp_path):
+    url, drop = fresh_database_url("postgresql", tmp_path)
+    database = TestDatabase(url)
+    yield fill(database)
+    database.close()
+    drop()
+
+
+def test_a_writer_without_rights_on_the_cockpits_tables_fires_the_triggers(visited_pg):
+    """Another system's role may write tickets, visits and targets and nothing else: the
+    trigger functions run as their owner (SECURITY DEFINER). PostgreSQL only: SQLite has no
+    roles."""
+    visited = visited_pg
+    visited.add_ticket("A")
+    with visited.writer.begin() as conn:
+        summaries.refresh(conn)
+    role = f"cockpit_test_writer_{os.getpid()}"
+    with visited.writer.begin() as conn:
+        schema_name = conn.exec_driver_sql("SELECT current_schema()").scalar()
+        conn.exec_driver_sql(f"CREATE ROLE {role} NOLOGIN")
+        conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA {schema_name} TO {role}")
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON visits, targets, tickets "
+                             f"TO {role}")
+    try:
+        with visited.writer.begin() as conn:
+            conn.exec_driver_sql(f"SET LOCAL ROLE {role}")
+            conn.execute(WRITES["a visit deleted"])
+            conn.execute(update(s.tickets).where(s.tickets.c.id == "A")
+                         .values(department="区新部门"))
+            with pytest.raises(Exception, match="permission denied"):
+                with conn.begin_nested():
+                    conn.execute(select(s.meta)).all()
+        with visited.connect() as conn:
+            assert not summaries.visits_current(conn)
+            assert conn.execute(select(s.ticket_changes.c.ticket_id)).scalars().all() == ["A"]
+    finally:
+        with visited.writer.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
