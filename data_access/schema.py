@@ -480,38 +480,56 @@ TICKET_WRITES = {"INSERT": ("NEW TABLE AS new_rows", ["NEW"]),
                  "UPDATE": ("OLD TABLE AS old_rows NEW TABLE AS new_rows", ["OLD", "NEW"]),
                  "DELETE": ("OLD TABLE AS old_rows", ["OLD"])}
 TICKET_TRIGGERS = [f"cockpit_note_tickets_{op.lower()}" for op in TICKET_WRITES]
+# New events need no note (the refresh's mark finds them); an event changed or deleted
+# makes its ticket's stored state stale.
+EVENT_WRITES = {op: TICKET_WRITES[op] for op in ("UPDATE", "DELETE")}
 
 
 def ticket_triggers(dialect: str) -> list[str]:
-    """DDL of the triggers that note every ticket written in ticket_changes (its old and new
-    id), so that the refresh finds the tickets other programs wrote without reading every
-    ticket. PostgreSQL: once per statement, from its transition tables; SQLite: per row."""
+    """DDL of the triggers that note in ticket_changes every ticket written (its old and new
+    id) and the ticket of every event changed or deleted, so that the refresh finds the
+    tickets other programs wrote without reading every ticket. PostgreSQL: once per
+    statement, from its transition tables; SQLite: per row."""
     if dialect == "postgresql":
         marks = ", ".join(f"'{m}'" for m in TICKET_MARKS)
-        note = "INSERT INTO ticket_changes SELECT id FROM {} ON CONFLICT DO NOTHING"
+        note = ("INSERT INTO ticket_changes SELECT {0} FROM {1} WHERE {0} IS NOT NULL "
+                "ON CONFLICT DO NOTHING")
         return [f"""CREATE OR REPLACE FUNCTION cockpit_note_tickets() RETURNS trigger
                     LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
                     BEGIN
                       IF TG_OP = 'TRUNCATE' THEN
                         DELETE FROM cockpit_meta WHERE key IN ({marks});
-                        RETURN NULL;
+                      ELSIF TG_TABLE_NAME = 'ticket_events' THEN
+                        {note.format('ticket_id', 'old_rows')};
+                        IF TG_OP = 'UPDATE' THEN {note.format('ticket_id', 'new_rows')}; END IF;
+                      ELSE
+                        IF TG_OP <> 'INSERT' THEN {note.format('id', 'old_rows')}; END IF;
+                        IF TG_OP <> 'DELETE' THEN {note.format('id', 'new_rows')}; END IF;
                       END IF;
-                      IF TG_OP IN ('UPDATE', 'DELETE') THEN {note.format('old_rows')}; END IF;
-                      IF TG_OP IN ('UPDATE', 'INSERT') THEN {note.format('new_rows')}; END IF;
                       RETURN NULL;
                     END $$""",
-                *(f"""CREATE OR REPLACE TRIGGER {name} AFTER {op} ON tickets
+                *(f"""CREATE OR REPLACE TRIGGER {name} AFTER {op} ON {table}
                       REFERENCING {rows} FOR EACH STATEMENT
                       EXECUTE FUNCTION cockpit_note_tickets()"""
-                  for name, (op, (rows, _)) in zip(TICKET_TRIGGERS, TICKET_WRITES.items())),
+                  for table, name, op, rows, _ in _noted_writes()),
                 """CREATE OR REPLACE TRIGGER cockpit_note_tickets_truncate AFTER TRUNCATE
                    ON tickets FOR EACH STATEMENT EXECUTE FUNCTION cockpit_note_tickets()"""]
     # not OR IGNORE: an outer statement's conflict clause (an upsert) would override it
-    note = ("INSERT INTO ticket_changes SELECT {0}.id WHERE NOT EXISTS "
-            "(SELECT 1 FROM ticket_changes WHERE ticket_id = {0}.id);")
-    return [f"""CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON tickets
-                BEGIN {' '.join(note.format(row) for row in rows)} END"""
-            for name, (op, (_, rows)) in zip(TICKET_TRIGGERS, TICKET_WRITES.items())]
+    note = ("INSERT INTO ticket_changes SELECT {0} WHERE {0} IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM ticket_changes WHERE ticket_id = {0});")
+    return [f"""CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {table} BEGIN
+                {' '.join(note.format(f"{row}.{column}") for row in rows)} END"""
+            for table, name, op, _, rows in _noted_writes()
+            for column in ["id" if table == "tickets" else "ticket_id"]]
+
+
+def _noted_writes():
+    """(table, trigger name, write, transition tables, row references) of each trigger that
+    notes tickets."""
+    return [*(("tickets", name, op, rows, refs)
+              for name, (op, (rows, refs)) in zip(TICKET_TRIGGERS, TICKET_WRITES.items())),
+            *(("ticket_events", f"cockpit_note_event_tickets_{op.lower()}", op, rows, refs)
+              for op, (rows, refs) in EVENT_WRITES.items())]
 
 
 @event.listens_for(metadata, "after_create")

@@ -122,7 +122,7 @@ def test_the_migrations_install_the_triggers_the_declared_schema_creates(empty_u
     schema.metadata.create_all(declared)
     try:
         assert triggers(migrated) == triggers(declared)
-        assert len(triggers(migrated)) == (9 if migrated.dialect.name == "sqlite" else 6)
+        assert len(triggers(migrated)) == (11 if migrated.dialect.name == "sqlite" else 8)
     finally:
         migrated.dispose()
         declared.dispose()

@@ -264,12 +264,13 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
 
 def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
     """Without naming them to the refresh: tickets inserted without events, an old ticket
-    moved to another town and category, one deleted (with its events), then one whose id
-    changes; the triggers note them in ticket_changes, and the refresh empties it."""
+    moved to another town and category, one deleted (with its events), one whose events'
+    times are corrected, one that loses its events, then one whose id changes; the triggers
+    note them in ticket_changes, and the refresh empties it."""
     url, writer = scaled
     with writer.begin() as conn:
-        first, second = conn.execute(
-            select(s.tickets.c.id).order_by(s.tickets.c.id).limit(2)).scalars()
+        first, second, third, fourth = conn.execute(
+            select(s.tickets.c.id).order_by(s.tickets.c.id).limit(4)).scalars()
         row = conn.execute(select(s.tickets).where(s.tickets.c.id == first)).one()._asdict()
         conn.execute(insert(s.tickets).values({**row, "id": "N0000001"}))
         conn.execute(update(s.tickets).where(s.tickets.c.id == first).values(
@@ -277,9 +278,15 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
         conn.execute(delete(s.ticket_events).where(s.ticket_events.c.ticket_id == second))
         conn.execute(delete(s.tickets).where(s.tickets.c.id == second))
         conn.execute(insert(s.tickets).values({**row, "id": "N0000002"}))
+        # an event's time corrected, and an event deleted
+        ev = s.ticket_events.c
+        conn.execute(update(s.ticket_events).where(ev.ticket_id == third, ev.stage != "reported")
+                     .values(at=datetime(2026, 11, 25, 17, 50)))
+        conn.execute(delete(s.ticket_events).where(ev.ticket_id == fourth,
+                                                   ev.stage != "reported"))
     with writer.connect() as conn:
         assert set(conn.execute(select(s.ticket_changes.c.ticket_id)).scalars()) == {
-            "N0000001", "N0000002", first, second}
+            "N0000001", "N0000002", first, second, third, fourth}
         assert "被改写" in summaries.status(conn)
         assert not summaries.mark(conn).complete
     # before the refresh, figures stay exact: the tickets written are recomputed from the raw

@@ -5,11 +5,12 @@ tickets written since the last refresh, noted by triggers on tickets
 `visit_rollup` is derived: it is read only while cockpit_meta holds `visit_rollup_current`,
 which the next `python -m data_access.admin refresh` writes when it builds the table; until
 then the cockpit counts the visits themselves. The triggers delete that key on any write to
-visits or targets, by whatever program. The triggers on tickets note every ticket written
-in ticket_changes, which the refresh reads instead of looking for tickets without a stored
-state; the upgrade forgets the last refresh, so the next one is full. (Copies of
-schema.rollup_triggers and schema.ticket_triggers as of version 9: a migration keeps the
-schema of its own version.)
+visits or targets, by whatever program. The triggers on tickets and ticket_events note in
+ticket_changes every ticket written and the ticket of every event changed or deleted, which
+the refresh reads instead of looking for tickets without a stored state; the upgrade forgets
+the last refresh, so the next one is full. The triggers are created as schema.py declares
+them (rollup_triggers, ticket_triggers): a later version that changes them replaces them in
+its own migration.
 
 Revision ID: 0009
 Revises: 0008
@@ -17,63 +18,19 @@ Revises: 0008
 from alembic import op
 import sqlalchemy as sa
 
+from data_access import schema
+
 revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
 
 SOURCES = ('visits', 'targets')
-FORGET = "DELETE FROM cockpit_meta WHERE key = 'visit_rollup_current'"
 MARKS = ['summaries_event_id', 'rollup_event_id']
-WRITES = (('INSERT', 'NEW TABLE AS new_rows', ['NEW']),
-          ('UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows', ['OLD', 'NEW']),
-          ('DELETE', 'OLD TABLE AS old_rows', ['OLD']))
 
 
 def _meta():
     return sa.table('cockpit_meta', sa.column('key', sa.String), sa.column('value', sa.String))
-
-
-def _triggers(dialect):
-    if dialect == 'postgresql':
-        return [f"""CREATE OR REPLACE FUNCTION cockpit_forget_visit_rollup() RETURNS trigger
-                    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
-                    BEGIN {FORGET}; RETURN NULL; END $$""",
-                *(f"""CREATE OR REPLACE TRIGGER cockpit_forget_visit_rollup
-                      AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
-                      FOR EACH STATEMENT EXECUTE FUNCTION cockpit_forget_visit_rollup()"""
-                  for table in SOURCES)]
-    return [f"""CREATE TRIGGER IF NOT EXISTS cockpit_forget_visit_rollup_{table}_{kind.lower()}
-                AFTER {kind} ON {table} BEGIN {FORGET}; END"""
-            for table in SOURCES for kind in ('INSERT', 'UPDATE', 'DELETE')]
-
-
-def _ticket_triggers(dialect):
-    if dialect == 'postgresql':
-        note = 'INSERT INTO ticket_changes SELECT id FROM {} ON CONFLICT DO NOTHING'
-        return [f"""CREATE OR REPLACE FUNCTION cockpit_note_tickets() RETURNS trigger
-                    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
-                    BEGIN
-                      IF TG_OP = 'TRUNCATE' THEN
-                        DELETE FROM cockpit_meta
-                        WHERE key IN ('summaries_event_id', 'rollup_event_id');
-                        RETURN NULL;
-                      END IF;
-                      IF TG_OP IN ('UPDATE', 'DELETE') THEN {note.format('old_rows')}; END IF;
-                      IF TG_OP IN ('UPDATE', 'INSERT') THEN {note.format('new_rows')}; END IF;
-                      RETURN NULL;
-                    END $$""",
-                *(f"""CREATE OR REPLACE TRIGGER cockpit_note_tickets_{kind.lower()} AFTER {kind}
-                      ON tickets REFERENCING {rows} FOR EACH STATEMENT
-                      EXECUTE FUNCTION cockpit_note_tickets()"""
-                  for kind, rows, _ in WRITES),
-                """CREATE OR REPLACE TRIGGER cockpit_note_tickets_truncate AFTER TRUNCATE
-                   ON tickets FOR EACH STATEMENT EXECUTE FUNCTION cockpit_note_tickets()"""]
-    note = ('INSERT INTO ticket_changes SELECT {0}.id WHERE NOT EXISTS '
-            '(SELECT 1 FROM ticket_changes WHERE ticket_id = {0}.id);')
-    return [f"""CREATE TRIGGER IF NOT EXISTS cockpit_note_tickets_{kind.lower()} AFTER {kind}
-                ON tickets BEGIN {' '.join(note.format(row) for row in rows)} END"""
-            for kind, _, rows in WRITES]
 
 
 def upgrade() -> None:
@@ -101,7 +58,7 @@ def upgrade() -> None:
                 'tickets whose stored state the next refresh rewrites, whoever wrote them',
     )
     dialect = op.get_bind().dialect.name
-    for statement in [*_triggers(dialect), *_ticket_triggers(dialect)]:
+    for statement in [*schema.rollup_triggers(dialect), *schema.ticket_triggers(dialect)]:
         op.execute(statement)
     meta = _meta()
     op.execute(meta.delete().where(meta.c.key.in_(['visit_rollup_current', *MARKS])))
@@ -111,19 +68,20 @@ def upgrade() -> None:
 def downgrade() -> None:
     meta = _meta()
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='8'))
-    kinds = [kind.lower() for kind, _, _ in WRITES]
     if op.get_bind().dialect.name == 'postgresql':
         for table in SOURCES:
             op.execute(f'DROP TRIGGER IF EXISTS cockpit_forget_visit_rollup ON {table}')
-        for kind in [*kinds, 'truncate']:
-            op.execute(f'DROP TRIGGER IF EXISTS cockpit_note_tickets_{kind} ON tickets')
+        for table, name in (*(('tickets', n) for n in schema.TICKET_TRIGGERS),
+                            ('tickets', 'cockpit_note_tickets_truncate'),
+                            ('ticket_events', 'cockpit_note_event_tickets_update'),
+                            ('ticket_events', 'cockpit_note_event_tickets_delete')):
+            op.execute(f'DROP TRIGGER IF EXISTS {name} ON {table}')
         op.execute('DROP FUNCTION IF EXISTS cockpit_forget_visit_rollup()')
         op.execute('DROP FUNCTION IF EXISTS cockpit_note_tickets()')
     else:
-        for kind in kinds:
-            op.execute(f'DROP TRIGGER IF EXISTS cockpit_note_tickets_{kind}')
-            for table in SOURCES:
-                op.execute(f'DROP TRIGGER IF EXISTS cockpit_forget_visit_rollup_{table}_{kind}')
+        for (name,) in op.get_bind().exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cockpit_%'"):
+            op.execute(f'DROP TRIGGER {name}')
     op.execute(meta.delete().where(meta.c.key.in_(['visit_rollup_current', *MARKS])))
     op.drop_table('ticket_changes')
     op.drop_table('visit_rollup')
