@@ -458,8 +458,7 @@ def rollup_triggers(dialect: str) -> list[str]:
                       EXECUTE FUNCTION cockpit_forget_visit_rollup()"""
                   for table in VISIT_ROLLUP_SOURCES)]
     return [f"""CREATE TRIGGER IF NOT EXISTS cockpit_forget_visit_rollup_{table}_{op.lower()}
-                AFTER {op}
-                ON {table} BEGIN {_FORGET}; END"""
+                AFTER {op} ON {table} BEGIN {_FORGET}; END"""
             for table in VISIT_ROLLUP_SOURCES for op in ("INSERT", "UPDATE", "DELETE")]
 
 

@@ -317,8 +317,9 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None):
         kept.first_event_at >= f.as_of, seen,  # nothing yet at as_of
         kept.last_event_at >= f.as_of,  # implied: a range of the index below
         *only_kept)
-    if ids is None:  # the few tickets first touched after as_of (SQLite would read `only`'s
-        quiet = db.through_index(quiet, ticket_states, "ix_ticket_states_last_event")  # due times)
+    if ids is None:  # the few tickets first touched after as_of, by that index: SQLite would
+        # otherwise read them through `only`'s due times, nearly every ticket
+        quiet = db.through_index(quiet, ticket_states, "ix_ticket_states_last_event")
     changed = changed_since_stored(f, mark)
     fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed),
                         *([] if ids is None else [ev.ticket_id.in_(ids)])).subquery("fresh")

@@ -127,3 +127,21 @@ def test_the_migrations_install_the_triggers_the_declared_schema_creates(empty_u
         migrated.dispose()
         declared.dispose()
         drop()
+
+
+def test_version_9_downgrades_and_upgrades_again_with_its_triggers(empty_url):
+    from alembic import command
+
+    engine = db.writable_engine(empty_url)
+    try:
+        admin.upgrade(engine)
+        with engine.begin() as conn:
+            config = admin.alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0008")
+        assert triggers(engine) == set()
+        assert {"visit_rollup", "ticket_changes"}.isdisjoint(inspect(engine).get_table_names())
+        admin.upgrade(engine)
+        assert len(triggers(engine)) == (11 if engine.dialect.name == "sqlite" else 8)
+    finally:
+        engine.dispose()

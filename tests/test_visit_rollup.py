@@ -185,3 +185,19 @@ def test_a_writer_without_rights_on_the_cockpits_tables_fires_the_triggers(visit
         with visited.writer.begin() as conn:
             conn.exec_driver_sql(f"DROP OWNED BY {role}")
             conn.exec_driver_sql(f"DROP ROLE {role}")
+
+
+def test_a_truncate_forgets_the_visits_rollup_and_the_ticket_marks(visited_pg):
+    """TRUNCATE names no rows: on PostgreSQL it forgets the visits rollup and the refresh's
+    marks (the next refresh is full). PostgreSQL only: SQLite has no TRUNCATE."""
+    visited = visited_pg
+    visited.add_ticket("A")
+    with visited.writer.begin() as conn:
+        summaries.refresh(conn)
+        assert summaries.mark(conn) is not None and summaries.visits_current(conn)
+        conn.exec_driver_sql("TRUNCATE ticket_events, tickets, visits")
+    with visited.connect() as conn:
+        assert summaries.mark(conn) is None
+        assert not summaries.visits_current(conn)
+        assert figures.headline(conn, several()[0], ["visits", "collected"]) == {
+            "visits": 0, "collected": 0}

@@ -25,7 +25,6 @@ down_revision = '0008'
 branch_labels = None
 depends_on = None
 
-SOURCES = ('visits', 'targets')
 MARKS = ['summaries_event_id', 'rollup_event_id']
 
 
@@ -68,19 +67,19 @@ def upgrade() -> None:
 def downgrade() -> None:
     meta = _meta()
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='8'))
-    if op.get_bind().dialect.name == 'postgresql':
-        for table in SOURCES:
-            op.execute(f'DROP TRIGGER IF EXISTS cockpit_forget_visit_rollup ON {table}')
-        for table, name in (*(('tickets', n) for n in schema.TICKET_TRIGGERS),
-                            ('tickets', 'cockpit_note_tickets_truncate'),
-                            ('ticket_events', 'cockpit_note_event_tickets_update'),
-                            ('ticket_events', 'cockpit_note_event_tickets_delete')):
-            op.execute(f'DROP TRIGGER IF EXISTS {name} ON {table}')
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':  # every trigger this version made, by its prefix
+        for name, table in bind.execute(sa.text(
+                "SELECT g.tgname, c.relname FROM pg_trigger g JOIN pg_class c "
+                "ON c.oid = g.tgrelid WHERE NOT g.tgisinternal AND g.tgname LIKE 'cockpit_%' "
+                "AND c.relnamespace = current_schema()::regnamespace")).all():
+            op.execute(f'DROP TRIGGER {name} ON {table}')
         op.execute('DROP FUNCTION IF EXISTS cockpit_forget_visit_rollup()')
         op.execute('DROP FUNCTION IF EXISTS cockpit_note_tickets()')
     else:
-        for (name,) in op.get_bind().exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cockpit_%'"):
+        for (name,) in bind.execute(sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'cockpit_%'")).all():
             op.execute(f'DROP TRIGGER {name}')
     op.execute(meta.delete().where(meta.c.key.in_(['visit_rollup_current', *MARKS])))
     op.drop_table('ticket_changes')
