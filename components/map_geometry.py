@@ -11,7 +11,8 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from components.map_settings import DISTRICT_VIEW, MapSettings
-from data_access.geo import inside_district, parse_shape
+from data_access.geo import parse_shape
+from data_access.places import inside_district
 
 # (simplification tolerance in degrees, decimals kept): about 60 m and 11 m for the whole
 # district (under one screen pixel: the district view's ~0.0007° per pixel), 5 m and 1 m

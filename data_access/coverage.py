@@ -8,7 +8,7 @@ targets of that town (and so the officers assigned to them).
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, literal, select, union_all
 
-from data_access import db, summaries
+from data_access import db
 from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.figures import family_query, headline, pair_visited, ratio
@@ -146,7 +146,7 @@ def _raised(conn: Connection, f: Filters, chosen: list):
     period's visits (in the filtered town and `chosen`), and how many are resolved at as_of.
     Once refreshed, the stored and the recomputed states are counted apart and summed: a
     join to their union (ticket_state.state) makes SQLite build every ticket's state first."""
-    mark = summaries.mark(conn) if ts.USE_SUMMARIES else None
+    mark = ts.mark(conn) if ts.USE_SUMMARIES else None
     officer = visits.c.officer_id
     raised_in = (tickets.join(visits, visits.c.id == tickets.c.visit_id)
                  .join(targets, targets.c.id == visits.c.target_id))

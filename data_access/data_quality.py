@@ -18,6 +18,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import pandas as pd
 from sqlalchemy import (
@@ -29,8 +30,10 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    delete,
     exists,
     func,
+    insert,
     inspect,
     literal,
     or_,
@@ -39,9 +42,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from data_access import db
 from data_access import glossary as g
 from data_access import schema as s
-from data_access.geo import DISTRICT_BBOX, inside_district
+from data_access import ticket_state as ts
+from data_access.filters import local_now
+from data_access.places import DISTRICT_BBOX, inside_district
 from data_access.result import typed
 
 LIST_LIMIT = 50  # keys listed per problem; the count is always complete
@@ -85,6 +91,13 @@ DONE_AT = {s.visits: ["visited_at"], s.tickets: ["reported_at"], s.ticket_events
 NOT_COUNTS = {"id", "satisfaction", "built_year", "work_days"}  # integers that count nothing
 MARKUP_COLUMNS = {"name", "title", "firm", "department", "owner"}
 MISSING_REFERENCE = "引用的记录不存在"
+FUTURE = "时间晚于当前"
+# The large tables whose checks the refresh keeps (quality_findings, see refresh_findings),
+# with the column that names each row's ticket: per ticket, or for visits the whole table.
+KEPT = {s.tickets: s.tickets.c.id, s.ticket_events: s.ticket_events.c.ticket_id, s.visits: None}
+# Referenced tables of places and people: thousands of rows, where the tables referencing
+# them have millions.
+FEW_VALUES = {s.towns, s.grid_cells, s.officers, s.targets}
 
 
 @dataclass(frozen=True, eq=False)  # each check is itself: keyed by identity
@@ -104,6 +117,7 @@ class Check:
     scan: object = None  # the same condition in the table's scan (None: `where` itself)
     joins: tuple = ()  # foreign-key columns whose referenced row `scan` reads
     repeats_key: bool = False  # counted by grouping the natural key, not in the scan
+    after: Column | None = None  # the time column of a check that depends on now
 
     @property
     def in_scan(self):
@@ -162,7 +176,7 @@ def checks(now: datetime) -> list[Check]:
         for name in DONE_AT.get(table, []):
             when = literal(now, DateTime) if isinstance(c[name].type, DateTime) \
                 else literal(now.date(), Date)
-            out.append(Check(table, "时间晚于当前", name, c[name] > when))
+            out.append(Check(table, FUTURE, name, c[name] > when, after=c[name]))
         if "lat" in c and "lon" in c:
             out.append(Check(table, "坐标不在区内", "lat, lon",
                              and_(c.lat.is_not(None), c.lon.is_not(None),
@@ -268,35 +282,195 @@ def _count_repeats(conn: Connection, table: Table) -> int:
     return conn.execute(select(func.sum(repeats.c.repeats))).scalar() or 0
 
 
-def _count(conn: Connection, table: Table, table_checks: list[Check]) -> list[int]:
-    """Rows with each problem: the checks of the table's own rows in one scan, those that read
-    referenced rows in one scan joined to them (apart: carrying every column through the
-    joins costs more than a second scan), repeats by grouping."""
-    own = [check for check in table_checks if not check.joins and not check.repeats_key]
-    joined = [check for check in table_checks if check.joins]
-    counted = {check: 0 for check in joined if check.is_reference
-               and kept_referenced(conn, check.joins[0])}
-    joined = [check for check in joined if check not in counted]
-    for part in (own, joined):
+def _leads_index(column: Column, conn: Connection | None = None) -> bool:
+    """Whether an index of the column's table begins with it: one declared in schema.py, or
+    (with `conn`) one the database has (a shared table may lack the cockpit's indexes)."""
+    if conn is None:
+        return any(list(index.columns)[0] is column for index in column.table.indexes)
+    return any(index["column_names"][:1] == [column.name]
+               for index in inspect(conn).get_indexes(column.table.name))
+
+
+def _loose(check: Check) -> bool:
+    """A reference to places or people (few values, e.g. a town code in millions of tickets)
+    whose values an index lists: its missing rows are found by probing each value, not by a
+    scan."""
+    return check.is_reference and next(iter(check.joins[0].foreign_keys)).column.table \
+        in FEW_VALUES and _leads_index(check.joins[0])
+
+
+def _missing_values(column: Column):
+    """SELECT of the values of `column` that no referenced row has. Its distinct values
+    are walked one index probe each (a recursive "loose index scan"), so the cost is the
+    number of values, not of rows."""
+    (fk,) = column.foreign_keys
+    walk = select(func.min(column).label("value")).cte("walk", recursive=True)
+    walk = walk.union_all(select(select(func.min(column)).where(column > walk.c.value)
+                                 .scalar_subquery()).where(walk.c.value.is_not(None)))
+    return select(walk.c.value).where(walk.c.value.is_not(None),
+                                      ~exists().where(fk.column == walk.c.value))
+
+
+class Kept(NamedTuple):
+    """The findings the last refresh kept (quality_findings), as they answer at `now`."""
+
+    counts: dict  # (table name, problem, column) → rows
+    after: datetime  # the future rows kept are those later than this
+    visits_current: bool  # no write to visits or targets since the refresh
+
+    def answers(self, check: Check, now: datetime) -> bool:
+        return _is_kept(check) and (check.after is None or now >= self.after) \
+            and (self.visits_current or not _on_visits(check))
+
+
+def _is_kept(check: Check) -> bool:
+    """Whether the refresh keeps the check's findings (those of KEPT's
+    tables, except repeats, which a unique key answers, and loose references)."""
+    return check.table in KEPT and not check.repeats_key and not _loose(check)
+
+
+def _on_visits(check: Check) -> bool:
+    """Whether the check reads visits (its own table, or one its `joins` reference): then
+    its kept findings hold while visit_rollup does (schema.rollup_triggers)."""
+    return s.visits in {check.table, *(next(iter(column.foreign_keys)).column.table
+                                       for column in check.joins)}
+
+
+def _key(check: Check) -> tuple[str, str, str]:
+    return check.table.name, check.problem, check.column
+
+
+def kept(conn: Connection, now: datetime) -> Kept | None:
+    """The kept findings, or None where they do not hold: never built, or built before the
+    last refresh, or a ticket or event written since (ticket_state.mark is not complete)."""
+    mark = ts.mark(conn) if ts.USE_SUMMARIES else None
+    if mark is None or not mark.complete \
+            or db.meta_value(conn, s.QUALITY_MARK) != str(int(mark)):
+        return None
+    after = db.meta_value(conn, s.QUALITY_AFTER)
+    q = s.quality_findings.c
+    counts = conn.execute(select(q.table_name, q.problem, q.column_name, func.sum(q.found))
+                          .where(or_(q.after.is_(None), q.after > now))
+                          .group_by(q.table_name, q.problem, q.column_name)).all()
+    return Kept({tuple(row[:3]): int(row[3]) for row in counts}, datetime.fromisoformat(after),
+                db.meta_value(conn, s.VISIT_ROLLUP_CURRENT) is not None)
+
+
+def _count(conn: Connection, table: Table, table_checks: list[Check],
+           kept_now: tuple[Kept | None, datetime] = (None, None)) -> list[int]:
+    """Rows with each problem: kept findings where they answer (`kept_now`: see kept),
+    loose references by their values, repeats by grouping; the other checks of the
+    table's own rows in one scan, those that read referenced rows in one scan joined to
+    them (apart: carrying every column through the joins costs more than a second scan)."""
+    found, now = kept_now
+    counted = {}
+    for check in table_checks:
+        if check.repeats_key:
+            counted[check] = _count_repeats(conn, table)
+        elif check.is_reference and kept_referenced(conn, check.joins[0]):
+            counted[check] = 0
+        elif found is not None and found.answers(check, now):
+            counted[check] = found.counts.get(_key(check), 0)
+        elif _loose(check) and _leads_index(check.joins[0], conn):
+            column = check.joins[0]
+            counted[check] = conn.execute(select(func.count()).select_from(table).where(
+                column.in_(_missing_values(column)))).scalar()
+    rest = [check for check in table_checks if check not in counted]
+    for part in ([c for c in rest if not c.joins], [c for c in rest if c.joins]):
         if part:
             counted.update(zip(part, conn.execute(
                 select(*(func.count().filter(check.in_scan) for check in part))
                 .select_from(_scanned(table, part))).one()))
-    return [_count_repeats(conn, table) if check.repeats_key else counted[check]
-            for check in table_checks]
+    return [counted[check] for check in table_checks]
 
 
-def _first_keys(conn: Connection, check: Check) -> list[str]:
-    """The keys of the first LIST_LIMIT rows with the problem, in the natural key's order."""
+def _first_keys(conn: Connection, check: Check, found: Kept | None = None) -> list[str]:
+    """The keys of the first LIST_LIMIT rows with the problem, in the natural key's order:
+    among the tickets the kept findings name, or the rows of the values a loose reference
+    misses, where these answer."""
     keys = _keys(check.table)
-    if not check.repeats_key:
-        return [_key_text(r) for r in conn.execute(
-            select(*keys).select_from(_scanned(check.table, [check])).where(check.in_scan)
-            .order_by(*keys).limit(LIST_LIMIT))]
-    listed = []
-    for *key, repeats in conn.execute(_repeats(check.table).order_by(*keys).limit(LIST_LIMIT)):
-        listed += [_key_text(key)] * repeats
-    return listed[:LIST_LIMIT]
+    if check.repeats_key:
+        listed = []
+        for *key, repeats in conn.execute(_repeats(check.table).order_by(*keys)
+                                          .limit(LIST_LIMIT)):
+            listed += [_key_text(key)] * repeats
+        return listed[:LIST_LIMIT]
+    query = select(*keys).select_from(_scanned(check.table, [check])).where(check.in_scan)
+    if found is not None and KEPT[check.table] is not None:
+        q = s.quality_findings.c
+        query = query.where(KEPT[check.table].in_(select(q.ticket_id).where(
+            q.table_name == check.table.name, q.problem == check.problem,
+            q.column_name == check.column)))
+    elif _loose(check) and _leads_index(check.joins[0], conn):
+        query = query.where(check.joins[0].in_(_missing_values(check.joins[0])))
+    return [_key_text(row) for row in conn.execute(query.order_by(*keys).limit(LIST_LIMIT))]
+
+
+def refresh_findings(conn: Connection, chunks: list[list[str]] | None, since: int | None,
+                     top: int, visits_changed: bool) -> None:
+    """Bring quality_findings up to date, in the refresh's transaction, and mark them built
+    at event id `top`: the rows of the tickets in `chunks` (None: of every ticket and all
+    visits; also when they were not built at the last mark, `since`), and those of the
+    checks that read visits when visits or targets changed. Rows dated after the start of today are kept with
+    their time, so that the findings answer 时间晚于当前 at any later now."""
+    q = s.quality_findings
+    after = local_now().replace(hour=0, minute=0, second=0)
+    kept_checks = [check for check in checks(after) if _is_kept(check)]
+    if chunks is None or since is None or db.meta_value(conn, s.QUALITY_MARK) != str(since):
+        conn.execute(delete(q))
+        _insert_found(conn, kept_checks)
+    else:
+        for chunk in chunks:
+            conn.execute(delete(q).where(q.c.ticket_id.in_(chunk)))
+            _insert_found(conn, kept_checks, chunk)
+        reading = [check for check in kept_checks if _on_visits(check)]
+        if visits_changed and reading:
+            for check in reading:
+                conn.execute(delete(q).where(*(q.c[name] == value for name, value in zip(
+                    ["table_name", "problem", "column_name"], _key(check)))))
+            _insert_found(conn, reading)
+    for key, value in ((s.QUALITY_MARK, str(top)), (s.QUALITY_AFTER, after.isoformat())):
+        conn.execute(delete(s.meta).where(s.meta.c.key == key))
+        conn.execute(insert(s.meta).values(key=key, value=value))
+
+
+def _insert_found(conn: Connection, kept_checks: list[Check], chunk=None) -> None:
+    """Insert the findings of `kept_checks` per ticket (of the tickets in `chunk`, or all;
+    visits for the whole table): the checks of each table in one grouped scan of its own
+    rows and one joined to the rows they reference, as _count scans them; a future time
+    per ticket and time."""
+    rows = []
+    for table, ticket in KEPT.items():
+        table_checks = [check for check in kept_checks if check.table is table]
+        if ticket is None and chunk is not None:  # kept for the whole table, as one
+            continue
+        by = [] if ticket is None else [ticket]
+        within = [] if chunk is None else [ticket.in_(chunk)]
+        timeless = [check for check in table_checks if check.after is None]
+        for part in ([c for c in timeless if not c.joins], [c for c in timeless if c.joins]):
+            if not part:
+                continue
+            query = (select(*by, *(func.count().filter(check.in_scan) for check in part))
+                     .select_from(_scanned(table, part)).where(*within))
+            if by:
+                query = query.group_by(*by).having(
+                    func.count().filter(or_(*(check.in_scan for check in part))) > 0)
+            for row in conn.execute(query):
+                ticket_id, counts = (row[0], row[1:]) if by else (None, row)
+                rows += [_finding(check, ticket_id, n) for check, n in zip(part, counts) if n]
+        for check in table_checks:
+            if check.after is not None:
+                rows += [_finding(check, row[0] if by else None, row[-1], row[-2])
+                         for row in conn.execute(
+                             select(*by, check.after, func.count())
+                             .where(check.in_scan, *within).group_by(*by, check.after))]
+    if rows:
+        conn.execute(insert(s.quality_findings), rows)
+
+
+def _finding(check: Check, ticket_id, found: int, after=None) -> dict:
+    return dict(zip(["table_name", "problem", "column_name"], _key(check)),
+                ticket_id=ticket_id, after=after, found=found)
 
 
 def boundary_problem(text: str | None) -> str | None:
@@ -352,13 +526,16 @@ def fetch_problems(conn: Connection, now: datetime) -> pd.DataFrame:
     keys, each "a · b" for a key of several columns).
     """
     found = []
-    all_checks = checks(now)
+    all_checks, found_kept = checks(now), kept(conn, now)
     for table in CHECKED_TABLES:
         table_checks = [check for check in all_checks if check.table is table]
-        for check, count in zip(table_checks, _count(conn, table, table_checks)):
+        for check, count in zip(table_checks, _count(conn, table, table_checks,
+                                                     (found_kept, now))):
             if count:
+                answered = found_kept is not None and found_kept.answers(check, now)
                 found.append((table.name, TABLE_LABELS[table.name], check.problem,
-                              check.column, count, _first_keys(conn, check)))
+                              check.column, count,
+                              _first_keys(conn, check, found_kept if answered else None)))
     for table in (s.towns, s.grid_cells):
         found += _boundary_rows(conn, table)
     out = typed([row[:5] for row in found], {"table": "str", "table_label": "str",
@@ -367,6 +544,12 @@ def fetch_problems(conn: Connection, now: datetime) -> pd.DataFrame:
     order = {t.name: i for i, t in enumerate(CHECKED_TABLES)}
     return out.sort_values("table", key=lambda col: col.map(order), kind="stable",
                            ignore_index=True)
+
+
+def count_found(conn: Connection, table: Table, problem: str, now: datetime) -> int:
+    """Rows of `table` with `problem` (in any column), as fetch_problems counts them."""
+    table_checks = [c for c in checks(now) if c.table is table and c.problem == problem]
+    return sum(_count(conn, table, table_checks, (kept(conn, now), now)))
 
 
 def count_problem_rows(conn: Connection, now: datetime) -> int:

@@ -191,6 +191,11 @@ def sort_memory(conn, size: str) -> None:
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{size}'")
 
 
+def meta_value(conn: Connection, key: str) -> str | None:
+    """The value cockpit_meta holds under `key`, or None."""
+    return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+
 def through_index(query, table, index: str, conn: Connection | None = None):
     """`query` reading `table` through `index` on SQLite (INDEXED BY): its planner, which
     cannot tell that a range of report times holds every row, would take that index and
@@ -268,9 +273,7 @@ def check_database(engine: Engine) -> None:
                 raise CockpitDatabaseError(
                     f"{where} 不是驾驶舱数据库: {'；'.join(differences)}。"
                     "请用 `python -m data_access.admin create-schema` 建表或检查数据库地址。")
-            version = conn.execute(
-                select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
-            ).scalar()
+            version = meta_value(conn, "schema_version")
     except CockpitDatabaseError:
         raise
     except SQLAlchemyError as exc:

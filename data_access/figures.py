@@ -443,7 +443,7 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
                          for c in group))
         frames.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key, list(group)))
     # 2. the moved tickets as the rollup counted them, taken off
-    mark = summaries.mark(conn)
+    mark = ts.mark(conn)
     moved = _moved(f, cal, mark, codes)
     kept = s.ticket_states
     bases = rollup_bases(kept, kept.c)
@@ -509,7 +509,7 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     if not rollup_usable(conn, f, None):
         return None
     cal = load_calendar(conn)
-    mark = summaries.mark(conn)
+    mark = ts.mark(conn)
     moved = _moved(f, cal, mark, codes)
     r, kept = s.ticket_rollup.c, s.ticket_states
     stored_bases = rollup_bases(kept, kept.c)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select
 from data_access import figures, summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters, in_scope
-from data_access.places import name_or_code
+from data_access.places import inside_district, name_or_code
 from data_access.programme_figures import counted
 from data_access.programmes import OLD_COMPOUND_BEFORE
 from data_access.result import fetch
@@ -34,9 +34,6 @@ from data_access.schema import (
     visits,
 )
 
-# Haishu's extent in WGS-84 (haishu_facts.md §3), with a margin of about 2 km.
-DISTRICT_BBOX = (121.115, 29.705, 121.577, 29.972)  # west, south, east, north
-
 # The figures a map area may be coloured by (labels and definitions: the registry).
 METRIC_FIGURES = ["tickets_per_1k", "open", "overdue", "coverage_rate", "satisfaction_rate"]
 METRICS = {code: figures.label(code) for code in METRIC_FIGURES}
@@ -47,11 +44,6 @@ AREAS = {
     "cell": (grid_cells, grid_cells.c.code, tickets.c.grid_cell_code, targets.c.grid_cell_code),
     "town": (towns, towns.c.code, tickets.c.town_code, targets.c.town_code),
 }
-
-
-def inside_district(lon: float, lat: float) -> bool:
-    west, south, east, north = DISTRICT_BBOX
-    return west <= lon <= east and south <= lat <= north
 
 
 def parse_shape(text: str | None) -> list | None:

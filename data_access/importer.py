@@ -41,7 +41,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from data_access import freshness, summaries
 from data_access import glossary as g
 from data_access import schema as s
-from data_access.geo import inside_district, parse_shape
+from data_access.geo import parse_shape
+from data_access.places import inside_district
 
 TABLES = {t.name: t for t in s.ALL_TABLES if t.name != "cockpit_meta"}
 TRUE, FALSE = {"1", "true", "t", "yes", "y", "是"}, {"0", "false", "f", "no", "n", "否"}

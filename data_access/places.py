@@ -1,13 +1,22 @@
-"""Place queries: towns, grid cells and the district's meta facts."""
+"""Place queries: towns, grid cells and the district's meta facts; the district's extent."""
 
 from datetime import date
 
 import pandas as pd
 from sqlalchemy import Connection, func, literal, select
 
+from data_access import db
 from data_access.filters import in_scope
 from data_access.result import fetch
-from data_access.schema import grid_cells, meta, towns
+from data_access.schema import grid_cells, towns
+
+# Haishu's extent in WGS-84 (haishu_facts.md §3), with a margin of about 2 km.
+DISTRICT_BBOX = (121.115, 29.705, 121.577, 29.972)  # west, south, east, north
+
+
+def inside_district(lon: float, lat: float) -> bool:
+    west, south, east, north = DISTRICT_BBOX
+    return west <= lon <= east and south <= lat <= north
 
 
 def name_or_code(name, code):
@@ -47,9 +56,9 @@ def count_grid_cells(conn: Connection, *, town_code: str | None = None,
 
 def get_campaign_start(conn: Connection) -> date | None:
     """The first day of the campaign period (cockpit_meta 'campaign_start'), if recorded."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == "campaign_start")).scalar()
+    value = db.meta_value(conn, "campaign_start")
     return date.fromisoformat(value) if value else None
 
 
 def get_meta(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
+    return db.meta_value(conn, key)

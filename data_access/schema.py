@@ -29,7 +29,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES
 
 metadata = MetaData()
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -469,6 +469,27 @@ ticket_changes = Table(
     comment="bookkeeping (written by the triggers on tickets, emptied by the refresh): the "
             "tickets whose stored state the next refresh rewrites, whoever wrote them",
 )
+quality_findings = Table(
+    "quality_findings", metadata,
+    _col("table_name", String(40), "the checked table: tickets, ticket_events or visits", nullable=False),
+    _col("problem", String(40), "the kind of problem (data_quality.Check.problem)",
+         nullable=False),
+    _col("column_name", String(80), "the column(s) concerned (data_quality.Check.column)",
+         nullable=False),
+    _col("ticket_id", String, "the ticket whose rows these are: tickets.id, "
+         "ticket_events.ticket_id; NULL for visits (the whole table)"),
+    _col("after", DateTime, "for 时间晚于当前: the rows' time, later than the start of the "
+         "refresh's day (counted while it lies after now); else NULL"),
+    _col("found", Integer, "rows of that ticket with the problem", nullable=False),
+    comment="derived (data_quality.py, written by the admin tool only): the rows of tickets, "
+            "ticket_events and visits with a data-quality problem, counted per ticket (visits: "
+            "for the whole table); current while cockpit_meta's quality_findings_mark is the "
+            "refresh mark and that is complete (visits: and visit_rollup_current is there)",
+)
+Index("ix_quality_findings_ticket", quality_findings.c.ticket_id)
+# cockpit_meta: the mark (last event id) and the day the findings were last brought up to
+# date at (data_quality.refresh_findings)
+QUALITY_MARK, QUALITY_AFTER = "quality_findings_mark", "quality_findings_after"
 # cockpit_meta: the last ticket_events.id folded into ticket_states, and the one
 # ticket_rollup was built at (summaries.py). A TRUNCATE of tickets, which names no rows,
 # forgets them: the next refresh is then full.

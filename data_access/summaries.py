@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from data_access import db
+from data_access import data_quality, db
 from data_access import glossary as g
 from data_access import ticket_state as ts
 from data_access.schema import (
@@ -62,23 +62,12 @@ REFRESHED_AT = "summaries_refreshed_at"
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
-DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup", "visit_rollup")  # refreshed
-
-
-def mark(conn: Connection) -> ts.Mark | None:
-    """The last event id folded into ticket_states (complete when it is the last event id
-    there is and no ticket was written since), or None if never refreshed."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == ts.SUMMARY_MARK)).scalar()
-    if value is None:
-        return None
-    latest = conn.execute(select(func.max(ticket_events.c.id))).scalar()
-    written = conn.execute(select(ticket_changes.c.ticket_id).limit(1)).first()
-    return ts.Mark(int(value), complete=(latest is None or latest <= int(value))
-                   and written is None)
+DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup", "visit_rollup",
+           "quality_findings")  # refreshed
 
 
 def is_refreshed(conn: Connection) -> bool:
-    return mark(conn) is not None
+    return ts.mark(conn) is not None
 
 
 def _set_meta(conn: Connection, key: str, value: str) -> None:
@@ -191,14 +180,13 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     tickets were rewritten."""
     db.sort_memory(conn, REFRESH_WORK_MEM)  # the full build sorts and hashes millions of rows
     top = conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0
-    since = mark(conn)
+    since = ts.mark(conn)
     ids = None if full or since is None else touched(conn, since, ticket_ids)
     if ids:  # their reports may make (or unmake) other tickets' repeat reports
         ids |= neighbours(conn, ids)
     if ids is not None and len(ids) > FULL_ABOVE:
         ids = None
-    rollup_current = since is not None and conn.execute(select(meta.c.value).where(
-        meta.c.key == ROLLUP_MARK)).scalar() == str(since)
+    rollup_current = since is not None and db.meta_value(conn, ROLLUP_MARK) == str(since)
     if ids is None:  # the indexes built after the rows: far faster than row by row
         for index in ticket_states.indexes:
             index.drop(conn, checkfirst=True)
@@ -229,7 +217,9 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     _set_meta(conn, ts.SUMMARY_MARK, str(top))
     _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
-    refresh_visits(conn, full)
+    visits_changed = refresh_visits(conn, full)
+    data_quality.refresh_findings(conn, None if ids is None else _chunks(ids), since, top,
+                                  visits_changed)
     if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
         for table in DERIVED:
             conn.exec_driver_sql(f"ANALYZE {table}")
@@ -263,14 +253,14 @@ class EveryTicket(NamedTuple):
 def state(conn: Connection, f, ids=None):
     """ticket_state.state(f, ids) with the last refresh's mark read first: a value the
     planner sees (as a subquery it expects millions of unseen events and spills its hashes)."""
-    return ts.state(f, ids, mark(conn))
+    return ts.state(f, ids, ts.mark(conn))
 
 
 def states_hold(conn: Connection, f) -> bool:
     """Whether every stored state is its ticket's state at f.as_of, so that ticket_states
     alone (and its indexes) answers: the refresh saw the last event, and no ticket has an
     event at or after as_of."""
-    return _hold(conn, f, mark(conn))
+    return _hold(conn, f, ts.mark(conn))
 
 
 def _hold(conn: Connection, f, seen: ts.Mark | None) -> bool:
@@ -290,7 +280,7 @@ def every_ticket(conn: Connection, f, only=None) -> EveryTicket:
     see ticket_rows) keeps the tickets it holds for, in `where` or in each of ticket_rows'
     branches: a few open tickets at a past cut-off are then found through the partial index
     of the open states, not picked from a union of every ticket."""
-    seen = mark(conn)
+    seen = ts.mark(conn)
     if _hold(conn, f, seen):
         kept = ticket_states
         return EveryTicket(kept, kept, kept.c, kept.c.ticket_id,
@@ -311,7 +301,7 @@ def _only(only, st) -> list:
 
 def status(conn: Connection) -> str | None:
     """None when the summaries are current; else, in Chinese, what needs a refresh."""
-    since = mark(conn)
+    since = ts.mark(conn)
     if since is None:
         return ("汇总表尚未生成：问题状态将从流转记录逐条计算（较慢）。"
                 "请运行 `python -m data_access.admin refresh`。")
@@ -415,8 +405,7 @@ def refresh_rollup(conn: Connection) -> None:
 def visits_current(conn: Connection) -> bool:
     """Whether visit_rollup counts the visits and targets as they are: no write to either
     since the refresh that built it (schema.rollup_triggers forget it on any)."""
-    return ts.USE_SUMMARIES and conn.execute(select(meta.c.key).where(
-        meta.c.key == VISIT_ROLLUP_CURRENT)).first() is not None
+    return ts.USE_SUMMARIES and db.meta_value(conn, VISIT_ROLLUP_CURRENT) is not None
 
 
 def refresh_visits(conn: Connection, full: bool = False) -> bool:

@@ -12,7 +12,6 @@ import pandas as pd
 from sqlalchemy import (
     Connection,
     case,
-    exists,
     func,
     literal,
     select,
@@ -187,18 +186,16 @@ def fetch_data_quality(conn: Connection, f: Filters) -> dict:
 
     Keys: before_report (events dated before the ticket's report), skipped_stage (resolved
     with no 派单 or no 接单 event), unknown_stage (events whose stage is not in the
-    glossary), orphan_events (events of tickets that do not exist, whole database). The
-    event findings of the tickets the last refresh saw in full are summed from
-    ticket_states; the others' are counted from their events.
+    glossary), orphan_events (events of tickets that do not exist, whole database, as
+    数据质量 counts them). The event findings of the tickets the last refresh saw in full
+    are summed from ticket_states; the others' are counted from their events.
     """
     before, unknown = _event_findings(conn, f)
     rows = summaries.every_ticket(conn, f)
     skipped = conn.execute(select(func.count()).select_from(rows.source).where(
         *f.period(rows.t.reported_at), *rows.where, skipped_step(rows.st))).scalar()
-    ev = ticket_events.c
-    orphans = 0 if data_quality.kept_referenced(conn, ticket_events.c.ticket_id) else \
-        conn.execute(select(func.count()).select_from(ticket_events).where(
-            ~exists().where(tickets.c.id == ev.ticket_id))).scalar()
+    orphans = data_quality.count_found(conn, ticket_events, data_quality.MISSING_REFERENCE,
+                                       f.as_of)
     return {"before_report": int(before or 0), "skipped_stage": int(skipped or 0),
             "unknown_stage": int(unknown or 0), "orphan_events": int(orphans or 0)}
 
@@ -210,7 +207,7 @@ def _event_findings(conn: Connection, f: Filters) -> tuple[int, int]:
     counted = (select(*ts.event_findings(tickets.c.reported_at).values()).select_from(
         ticket_events.join(tickets, tickets.c.id == ev.ticket_id))
         .where(*f.period(tickets.c.reported_at), *f.ticket_choices(tickets)))
-    mark = summaries.mark(conn)
+    mark = ts.mark(conn)
     if not ts.USE_SUMMARIES or mark is None:
         return tuple(conn.execute(counted).one())
     kept = ticket_states.c

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     DateTime,
     Integer,
     and_,
@@ -212,7 +213,7 @@ def _pure_state(f: Filters):
 
 class Mark(int):
     """The last ticket_events.id the stored states have seen, as the caller read it
-    (summaries.mark). `complete`: no later event and no ticket written since existed then,
+    (mark). `complete`: no later event and no ticket written since existed then,
     so no stored ticket is unseen and _seen leaves its check out (on SQLite a probe of the
     events per ticket)."""
 
@@ -222,9 +223,21 @@ class Mark(int):
         return made
 
 
+def mark(conn: Connection) -> "Mark | None":
+    """The last event id folded into ticket_states (complete when it is the last event id
+    there is and no ticket was written since), or None if never refreshed."""
+    value = db.meta_value(conn, SUMMARY_MARK)
+    if value is None:
+        return None
+    latest = conn.execute(select(func.max(ticket_events.c.id))).scalar()
+    written = conn.execute(select(ticket_changes.c.ticket_id).limit(1)).first()
+    return Mark(int(value), complete=(latest is None or latest <= int(value))
+                and written is None)
+
+
 def _summary_mark(mark: int | None = None):
     """SQL: the last event id the stored states have seen (-1 before any refresh); `mark`,
-    when the caller has read it (summaries.mark), as a value the planner can see."""
+    when the caller has read it (mark), as a value the planner can see."""
     if mark is not None:
         return literal(int(mark))
     return func.coalesce(select(cast(meta.c.value, BigInteger)).where(

@@ -143,11 +143,17 @@ def test_clean_data_is_counted_in_one_scan_per_table_and_one_join_per_referencin
     read = Counter(m.group(1) for sql, _ in run if (m := re.search(r"\bFROM (\w+)", sql)))
     # the events' key is kept unique by the database: no grouping; the boundaries of towns
     # and grid cells are read once more, to be judged in Python; PostgreSQL keeps the
-    # references itself: only the events join their tickets (for the time order)
+    # references itself: only the events join their tickets (for the time order); on
+    # SQLite a reference to places or people is one walk of its values, the others one
+    # join; cockpit_meta is read once more, for the refresh mark (never refreshed here)
     kept = tiny.url.startswith("postgresql")
-    expected = Counter({t.name: 1 + (t is s.ticket_events if kept else bool(t.foreign_keys))
+    all_checks = dq.checks(AS_OF)
+    loose = Counter(c.table.name for c in all_checks if dq._loose(c))
+    joined = {c.table.name for c in all_checks if c.joins and not dq._loose(c)}
+    expected = Counter({t.name: 1 + (t is s.ticket_events if kept else
+                                     (t.name in joined) + loose[t.name])
                         for t in dq.CHECKED_TABLES})
-    expected.update(["towns", "grid_cells"])
+    expected.update(["towns", "grid_cells", "cockpit_meta"])
     assert {name: n for name, n in read.items() if name in expected} == expected
 
 
@@ -176,3 +182,66 @@ def test_a_foreign_key_the_database_does_not_enforce_is_checked(tiny):
         assert not dq.kept_referenced(conn, s.ticket_events.c.ticket_id)
         got = dq.fetch_problems(conn, AS_OF).set_index(["table", "problem"])
     assert got.loc[("ticket_events", dq.MISSING_REFERENCE), "rows"] == 1
+
+
+def test_rows_dated_later_than_the_refreshs_day_are_kept_with_their_time(tiny):
+    """The refresh keeps 时间晚于当前 with each row's time (after the start of its day), so
+    that the kept findings answer it at any later now; before that day the tables answer."""
+    from data_access import summaries
+    from data_access.filters import local_now
+
+    now = local_now()
+    soon, today = now + timedelta(hours=2), now.replace(hour=0, minute=0, second=0)
+    tiny.add_ticket("T-SOON", reported=soon.strftime("%Y-%m-%d %H:%M"),
+                    events=[("dispatched", (soon + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M"))])
+    tiny.add_ticket("T-PAST", reported="2026-03-02 09:00")
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    future = [check for check in dq.checks(now)
+              if check.problem == dq.FUTURE and check.table in dq.KEPT]
+    expected = {now: {"tickets": 1, "ticket_events": 2},  # reported, then dispatched, soon
+                soon + timedelta(minutes=30): {"ticket_events": 1},
+                soon + timedelta(hours=2): {},
+                today - timedelta(days=1): {"tickets": 1, "ticket_events": 2}}
+    with tiny.connect() as conn:
+        for when, rows in expected.items():
+            found = dq.kept(conn, when)
+            assert found is not None
+            assert all(found.answers(check, when) == (when >= today) for check in future)
+            got = dq.fetch_problems(conn, when)
+            pd.testing.assert_frame_equal(got, oracle_problems(conn, when))
+            assert got[got["problem"] == dq.FUTURE].set_index("table")["rows"].to_dict() == rows
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def indexed(request, tmp_path_factory):
+    """The seeded problems in tables that have the cockpit's indexes (no foreign keys)."""
+    url, drop = fresh_database_url(request.param, tmp_path_factory.mktemp("indexed"))
+    db = add_many_problems(HostileDatabase(url).add_clean_base().add_hostile_rows())
+    db.rows(s.visits, dict(id="V-GHOST", officer_id="O-GHOST", target_id="E1",
+                           visited_at=datetime(2026, 11, 10, 11), problems_raised=0))
+    with db.writer.begin() as conn:
+        for table in dq.CHECKED_TABLES:
+            for index in table.indexes:
+                index.create(conn)
+    yield db
+    db.close()
+    drop()
+
+
+def test_references_to_places_and_people_are_found_by_walking_their_values(indexed):
+    """A reference to towns, grid cells, officers or targets from a table with an index
+    that lists its values is counted and listed from those values (one probe each), and
+    gives what the check run on its own gives."""
+    with indexed.connect() as conn:
+        run = statements_run(conn, lambda c: dq.fetch_problems(c, AS_OF))
+        got = dq.fetch_problems(conn, AS_OF)
+        expected = oracle_problems(conn, AS_OF)
+    pd.testing.assert_frame_equal(got, expected)
+    walked = {m.group(1) for sql, _ in run
+              if (m := re.search(r"WITH RECURSIVE \w+\(\w+\) AS\s*\(SELECT min\((\w+\.\w+)\)", sql))}
+    assert {"tickets.town_code", "tickets.grid_cell_code", "visits.officer_id",
+            "visits.target_id"} <= walked
+    missing = got[(got["problem"] == dq.MISSING_REFERENCE) & got["table"].isin(
+        ["tickets", "visits"])].set_index("column")["rows"]
+    assert missing.filter(like="grid_cell_code").sum() and missing.filter(like="officer_id").sum()

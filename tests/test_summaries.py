@@ -1,6 +1,7 @@
 """The derived ticket states agree exactly with the raw tables, and figures read through them
 equal figures computed from the events alone, at any as_of (both backends)."""
 
+import re
 from collections import Counter
 from datetime import date, datetime
 
@@ -8,13 +9,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, insert, select, update
 
+from data_access import data_quality as dq
 from data_access import figures, meeting, summaries, ticket_flow, ticket_loop
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.db import read_only_engine, writable_engine
-from data_access.filters import Filters
+from data_access.filters import Filters, local_now
 from sample_data.scale import ScaledSample, load_scaled
 from tests.conftest import BACKENDS, fresh_database_url
+from tests.test_data_quality import oracle_problems, statements_run
 
 NOW = datetime(2026, 11, 25, 18)
 TICKET_CODES = [code for code, fig in figures.FIGURES.items() if fig.family == "tickets"]
@@ -138,6 +141,35 @@ def assert_rollup_agrees(writer) -> None:
     assert all(any(row[5:]) for row in have_units)
 
 
+def findings_rows(conn) -> Counter:
+    q = s.quality_findings.c
+    return Counter(tuple(row) for row in conn.execute(select(
+        q.table_name, q.problem, q.column_name, q.ticket_id, q.after, q.found)))
+
+
+def assert_findings_agree(writer) -> None:
+    """quality_findings as kept == rebuilt from scratch; 数据质量 read through them == each
+    check run on its own, now (the future rows kept) and at the load's NOW (before the
+    start of the refresh's day: counted from the tables), without scanning the large
+    tables."""
+    with writer.connect() as conn:
+        have = findings_rows(conn)
+    with writer.connect() as conn:
+        rebuild = conn.begin()
+        dq.refresh_findings(conn, None, None, 0, visits_changed=True)
+        want = findings_rows(conn)
+        rebuild.rollback()
+    assert have == want
+    with writer.connect() as conn:
+        for now in (local_now(), NOW):
+            assert dq.kept(conn, now) is not None
+            pd.testing.assert_frame_equal(dq.fetch_problems(conn, now),
+                                          oracle_problems(conn, now))
+        run = statements_run(conn, lambda c: dq.fetch_problems(c, local_now()))
+    assert not [sql for sql, _ in run if "FILTER" in sql
+                and re.search(r"\bFROM (tickets|ticket_events|visits)\b", sql)]
+
+
 FEW_CODES = [["collected", "resolved"], ["overdue"], ["soon_due", "open"],
              ["repeat_reported"], ["evaluations", "satisfied", "resolved_in_period"]]
 
@@ -186,6 +218,7 @@ def test_the_load_writes_every_tickets_state_as_the_events_give_it(scaled):
     url, writer = scaled
     assert_agree(writer)
     assert_rollup_agrees(writer)
+    assert_findings_agree(writer)
     with writer.connect() as conn:
         assert summaries.is_refreshed(conn) and summaries.status(conn) is None
 
@@ -231,7 +264,7 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
                                                     at=datetime(2026, 11, 25, 16)))
     with writer.connect() as conn:
         assert "新记录未汇总" in summaries.status(conn)
-        assert not summaries.mark(conn).complete  # each stored ticket is checked for unseen events
+        assert not ts.mark(conn).complete  # each stored ticket is checked for unseen events
     # before the refresh, figures stay exact: unseen events are recomputed from the raw table
     # (and so are the repeat reports the new tickets make of stored ones)
     summarised, pure = figures_both_ways(url, several()[:2])
@@ -250,11 +283,14 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
         rewritten = summaries.refresh(conn, ticket_ids=[second])
     assert rewritten >= len(set(events["ticket_id"]) | {first, second})  # and neighbours
     with writer.connect() as conn:
-        assert summaries.mark(conn).complete  # no check per stored ticket
+        assert ts.mark(conn).complete  # no check per stored ticket
     assert_agree(writer)
     assert_same_figures(url)
     assert_rollup_agrees(writer)
     assert_rollup_figures_exact(url)
+    assert_findings_agree(writer)
+    with writer.connect() as conn:
+        assert {"时间顺序颠倒", "代码不在词表中"} <= set(dq.fetch_problems(conn, NOW)["problem"])
     with writer.begin() as conn:  # a stored ticket with findings gets an event not yet seen
         conn.execute(insert(s.ticket_events).values(ticket_id=first, stage="supervised",
                                                     at=datetime(2026, 11, 25, 17, 30)))
@@ -272,7 +308,7 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
         first, second, third, fourth = conn.execute(
             select(s.tickets.c.id).order_by(s.tickets.c.id).limit(4)).scalars()
         row = conn.execute(select(s.tickets).where(s.tickets.c.id == first)).one()._asdict()
-        conn.execute(insert(s.tickets).values({**row, "id": "N0000001"}))
+        conn.execute(insert(s.tickets).values({**row, "id": "N0000001", "satisfaction": 9}))
         conn.execute(update(s.tickets).where(s.tickets.c.id == first).values(
             town_code="330203106000", category="livelihood"))
         conn.execute(delete(s.ticket_events).where(s.ticket_events.c.ticket_id == second))
@@ -284,23 +320,36 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
                      .values(at=datetime(2026, 11, 25, 17, 50)))
         conn.execute(delete(s.ticket_events).where(ev.ticket_id == fourth,
                                                    ev.stage != "reported"))
+        # a visit counting -1 problems (visits are kept for the whole table)
+        visit = conn.execute(select(s.visits).limit(1)).one()._asdict()
+        conn.execute(insert(s.visits).values({**visit, "id": "V-NEG", "problems_raised": -1}))
     with writer.connect() as conn:
         assert set(conn.execute(select(s.ticket_changes.c.ticket_id)).scalars()) == {
             "N0000001", "N0000002", first, second, third, fourth}
         assert "被改写" in summaries.status(conn)
-        assert not summaries.mark(conn).complete
+        assert not ts.mark(conn).complete
+        # 数据质量 scans the tables until the refresh
+        assert dq.kept(conn, NOW) is None
+        pd.testing.assert_frame_equal(dq.fetch_problems(conn, NOW), oracle_problems(conn, NOW))
     # before the refresh, figures stay exact: the tickets written are recomputed from the raw
     # tables, and their stored counts taken off the rollup
     assert_same_figures(url)
     assert_rollup_figures_exact(url)
     with writer.begin() as conn:  # a refresh in between: the new ones are stored
         summaries.refresh(conn)
+    assert_findings_agree(writer)
+    with writer.connect() as conn:
+        found = dq.fetch_problems(conn, NOW).set_index(["table", "problem"])["rows"]
+    assert found[("tickets", "评分不在1–5分")] == 1 and found[("visits", "数量为负")] == 1
     with writer.begin() as conn:
         conn.execute(update(s.tickets).where(s.tickets.c.id == "N0000002")
                      .values(id="N0000003"))
+        # a ticket with a finding kept is written again: its findings are rewritten, once
+        conn.execute(update(s.tickets).where(s.tickets.c.id == "N0000001")
+                     .values(title="标题改过"))
     with writer.connect() as conn:
         assert set(conn.execute(select(s.ticket_changes.c.ticket_id)).scalars()) == {
-            "N0000002", "N0000003"}
+            "N0000001", "N0000002", "N0000003"}
     with writer.begin() as conn:
         summaries.refresh(conn)
     with writer.connect() as conn:
@@ -309,6 +358,7 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
     assert_agree(writer)
     assert_rollup_agrees(writer)
     assert_same_figures(url)
+    assert_findings_agree(writer)
 
 
 def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, tmp_path):
@@ -330,6 +380,7 @@ def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, t
     assert kept == "区新部门"
     assert_agree(writer)
     assert_rollup_agrees(writer)
+    assert_findings_agree(writer)
 
 
 def test_a_database_never_refreshed_computes_from_the_events(tiny):

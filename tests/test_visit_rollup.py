@@ -194,10 +194,10 @@ def test_a_truncate_forgets_the_visits_rollup_and_the_ticket_marks(visited_pg):
     visited.add_ticket("A")
     with visited.writer.begin() as conn:
         summaries.refresh(conn)
-        assert summaries.mark(conn) is not None and summaries.visits_current(conn)
+        assert ts.mark(conn) is not None and summaries.visits_current(conn)
         conn.exec_driver_sql("TRUNCATE ticket_events, tickets, visits")
     with visited.connect() as conn:
-        assert summaries.mark(conn) is None
+        assert ts.mark(conn) is None
         assert not summaries.visits_current(conn)
         assert figures.headline(conn, several()[0], ["visits", "collected"]) == {
             "visits": 0, "collected": 0}
