@@ -11,13 +11,14 @@ from sqlalchemy import Connection, and_, case, func, literal, select, union_all
 from data_access import db
 from data_access import glossary as g
 from data_access import ticket_state as ts
-from data_access.figures import family_query, headline, pair_visited, ratio
+from data_access.figures import family_query, headline, pair_visited, ratio, visit_counts
 from data_access.filters import Filters, in_scope
 from data_access.places import placed
 from data_access.programme_figures import counted
 from data_access.result import count_if, fetch, monday_of, weeks_between
 from data_access.schema import (
     assignments,
+    complete_record,
     grid_cells,
     officers,
     targets,
@@ -26,8 +27,6 @@ from data_access.schema import (
     towns,
     visits,
 )
-
-RECORD_FIELDS = list(g.VISIT_RECORD_FIELDS)
 
 # How targets are grouped for coverage by kind: 规上企业 apart from other firms.
 TARGET_GROUPS = {
@@ -233,15 +232,19 @@ def fetch_diary_mix(conn: Connection, f: Filters, *, level: str | None = None,
 
     Columns: diary_type (str), visits (int), complete (int), complete_rate (0–1).
     """
-    complete = and_(*(visits.c[name].is_(True) for name in RECORD_FIELDS))
-    out = fetch(conn, select(visits.c.diary_type, func.count(), count_if(complete))
-                .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
-                       *slice_clauses(visits.c.officer_id, level=level,
-                                      target_group=target_group))
-                .group_by(visits.c.diary_type)
-                .order_by(visits.c.diary_type),
-                {"diary_type": "str", "visits": "int", "complete": "int"})
+    columns = {"diary_type": "str", "visits": "int", "complete": "int"}
+    rolled = None if level or target_group else visit_counts(conn, f, "diary_type")
+    if rolled is not None:  # all officers: the visits rollup answers
+        out = rolled.rename(columns={"key": "diary_type"})
+    else:
+        out = fetch(conn, select(visits.c.diary_type, func.count(),
+                                 count_if(complete_record(visits.c)))
+                    .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+                    .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
+                           *slice_clauses(visits.c.officer_id, level=level,
+                                          target_group=target_group))
+                    .group_by(visits.c.diary_type)
+                    .order_by(visits.c.diary_type), columns)
     out["complete_rate"] = out["complete"] / out["visits"]
     return out
 
@@ -289,7 +292,7 @@ def fetch_officer_visits(conn: Connection, f: Filters, officer_id: str) -> pd.Da
     Columns: visit_id, target, diary_type (str); visited_at (datetime); problems_raised,
     tickets (int); record_complete (bool).
     """
-    complete = and_(*(visits.c[name].is_(True) for name in RECORD_FIELDS))
+    complete = complete_record(visits.c)
     raised = (select(func.count()).where(tickets.c.visit_id == visits.c.id).scalar_subquery())
     return fetch(conn, select(visits.c.id, targets.c.name, visits.c.diary_type,
                               visits.c.visited_at, visits.c.problems_raised, raised,

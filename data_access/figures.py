@@ -312,20 +312,23 @@ def _grain_rows(r, first: date | None, stop: date | None, *where):
     return parts + [and_(r.grain == "D", *where, *_within(r.day, a, b)) for a, b in days]
 
 
-def _visit_values(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame | None:
-    """The figure visits (per town with `by` "town_code") from visit_rollup for the period's
-    whole days before as_of's day, and from the visits themselves for as_of's day; None when
-    the rollup cannot answer (another grouping, or a write since it was built).
-    Columns: key (when `by`), visits."""
-    if by not in (None, "town_code") or not summaries.visits_current(conn):
+def visit_counts(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame | None:
+    """Visits (per town or diary type with `by` "town_code" or "diary_type"), and of them
+    those with a complete record, from visit_rollup for the period's whole days before
+    as_of's day, and from the visits themselves for as_of's day; None when the rollup
+    cannot answer (another grouping, or a write since it was built).
+    Columns: key (when `by`; None for none), visits, complete; by key."""
+    if by not in (None, "town_code", "diary_type") or not summaries.visits_current(conn):
         return None
     stop = max(f.start, min(f.end + timedelta(days=1), f.as_of.date()))
     v, live = s.visit_rollup.c, visits.c
     kept_key, live_key = ([], []) if by is None else (
-        [func.nullif(v.town_code, "").label("key")], [targets.c.town_code.label("key")])
-    parts = [select(*kept_key, v.visits.label("visits")).where(part, *f.town(v.town_code))
+        [func.nullif(v[by], "").label("key")],
+        [(targets.c if by == "town_code" else live)[by].label("key")])
+    parts = [select(*kept_key, v.visits, v.complete).where(part, *f.town(v.town_code))
              for part in _grain_rows(v, f.start, stop)]
-    today = (select(*live_key, literal(1).label("visits"))  # as_of's day: an index range
+    today = (select(*live_key, literal(1).label("visits"),  # as_of's day: an index range
+                    case((s.complete_record(live), 1), else_=0).label("complete"))
              .select_from(visits.join(targets, targets.c.id == live.target_id))
              .where(live.visited_at >= max(f.start_at, datetime.combine(stop, time())),
                     live.visited_at < min(f.end_before, f.as_of),  # f.period: one range each
@@ -333,9 +336,10 @@ def _visit_values(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame 
     parts.append(db.through_index(today, visits, "ix_visits_time", conn))  # not per target
     rows = union_all(*parts).subquery()
     key = [] if by is None else [rows.c.key]
-    got = conn.execute(select(*key, func.coalesce(func.sum(rows.c.visits), 0))
-                       .group_by(*key)).all()
-    return typed(got, {**({"key": "str"} if by else {}), "visits": "int"})
+    got = conn.execute(select(*key, *(func.coalesce(func.sum(rows.c[c]), 0)
+                                      for c in ("visits", "complete")))
+                       .group_by(*key).order_by(*key)).all()
+    return typed(got, {**({"key": "str"} if by else {}), "visits": "int", "complete": "int"})
 
 
 def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
@@ -656,7 +660,7 @@ def headline(conn: Connection, f: Filters, codes) -> dict:
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
             if not only:
                 continue
-        if family == "visits" and (rolled := _visit_values(conn, f, None)) is not None:
+        if family == "visits" and (rolled := visit_counts(conn, f, None)) is not None:
             values["visits"] = int(rolled["visits"].iloc[0])
             continue
         names, query = family_query(conn, f, family, None, only)
@@ -707,8 +711,8 @@ def grouped(conn: Connection, f: Filters, by: str, codes,
             summed = [c for c in needed if c in _BASIS_OF]
             parts.append(_ticket_values(conn, f, by, summed))
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
-        if family == "visits" and (rolled := _visit_values(conn, f, by)) is not None:
-            parts.append(rolled)
+        if family == "visits" and (rolled := visit_counts(conn, f, by)) is not None:
+            parts.append(rolled[["key", "visits"]])
             only = []
         if only:
             names, query = family_query(conn, f, family, columns[family], only,

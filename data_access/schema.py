@@ -26,7 +26,7 @@ from sqlalchemy import (
     or_,
 )
 
-from data_access.glossary import LOOP_STAGES
+from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
 SCHEMA_VERSION = 10
@@ -431,10 +431,12 @@ visit_rollup = Table(
     _col("day", Date, "the day, or the first day of the month", primary_key=True),
     _col("town_code", String(12), "targets.town_code of the visited target ('' for none)",
          primary_key=True),
+    _col("diary_type", String(32), "visits.diary_type ('' for none)", primary_key=True),
     _col("visits", Integer, "visits made (visits joined to their target)", nullable=False),
+    _col("complete", Integer, "of them, with a complete 三带走三留下 record", nullable=False),
     comment="derived (summaries.py, written by the admin tool only): visits counted per day "
-            "and month of visited_at and the target's town; current while cockpit_meta holds "
-            "visit_rollup_current",
+            "and month of visited_at, the target's town and the diary type; current while "
+            "cockpit_meta holds visit_rollup_current",
 )
 # cockpit_meta: present while visit_rollup counts the visits and targets as they are. Written
 # by the refresh that builds it; every write to visits or targets deletes it (the triggers
@@ -578,6 +580,11 @@ Index("ix_ticket_states_due", ticket_states.c.due_at)
 Index("ix_ticket_states_cell_category_resolved", ticket_states.c.grid_cell_code,
       ticket_states.c.category, ticket_states.c.resolved_at)  # repeat reports' neighbours
 Index("ix_ticket_states_repeat", ticket_states.c.repeat_reported_at)
+
+
+def complete_record(v):
+    """SQL truth on visits' columns `v`: the 三带走三留下 record is complete (all six)."""
+    return and_(*(v[name].is_(True) for name in VISIT_RECORD_FIELDS))
 
 
 def skipped_step(st):

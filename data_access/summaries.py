@@ -46,6 +46,7 @@ from data_access.schema import (
     ROLLUP_MARK,
     ROLLUP_UNITS,
     VISIT_ROLLUP_CURRENT,
+    complete_record,
     meta,
     targets,
     ticket_changes,
@@ -414,17 +415,20 @@ def refresh_visits(conn: Connection, full: bool = False) -> bool:
     if not full and visits_current(conn):
         return False
     v = visit_rollup.c
-    names = ["grain", "day", "town_code", "visits"]
+    names = ["grain", "day", "town_code", "diary_type", "visits", "complete"]
     day, town = _day(visits.c.visited_at), func.coalesce(targets.c.town_code, "")
+    diary = func.coalesce(visits.c.diary_type, "")
     conn.execute(delete(visit_rollup))
     conn.execute(insert(visit_rollup).from_select(names, (
-        select(literal("D"), day, town, func.count())
+        select(literal("D"), day, town, diary, func.count(),
+               func.sum(_one(complete_record(visits.c))))
         .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-        .where(visits.c.visited_at.is_not(None)).group_by(day, town))))
+        .where(visits.c.visited_at.is_not(None)).group_by(day, town, diary))))
     month = _month_start(v.day)
     conn.execute(insert(visit_rollup).from_select(names, (
-        select(literal("M"), month, v.town_code, func.sum(v.visits))
-        .where(v.grain == "D").group_by(month, v.town_code))))
+        select(literal("M"), month, v.town_code, v.diary_type, func.sum(v.visits),
+               func.sum(v.complete))
+        .where(v.grain == "D").group_by(month, v.town_code, v.diary_type))))
     _set_meta(conn, VISIT_ROLLUP_CURRENT, datetime.now().replace(microsecond=0).isoformat())
     return True
 

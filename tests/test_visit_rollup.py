@@ -6,10 +6,11 @@ import os
 from collections import Counter
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from data_access import figures, summaries
+from data_access import coverage, figures, summaries
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.filters import Filters
@@ -23,6 +24,10 @@ VISITS = {  # visit id → (target, time)
     "V3": ("T1", "2026-02-03 10:00"), "V4": ("T2", "2026-02-28 23:59"),
     "V5": ("T1", "2026-03-09 23:59"), "V6": ("T1", "2026-03-10 08:00"),
     "V7": ("T1", "2026-03-10 16:00"), "V8": ("T2", "2026-03-12 09:00"),  # after as_of
+}
+DIARIES = {  # visit id → (diary type, complete record); the others: enterprise, complete
+    "V2": ("resident", False), "V3": ("resident", True), "V4": ("no_such_diary", True),
+    "V5": ("grassroots", False), "V6": ("grassroots", False), "V7": ("no_such_diary", False),
 }
 
 
@@ -43,7 +48,8 @@ def visited(tiny):
 def fill(tiny):
     tiny.add_officer("O1").add_target("T1").add_target("T2", town="鼓楼街道")
     for visit_id, (target, when) in VISITS.items():
-        tiny.add_visit(visit_id, "O1", target, when)
+        diary, complete = DIARIES.get(visit_id, ("enterprise", True))
+        tiny.add_visit(visit_id, "O1", target, when, complete=complete, diary=diary)
     with tiny.writer.begin() as conn:
         summaries.refresh(conn)  # the tickets (none) and the visits
         assert summaries.visits_current(conn) and summaries.status(conn) is None
@@ -51,16 +57,18 @@ def fill(tiny):
 
 
 def visit_figures(tiny, rollup: bool) -> list:
-    """(headline, grouped by town) of visits for several filters, through the rollup or not."""
+    """(headline, grouped by town, the diary mix) of visits for several filters, through the
+    rollup or not."""
     out = []
     with tiny.connect() as conn:
         ts.USE_SUMMARIES = rollup
         try:
             assert summaries.visits_current(conn) == rollup
             for f in several():
-                assert (figures._visit_values(conn, f, None) is not None) == rollup
+                assert (figures.visit_counts(conn, f, None) is not None) == rollup
                 out.append((figures.headline(conn, f, ["visits"]),
-                            figures.grouped(conn, f, "town_code", ["visits"])))
+                            figures.grouped(conn, f, "town_code", ["visits"]),
+                            coverage.fetch_diary_mix(conn, f)))
         finally:
             ts.USE_SUMMARIES = True
     return out
@@ -68,32 +76,39 @@ def visit_figures(tiny, rollup: bool) -> list:
 
 def assert_figures_agree(tiny) -> None:
     got, want = visit_figures(tiny, True), visit_figures(tiny, False)
-    for (head, by_town), (want_head, want_by_town) in zip(got, want):
+    for (head, by_town, mix), (want_head, want_by_town, want_mix) in zip(got, want):
         assert head == want_head
         assert by_town.equals(want_by_town)
+        pd.testing.assert_frame_equal(mix, want_mix)
 
 
 def test_the_rollup_counts_every_visit_by_day_month_and_town(visited):
     with visited.connect() as conn:
-        rows = {(g, d if isinstance(d, date) else date.fromisoformat(d), t): n
-                for g, d, t, n in conn.execute(select(s.visit_rollup)).all()}
+        rows = {(g, d if isinstance(d, date) else date.fromisoformat(d), t, diary): (n, full)
+                for g, d, t, diary, n, full in conn.execute(select(s.visit_rollup)).all()}
     towns = {"T1": TOWNS["章水镇"], "T2": GULOU}
-    days = Counter((datetime.fromisoformat(when).date(), towns[target])
-                   for target, when in VISITS.values())
-    months = Counter()
-    for (day, town), n in days.items():
-        months[(day.replace(day=1), town)] += n
-    assert rows == {**{("D", *k): n for k, n in days.items()},
-                    **{("M", *k): n for k, n in months.items()}}
+    made, complete = Counter(), Counter()  # per grain, day, town and diary type
+    for visit_id, (target, when) in VISITS.items():
+        diary, full = DIARIES.get(visit_id, ("enterprise", True))
+        day = datetime.fromisoformat(when).date()
+        for key in (("D", day), ("M", day.replace(day=1))):
+            made[(*key, towns[target], diary)] += 1
+            complete[(*key, towns[target], diary)] += full
+    assert rows == {key: (n, complete[key]) for key, n in made.items()}
 
 
 def test_figures_through_the_rollup_equal_the_visits_counted(visited):
     assert_figures_agree(visited)
-    (whole, by_town), (cut, _), (today, _), (gulou, _), (later, _), (before, _) = \
-        visit_figures(visited, True)
+    (whole, by_town, _), (cut, _, _), (today, _, _), (gulou, _, _), (later, _, _), \
+        (before, _, _) = visit_figures(visited, True)
     assert whole == {"visits": 6} and cut == {"visits": 2} and today == {"visits": 1}
     assert gulou == {"visits": 2} and later == {"visits": 0} and before == {"visits": 4}
     assert dict(zip(by_town["key"], by_town["visits"])) == {TOWNS["章水镇"]: 4, GULOU: 2}
+    mix = visit_figures(visited, True)[0][2].set_index("diary_type")
+    assert mix["visits"].to_dict() == {"enterprise": 1, "resident": 2, "grassroots": 2,
+                                       "no_such_diary": 1}
+    assert mix["complete"].to_dict() == {"enterprise": 1, "resident": 1, "grassroots": 0,
+                                         "no_such_diary": 1}
 
 
 WRITES = {  # another program's write → what the visits of several() become
@@ -120,13 +135,13 @@ def test_any_write_to_visits_or_targets_forgets_the_rollup_until_the_next_refres
         assert not summaries.visits_current(conn)
         assert "走访汇总表已停用" in summaries.status(conn)
     after = visit_figures(visited, False)  # what the cockpit now counts: the visits
-    assert [(h, g.to_dict()) for h, g in after] != [(h, g.to_dict()) for h, g in before]
+    assert [(h, g.to_dict()) for h, g, _ in after] != [(h, g.to_dict()) for h, g, _ in before]
     with visited.writer.begin() as conn:
         assert summaries.refresh_visits(conn)
         assert not summaries.refresh_visits(conn)  # current: nothing to do
     assert_figures_agree(visited)
-    assert [(h, g.to_dict()) for h, g in visit_figures(visited, True)] == \
-        [(h, g.to_dict()) for h, g in after]
+    assert [(h, g.to_dict(), m.to_dict()) for h, g, m in visit_figures(visited, True)] == \
+        [(h, g.to_dict(), m.to_dict()) for h, g, m in after]
 
 
 def test_an_import_of_visits_through_the_importer_counts_them_in_the_rollup(visited, tmp_path):

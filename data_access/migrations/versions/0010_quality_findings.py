@@ -1,11 +1,14 @@
 """the data-quality findings of tickets and ticket_events kept per ticket, and of visits
-for the whole table (quality_findings, schema version 10)
+for the whole table (quality_findings, schema version 10); visit_rollup also by diary type,
+with the complete records
 
 `quality_findings` is derived: the next `python -m data_access.admin refresh` builds it (from
 every ticket, once) and keeps it with the tickets it rewrites and the visits it recounts. It
 is read only while cockpit_meta's `quality_findings_mark` is the refresh's mark and no
 ticket or event was written since (for visits: and no visit or target); until then 数据质量
-scans the tables as before.
+scans the tables as before. visit_rollup is made again with the diary type in its key and
+the complete records counted (the diary mix of 走访覆盖 reads it); the upgrade forgets it,
+so the cockpit counts the visits themselves until that refresh.
 
 Revision ID: 0010
 Revises: 0009
@@ -19,6 +22,34 @@ branch_labels = None
 depends_on = None
 
 KEYS = ['quality_findings_mark', 'quality_findings_after']
+VISITS_CURRENT = 'visit_rollup_current'
+
+
+def _visit_rollup(by_diary: bool) -> None:
+    """visit_rollup as version 9 had it, or with the diary type and complete records."""
+    op.create_table(
+        'visit_rollup',
+        sa.Column('grain', sa.String(length=1), nullable=False,
+                  comment='D: one day | M: one calendar month'),
+        sa.Column('day', sa.Date(), nullable=False,
+                  comment='the day, or the first day of the month'),
+        sa.Column('town_code', sa.String(length=12), nullable=False,
+                  comment="targets.town_code of the visited target ('' for none)"),
+        *([sa.Column('diary_type', sa.String(length=32), nullable=False,
+                     comment="visits.diary_type ('' for none)")] if by_diary else []),
+        sa.Column('visits', sa.Integer(), nullable=False,
+                  comment='visits made (visits joined to their target)'),
+        *([sa.Column('complete', sa.Integer(), nullable=False,
+                     comment='of them, with a complete 三带走三留下 record')] if by_diary else []),
+        sa.PrimaryKeyConstraint('grain', 'day', 'town_code', *(['diary_type'] if by_diary
+                                                               else [])),
+        comment=('derived (summaries.py, written by the admin tool only): visits counted per '
+                 'day and month of visited_at, the target\'s town and the diary type; current '
+                 'while cockpit_meta holds visit_rollup_current') if by_diary else (
+            'derived (summaries.py, written by the admin tool only): visits counted per day '
+            "and month of visited_at and the target's town; current while cockpit_meta "
+            'holds visit_rollup_current'),
+    )
 
 
 def _meta():
@@ -49,13 +80,18 @@ def upgrade() -> None:
                 'visit_rollup_current is there)',
     )
     op.create_index('ix_quality_findings_ticket', 'quality_findings', ['ticket_id'])
+    op.drop_table('visit_rollup')
+    _visit_rollup(by_diary=True)
     meta = _meta()
+    op.execute(meta.delete().where(meta.c.key == VISITS_CURRENT))
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='10'))
 
 
 def downgrade() -> None:
     meta = _meta()
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='9'))
-    op.execute(meta.delete().where(meta.c.key.in_(KEYS)))
+    op.execute(meta.delete().where(meta.c.key.in_([*KEYS, VISITS_CURRENT])))
+    op.drop_table('visit_rollup')
+    _visit_rollup(by_diary=False)
     op.drop_index('ix_quality_findings_ticket', table_name='quality_findings')
     op.drop_table('quality_findings')
