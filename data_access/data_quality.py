@@ -282,33 +282,20 @@ def _count_repeats(conn: Connection, table: Table) -> int:
     return conn.execute(select(func.sum(repeats.c.repeats))).scalar() or 0
 
 
-def _leads_index(column: Column, conn: Connection | None = None) -> bool:
-    """Whether an index of the column's table begins with it: one declared in schema.py, or
-    (with `conn`) one the database has (a shared table may lack the cockpit's indexes)."""
-    if conn is None:
-        return any(list(index.columns)[0] is column for index in column.table.indexes)
-    return any(index["column_names"][:1] == [column.name]
-               for index in inspect(conn).get_indexes(column.table.name))
-
-
 def _loose(check: Check) -> bool:
     """A reference to places or people (few values, e.g. a town code in millions of tickets)
     whose values an index lists: its missing rows are found by probing each value, not by a
     scan."""
     return check.is_reference and next(iter(check.joins[0].foreign_keys)).column.table \
-        in FEW_VALUES and _leads_index(check.joins[0])
+        in FEW_VALUES and db.leads_index(check.joins[0])
 
 
 def _missing_values(column: Column):
-    """SELECT of the values of `column` that no referenced row has. Its distinct values
-    are walked one index probe each (a recursive "loose index scan"), so the cost is the
-    number of values, not of rows."""
+    """SELECT of the values of `column` that no referenced row has, walking its distinct
+    values through an index (db.distinct_values)."""
     (fk,) = column.foreign_keys
-    walk = select(func.min(column).label("value")).cte("walk", recursive=True)
-    walk = walk.union_all(select(select(func.min(column)).where(column > walk.c.value)
-                                 .scalar_subquery()).where(walk.c.value.is_not(None)))
-    return select(walk.c.value).where(walk.c.value.is_not(None),
-                                      ~exists().where(fk.column == walk.c.value))
+    walk = db.distinct_values(column)
+    return select(walk.c.value).where(~exists().where(fk.column == walk.c.value))
 
 
 class Kept(NamedTuple):
@@ -371,7 +358,7 @@ def _count(conn: Connection, table: Table, table_checks: list[Check],
             counted[check] = 0
         elif found is not None and found.answers(check, now):
             counted[check] = found.counts.get(_key(check), 0)
-        elif _loose(check) and _leads_index(check.joins[0], conn):
+        elif _loose(check) and db.leads_index(check.joins[0], conn):
             column = check.joins[0]
             counted[check] = conn.execute(select(func.count()).select_from(table).where(
                 column.in_(_missing_values(column)))).scalar()
@@ -401,7 +388,7 @@ def _first_keys(conn: Connection, check: Check, found: Kept | None = None) -> li
         query = query.where(KEPT[check.table].in_(select(q.ticket_id).where(
             q.table_name == check.table.name, q.problem == check.problem,
             q.column_name == check.column)))
-    elif _loose(check) and _leads_index(check.joins[0], conn):
+    elif _loose(check) and db.leads_index(check.joins[0], conn):
         query = query.where(check.joins[0].in_(_missing_values(check.joins[0])))
     return [_key_text(row) for row in conn.execute(query.order_by(*keys).limit(LIST_LIMIT))]
 

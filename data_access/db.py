@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Connection,
     Date,
     DateTime,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Numeric,
     String,
     create_engine,
+    func,
     inspect,
     select,
 )
@@ -194,6 +196,26 @@ def sort_memory(conn, size: str) -> None:
 def meta_value(conn: Connection, key: str) -> str | None:
     """The value cockpit_meta holds under `key`, or None."""
     return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+
+def leads_index(column: Column, conn: Connection | None = None) -> bool:
+    """Whether an index of the column's table begins with it: one declared in schema.py, or
+    (with `conn`) one the database has (a shared table may lack the cockpit's indexes)."""
+    if conn is None:
+        return any(list(index.columns)[0] is column for index in column.table.indexes)
+    return any(index["column_names"][:1] == [column.name]
+               for index in inspect(conn).get_indexes(column.table.name))
+
+
+def distinct_values(column: Column):
+    """CTE (value) of the column's distinct non-null values, each found by one probe of an
+    index that begins with the column (a recursive "loose index scan"): its cost is the
+    number of values, not of rows. Only where such an index exists (leads_index): without
+    one each probe is a scan."""
+    walk = select(func.min(column).label("value")).cte("walk", recursive=True)
+    walk = walk.union_all(select(select(func.min(column)).where(column > walk.c.value)
+                                 .scalar_subquery()).where(walk.c.value.is_not(None)))
+    return select(walk.c.value).where(walk.c.value.is_not(None)).subquery("distinct_values")
 
 
 def through_index(query, table, index: str, conn: Connection | None = None):

@@ -566,6 +566,7 @@ Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.v
 Index("ix_visits_time", visits.c.visited_at)
 Index("ix_tickets_reported", tickets.c.reported_at)
 Index("ix_tickets_town_reported", tickets.c.town_code, tickets.c.reported_at)
+Index("ix_tickets_department", tickets.c.department)  # the departments' picker walks it
 # the tickets raised in visits, found from the index alone (per officer: 走访覆盖, 周例会)
 Index("ix_tickets_visit_ticket", tickets.c.visit_id, tickets.c.id)
 Index("ix_tickets_cell_category_reported", tickets.c.grid_cell_code, tickets.c.category,

@@ -4,7 +4,7 @@ ticket lists behind them, the same before and after a refresh of the stored stat
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from data_access import figures, summaries, ticket_flow, ticket_list
 from data_access import schema as s
@@ -218,3 +218,18 @@ def test_a_list_looks_back_past_its_first_windows_until_it_has_its_limit(tiny):
         assert listed("open", 5) == ["OPEN", "BOUNCED", "AGAIN", "LATE", "TIE-A"]
         assert listed("overdue", 10) == ["BOUNCED", "AGAIN", "LATE", "TIE-A", "TIE-B"]
         assert listed("reopened", 1) == ["AGAIN"]
+
+
+def test_the_departments_are_walked_through_their_index_and_equal_a_distinct(tiny):
+    for k, department in enumerate(["区住建局", "区城管局", "区住建局", "", "区民政局"]):
+        tiny.add_ticket(f"D{k}", department=department)
+    statements = []
+    with tiny.connect() as conn:
+        event.listen(conn, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        walked = ticket_list.list_departments(conn)
+    with tiny.writer.begin() as conn:  # a table without the index
+        conn.exec_driver_sql("DROP INDEX ix_tickets_department")
+    with tiny.connect() as conn:
+        plain = ticket_list.list_departments(conn)
+    assert walked == plain == sorted(["区住建局", "区城管局", "区民政局"])
+    assert any("WITH RECURSIVE" in sql for sql in statements)

@@ -1,6 +1,6 @@
 """the data-quality findings of tickets and ticket_events kept per ticket, and of visits
 for the whole table (quality_findings, schema version 10); visit_rollup also by diary type,
-with the complete records
+with the complete records; an index of the tickets' departments
 
 `quality_findings` is derived: the next `python -m data_access.admin refresh` builds it (from
 every ticket, once) and keeps it with the tickets it rewrites and the visits it recounts. It
@@ -8,7 +8,8 @@ is read only while cockpit_meta's `quality_findings_mark` is the refresh's mark 
 ticket or event was written since (for visits: and no visit or target); until then 数据质量
 scans the tables as before. visit_rollup is made again with the diary type in its key and
 the complete records counted (the diary mix of 走访覆盖 reads it); the upgrade forgets it,
-so the cockpit counts the visits themselves until that refresh.
+so the cockpit counts the visits themselves until that refresh. The departments' picker
+walks ix_tickets_department, one probe per department.
 
 Revision ID: 0010
 Revises: 0009
@@ -80,6 +81,7 @@ def upgrade() -> None:
                 'visit_rollup_current is there)',
     )
     op.create_index('ix_quality_findings_ticket', 'quality_findings', ['ticket_id'])
+    op.create_index('ix_tickets_department', 'tickets', ['department'])
     op.drop_table('visit_rollup')
     _visit_rollup(by_diary=True)
     meta = _meta()
@@ -95,3 +97,4 @@ def downgrade() -> None:
     _visit_rollup(by_diary=False)
     op.drop_index('ix_quality_findings_ticket', table_name='quality_findings')
     op.drop_table('quality_findings')
+    op.drop_index('ix_tickets_department', table_name='tickets')
