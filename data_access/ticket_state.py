@@ -179,15 +179,19 @@ def is_repeat_reported(st, ticket, f: Filters | None = None):
 
 def neighbours_of(reports, where=()):
     """SELECT ticket_id of the stored tickets whose first repeat one of `reports` (rows with
-    grid_cell_code, category, reported_at; those that satisfy `where`) may be: same grid cell
-    and category, resolved within the window before that report (a superset: the bound is
-    one second wide)."""
+    grid_cell_code, category, reported_at; those that satisfy `where`) may be, or may have
+    been: same grid cell and category, resolved within the window before that report (a
+    superset: the bound is one second wide), and no stored first repeat earlier than it (a
+    report later than a ticket's first repeat can neither become it nor, gone, have been
+    it)."""
     kept, r = ticket_states.c, reports.c
     return (select(kept.ticket_id)
             .select_from(ticket_states.join(reports, and_(
                 r.grid_cell_code == kept.grid_cell_code, r.category == kept.category)))
             .where(*where, kept.resolved_at < r.reported_at,
-                   kept.resolved_at >= plus_seconds(r.reported_at, -(REPEAT_WINDOW + 1))))
+                   kept.resolved_at >= plus_seconds(r.reported_at, -(REPEAT_WINDOW + 1)),
+                   or_(kept.repeat_reported_at.is_(None),
+                       kept.repeat_reported_at >= r.reported_at)))
 
 
 def unseen(mark: int | None = None):
