@@ -11,6 +11,12 @@ reference (a reference, or the ticket an event follows, is a join, not a subquer
 records entered twice are counted per natural key. Only the checks that found rows list
 their first LIST_LIMIT keys. Boundaries are read once per table and judged in Python, as
 the map does.
+
+At scale the large tables are not scanned on every open: the refresh keeps the findings of
+tickets and ticket events per ticket and of visits for the whole table (quality_findings,
+see refresh_findings), read while no ticket, event or visit was written since (`kept`); a
+reference to places or people is counted by walking its values through an index
+(db.distinct_values), which stays exact whoever writes those tables.
 """
 
 import functools
@@ -344,12 +350,11 @@ def kept(conn: Connection, now: datetime) -> Kept | None:
 
 
 def _count(conn: Connection, table: Table, table_checks: list[Check],
-           kept_now: tuple[Kept | None, datetime] = (None, None)) -> list[int]:
-    """Rows with each problem: kept findings where they answer (`kept_now`: see kept),
+           found: Kept | None = None, now: datetime | None = None) -> list[int]:
+    """Rows with each problem: the `found` findings (see kept) where they answer at `now`,
     loose references by their values, repeats by grouping; the other checks of the
     table's own rows in one scan, those that read referenced rows in one scan joined to
     them (apart: carrying every column through the joins costs more than a second scan)."""
-    found, now = kept_now
     counted = {}
     for check in table_checks:
         if check.repeats_key:
@@ -398,8 +403,9 @@ def refresh_findings(conn: Connection, chunks: list[list[str]] | None, since: in
     """Bring quality_findings up to date, in the refresh's transaction, and mark them built
     at event id `top`: the rows of the tickets in `chunks` (None: of every ticket and all
     visits; also when they were not built at the last mark, `since`), and those of the
-    checks that read visits when visits or targets changed. Rows dated after the start of today are kept with
-    their time, so that the findings answer 时间晚于当前 at any later now."""
+    checks that read visits when visits or targets changed. Rows dated after the start of
+    today are kept with their time, so that the findings answer 时间晚于当前 at any later
+    now."""
     q = s.quality_findings
     after = local_now().replace(hour=0, minute=0, second=0)
     kept_checks = [check for check in checks(after) if _is_kept(check)]
@@ -517,7 +523,7 @@ def fetch_problems(conn: Connection, now: datetime) -> pd.DataFrame:
     for table in CHECKED_TABLES:
         table_checks = [check for check in all_checks if check.table is table]
         for check, count in zip(table_checks, _count(conn, table, table_checks,
-                                                     (found_kept, now))):
+                                                     found_kept, now)):
             if count:
                 answered = found_kept is not None and found_kept.answers(check, now)
                 found.append((table.name, TABLE_LABELS[table.name], check.problem,
@@ -536,7 +542,7 @@ def fetch_problems(conn: Connection, now: datetime) -> pd.DataFrame:
 def count_found(conn: Connection, table: Table, problem: str, now: datetime) -> int:
     """Rows of `table` with `problem` (in any column), as fetch_problems counts them."""
     table_checks = [c for c in checks(now) if c.table is table and c.problem == problem]
-    return sum(_count(conn, table, table_checks, (kept(conn, now), now)))
+    return sum(_count(conn, table, table_checks, kept(conn, now), now))
 
 
 def count_problem_rows(conn: Connection, now: datetime) -> int:
