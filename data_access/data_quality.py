@@ -399,15 +399,13 @@ def _first_keys(conn: Connection, check: Check, found: Kept | None = None) -> li
 
 
 def refresh_findings(conn: Connection, chunks: list[list[str]] | None, since: int | None,
-                     top: int, visits_changed: bool) -> None:
+                     top: int) -> None:
     """Bring quality_findings up to date, in the refresh's transaction, and mark them built
-    at event id `top`: the rows of the tickets in `chunks` (None: of every ticket and all
-    visits; also when they were not built at the last mark, `since`), and those of the
-    checks that read visits when visits or targets changed. Rows dated after the start of
-    today are kept with their time, so that the findings answer 时间晚于当前 at any later
-    now."""
+    at event id `top`: the rows of the tickets in `chunks`, or (None; also when they were
+    not built at the last mark, `since`) of every ticket and all visits. Those that read
+    visits are recounted with visit_rollup besides (recount_visits)."""
     q = s.quality_findings
-    after = local_now().replace(hour=0, minute=0, second=0)
+    after = _start_of_today()
     kept_checks = [check for check in checks(after) if _is_kept(check)]
     if chunks is None or since is None or db.meta_value(conn, s.QUALITY_MARK) != str(since):
         conn.execute(delete(q))
@@ -416,15 +414,35 @@ def refresh_findings(conn: Connection, chunks: list[list[str]] | None, since: in
         for chunk in chunks:
             conn.execute(delete(q).where(q.c.ticket_id.in_(chunk)))
             _insert_found(conn, kept_checks, chunk)
-        reading = [check for check in kept_checks if _on_visits(check)]
-        if visits_changed and reading:
-            for check in reading:
-                conn.execute(delete(q).where(*(q.c[name] == value for name, value in zip(
-                    ["table_name", "problem", "column_name"], _key(check)))))
-            _insert_found(conn, reading)
-    for key, value in ((s.QUALITY_MARK, str(top)), (s.QUALITY_AFTER, after.isoformat())):
-        conn.execute(delete(s.meta).where(s.meta.c.key == key))
-        conn.execute(insert(s.meta).values(key=key, value=value))
+    db.set_meta(conn, s.QUALITY_MARK, str(top))
+    _keep_after(conn, after)
+
+
+def recount_visits(conn: Connection) -> None:
+    """Recount the findings that read visits (the visits' own, the tickets' references to
+    them), whenever visit_rollup is rebuilt: they hold while it does (Kept.answers)."""
+    q = s.quality_findings
+    after = _start_of_today()
+    reading = [check for check in checks(after) if _is_kept(check) and _on_visits(check)]
+    for check in reading:
+        conn.execute(delete(q).where(*(q.c[name] == value for name, value in zip(
+            ["table_name", "problem", "column_name"], _key(check)))))
+    _insert_found(conn, reading)
+    _keep_after(conn, after)
+
+
+def _start_of_today() -> datetime:
+    """The rows dated after it are kept with their time, so that the findings answer
+    时间晚于当前 at any later now."""
+    return local_now().replace(hour=0, minute=0, second=0)
+
+
+def _keep_after(conn: Connection, after: datetime) -> None:
+    """Record that the future rows are kept from `after` on (the latest such time: the rows
+    kept from an earlier one include those)."""
+    kept_from = db.meta_value(conn, s.QUALITY_AFTER)
+    if kept_from is None or datetime.fromisoformat(kept_from) < after:
+        db.set_meta(conn, s.QUALITY_AFTER, after.isoformat())
 
 
 def _insert_found(conn: Connection, kept_checks: list[Check], chunk=None) -> None:

@@ -26,7 +26,9 @@ from sqlalchemy import (
     Numeric,
     String,
     create_engine,
+    delete,
     func,
+    insert,
     inspect,
     select,
 )
@@ -196,6 +198,12 @@ def sort_memory(conn, size: str) -> None:
 def meta_value(conn: Connection, key: str) -> str | None:
     """The value cockpit_meta holds under `key`, or None."""
     return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    """Hold `value` under `key` in cockpit_meta (the admin tool's writes only)."""
+    conn.execute(delete(schema.meta).where(schema.meta.c.key == key))
+    conn.execute(insert(schema.meta).values(key=key, value=value))
 
 
 def leads_index(column: Column, conn: Connection | None = None) -> bool:

@@ -31,11 +31,7 @@ HEADLINE_SOURCES = ["tickets", "ticket_events", "visits", "assignments", "clinic
 def record_loaded(conn: Connection, table: str, at: datetime | None = None) -> None:
     """Note in cockpit_meta that `table` was loaded successfully at `at` (default: now).
     Call it inside the import's own transaction, so it is written only if the import is."""
-    key, value = LOADED + table, (at or local_now()).isoformat(timespec="seconds")
-    if conn.execute(select(s.meta.c.key).where(s.meta.c.key == key)).first() is None:
-        conn.execute(s.meta.insert().values(key=key, value=value))
-    else:
-        conn.execute(s.meta.update().where(s.meta.c.key == key).values(value=value))
+    db.set_meta(conn, LOADED + table, (at or local_now()).isoformat(timespec="seconds"))
 
 
 def fetch_load_times(conn: Connection) -> pd.DataFrame:

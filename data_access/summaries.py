@@ -47,7 +47,6 @@ from data_access.schema import (
     ROLLUP_UNITS,
     VISIT_ROLLUP_CURRENT,
     complete_record,
-    meta,
     targets,
     ticket_changes,
     ticket_events,
@@ -69,11 +68,6 @@ DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup", "visit_rollup
 
 def is_refreshed(conn: Connection) -> bool:
     return ts.mark(conn) is not None
-
-
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.execute(delete(meta).where(meta.c.key == key))
-    conn.execute(insert(meta).values(key=key, value=value))
 
 
 def _rows(ticket_ids=None, at_once: bool = False):
@@ -215,13 +209,12 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     else:  # only the changes the touched tickets make
         for table, change in changes.items():
             _apply(conn, table, change)
-    _set_meta(conn, ROLLUP_MARK, str(top))
-    _set_meta(conn, ts.SUMMARY_MARK, str(top))
-    _set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
+    db.set_meta(conn, ROLLUP_MARK, str(top))
+    db.set_meta(conn, ts.SUMMARY_MARK, str(top))
+    db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
-    visits_changed = refresh_visits(conn, full)
-    data_quality.refresh_findings(conn, None if ids is None else _chunks(ids), since, top,
-                                  visits_changed)
+    refresh_visits(conn, full)
+    data_quality.refresh_findings(conn, None if ids is None else _chunks(ids), since, top)
     if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
         for table in DERIVED:
             conn.exec_driver_sql(f"ANALYZE {table}")
@@ -430,7 +423,8 @@ def refresh_visits(conn: Connection, full: bool = False) -> bool:
         select(literal("M"), month, v.town_code, v.diary_type, func.sum(v.visits),
                func.sum(v.complete))
         .where(v.grain == "D").group_by(month, v.town_code, v.diary_type))))
-    _set_meta(conn, VISIT_ROLLUP_CURRENT, datetime.now().replace(microsecond=0).isoformat())
+    db.set_meta(conn, VISIT_ROLLUP_CURRENT, datetime.now().replace(microsecond=0).isoformat())
+    data_quality.recount_visits(conn)  # the findings that read visits hold while it does
     return True
 
 

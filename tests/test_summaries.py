@@ -156,7 +156,7 @@ def assert_findings_agree(writer) -> None:
         have = findings_rows(conn)
     with writer.connect() as conn:
         rebuild = conn.begin()
-        dq.refresh_findings(conn, None, None, 0, visits_changed=True)
+        dq.refresh_findings(conn, None, None, 0)
         want = findings_rows(conn)
         rebuild.rollback()
     assert have == want
@@ -359,6 +359,24 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
     assert_rollup_agrees(writer)
     assert_same_figures(url)
     assert_findings_agree(writer)
+
+
+def test_visits_counted_again_count_their_findings_again(scaled):
+    """An import of visits or targets rebuilds visit_rollup alone (summaries.refresh_visits,
+    not a refresh of the tickets): the findings that read visits are counted with it."""
+    url, writer = scaled
+    with writer.begin() as conn:  # another program: the visits' findings no longer hold
+        visit = conn.execute(select(s.visits).limit(1)).one()._asdict()
+        conn.execute(insert(s.visits).values({**visit, "id": "V-NEG", "problems_raised": -1}))
+    with writer.connect() as conn:
+        assert dq.kept(conn, NOW) is not None and not dq.kept(conn, NOW).visits_current
+        pd.testing.assert_frame_equal(dq.fetch_problems(conn, NOW), oracle_problems(conn, NOW))
+    with writer.begin() as conn:  # as the importer does after visits
+        assert summaries.refresh_visits(conn)
+    assert_findings_agree(writer)
+    with writer.connect() as conn:
+        found = dq.fetch_problems(conn, NOW).set_index(["table", "problem"])["rows"]
+    assert found[("visits", "数量为负")] == 1
 
 
 def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, tmp_path):
