@@ -11,6 +11,8 @@ a missed refresh costs speed, never exactness. The raw tables stay the truth.
 `ticket_rollup` counts the stored states per day and month × town × category × source, and
 `ticket_unit_rollup` per month × town × grid cell, department or 专班 (ROLLUP_UNITS);
 figures.py reads them and corrects them for the tickets they cannot judge at an as_of.
+`visit_rollup` counts the visits per day and month × town × diary type. The refresh also
+brings 数据质量's kept findings up to date (data_quality.refresh_findings, recount_visits).
 
 Written only by the admin tool (`refresh`, `load-sample`, and the importer after tickets or
 ticket events): the cockpit reads.
