@@ -196,6 +196,8 @@ UNSCOPED = {
     "ticket_list.list_departments": "department names, to validate a choice in the URL",
     "data_quality.fetch_problems": "the 数据质量 page: district accounts only (auth.DISTRICT_ONLY)",
     "data_quality.count_problem_rows": "the same, counted",
+    "data_quality.count_found": "rows with one kind of problem in the whole database (问题流转's "
+                                "events of no ticket, which belong to no town)",
     "meeting.fetch_supervision_due": "district supervision items belong to no town",
     "meeting.get_snapshot": "a stored snapshot of the town the page names (f.town_code, which "
                             "the scope fixes); the sample stores none",
