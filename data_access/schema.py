@@ -578,8 +578,10 @@ Index("ix_ticket_states_last_event", ticket_states.c.last_event_at, ticket_state
 Index("ix_ticket_states_resolved", ticket_states.c.resolved_at)  # rollup days, incremental
 Index("ix_ticket_states_evaluated", ticket_states.c.evaluated_at)
 Index("ix_ticket_states_due", ticket_states.c.due_at)
+# repeat reports' neighbours (ticket_state.neighbours_of), from the index alone
 Index("ix_ticket_states_cell_category_resolved", ticket_states.c.grid_cell_code,
-      ticket_states.c.category, ticket_states.c.resolved_at)  # repeat reports' neighbours
+      ticket_states.c.category, ticket_states.c.resolved_at, ticket_states.c.repeat_reported_at,
+      ticket_states.c.ticket_id)
 Index("ix_ticket_states_repeat", ticket_states.c.repeat_reported_at)
 
 

@@ -1,6 +1,7 @@
 """the data-quality findings of tickets and ticket_events kept per ticket, and of visits
 for the whole table (quality_findings, schema version 10); visit_rollup also by diary type,
-with the complete records; an index of the tickets' departments
+with the complete records; an index of the tickets' departments; the neighbours' index
+carrying the first repeat and the ticket id
 
 `quality_findings` is derived: the next `python -m data_access.admin refresh` builds it (from
 every ticket, once) and keeps it with the tickets it rewrites and the visits it recounts. It
@@ -24,6 +25,13 @@ depends_on = None
 
 KEYS = ['quality_findings_mark', 'quality_findings_after']
 VISITS_CURRENT = 'visit_rollup_current'
+
+
+def _neighbours_index(columns: list[str]) -> None:
+    """The index of the stored tickets near a report (repeat reports): version 10 carries
+    the first repeat and the id in it, so the refresh reads no row to find them."""
+    op.drop_index('ix_ticket_states_cell_category_resolved', table_name='ticket_states')
+    op.create_index('ix_ticket_states_cell_category_resolved', 'ticket_states', columns)
 
 
 def _visit_rollup(by_diary: bool) -> None:
@@ -82,6 +90,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_quality_findings_ticket', 'quality_findings', ['ticket_id'])
     op.create_index('ix_tickets_department', 'tickets', ['department'])
+    _neighbours_index(['grid_cell_code', 'category', 'resolved_at', 'repeat_reported_at',
+                       'ticket_id'])
     op.drop_table('visit_rollup')
     _visit_rollup(by_diary=True)
     meta = _meta()
@@ -98,3 +108,4 @@ def downgrade() -> None:
     op.drop_index('ix_quality_findings_ticket', table_name='quality_findings')
     op.drop_table('quality_findings')
     op.drop_index('ix_tickets_department', table_name='tickets')
+    _neighbours_index(['grid_cell_code', 'category', 'resolved_at'])
