@@ -134,12 +134,17 @@ class Check:
         return self.problem == MISSING_REFERENCE
 
 
+def _parent(column: Column) -> Column:
+    """The column a foreign-key column references."""
+    (fk,) = column.foreign_keys
+    return fk.column
+
+
 @functools.cache
 def _referenced(column: Column):
     """The row a foreign-key column references, under its own name (at most one row: the
     referenced column is its table's primary key)."""
-    (fk,) = column.foreign_keys
-    parent = fk.column
+    parent = _parent(column)
     assert list(parent.table.primary_key.columns) == [parent], parent
     return parent.table.alias(f"{column.name}_row")
 
@@ -233,8 +238,7 @@ def _scanned(table: Table, table_checks: list[Check]):
     joined = table
     for column in dict.fromkeys(col for check in table_checks for col in check.joins):
         row = _referenced(column)
-        (fk,) = column.foreign_keys
-        joined = joined.outerjoin(row, row.c[fk.column.name] == column)
+        joined = joined.outerjoin(row, row.c[_parent(column).name] == column)
     return joined
 
 
@@ -275,9 +279,8 @@ def kept_referenced(conn: Connection, column: Column) -> bool:
     tables created without them (other systems' tables) are checked."""
     if conn.dialect.name != "postgresql":
         return False
-    (fk,) = column.foreign_keys
     return conn.execute(KEPT_REFERENCE, {"table": column.table.name, "column": column.name,
-                                         "parent": fk.column.table.name}).first() is not None
+                                         "parent": _parent(column).table.name}).first() is not None
 
 
 def _count_repeats(conn: Connection, table: Table) -> int:
@@ -292,16 +295,20 @@ def _loose(check: Check) -> bool:
     """A reference to places or people (few values, e.g. a town code in millions of tickets)
     whose values an index lists: its missing rows are found by probing each value, not by a
     scan."""
-    return check.is_reference and next(iter(check.joins[0].foreign_keys)).column.table \
-        in FEW_VALUES and db.leads_index(check.joins[0])
+    return check.is_reference and _parent(check.joins[0]).table in FEW_VALUES \
+        and db.leads_index(check.joins[0])
+
+
+def _walkable(conn: Connection, check: Check) -> bool:
+    """A loose reference whose index the database has (a shared table may lack it)."""
+    return _loose(check) and db.leads_index(check.joins[0], conn)
 
 
 def _missing_values(column: Column):
     """SELECT of the values of `column` that no referenced row has, walking its distinct
     values through an index (db.distinct_values)."""
-    (fk,) = column.foreign_keys
     walk = db.distinct_values(column)
-    return select(walk.c.value).where(~exists().where(fk.column == walk.c.value))
+    return select(walk.c.value).where(~exists().where(_parent(column) == walk.c.value))
 
 
 class Kept(NamedTuple):
@@ -325,12 +332,19 @@ def _is_kept(check: Check) -> bool:
 def _on_visits(check: Check) -> bool:
     """Whether the check reads visits (its own table, or one its `joins` reference): then
     its kept findings hold while visit_rollup does (schema.rollup_triggers)."""
-    return s.visits in {check.table, *(next(iter(column.foreign_keys)).column.table
-                                       for column in check.joins)}
+    return s.visits in {check.table, *(_parent(column).table for column in check.joins)}
 
 
 def _key(check: Check) -> tuple[str, str, str]:
     return check.table.name, check.problem, check.column
+
+
+KEY_COLUMNS = ("table_name", "problem", "column_name")  # quality_findings' names for _key
+
+
+def _kept_rows(check: Check) -> list:
+    """WHERE clauses on quality_findings keeping the check's rows."""
+    return [s.quality_findings.c[name] == value for name, value in zip(KEY_COLUMNS, _key(check))]
 
 
 def kept(conn: Connection, now: datetime) -> Kept | None:
@@ -342,9 +356,9 @@ def kept(conn: Connection, now: datetime) -> Kept | None:
         return None
     after = db.meta_value(conn, s.QUALITY_AFTER)
     q = s.quality_findings.c
-    counts = conn.execute(select(q.table_name, q.problem, q.column_name, func.sum(q.found))
-                          .where(or_(q.after.is_(None), q.after > now))
-                          .group_by(q.table_name, q.problem, q.column_name)).all()
+    key = [q[name] for name in KEY_COLUMNS]
+    counts = conn.execute(select(*key, func.sum(q.found))
+                          .where(or_(q.after.is_(None), q.after > now)).group_by(*key)).all()
     return Kept({tuple(row[:3]): int(row[3]) for row in counts}, datetime.fromisoformat(after),
                 db.meta_value(conn, s.VISIT_ROLLUP_CURRENT) is not None)
 
@@ -363,7 +377,7 @@ def _count(conn: Connection, table: Table, table_checks: list[Check],
             counted[check] = 0
         elif found is not None and found.answers(check, now):
             counted[check] = found.counts.get(_key(check), 0)
-        elif _loose(check) and db.leads_index(check.joins[0], conn):
+        elif _walkable(conn, check):
             column = check.joins[0]
             counted[check] = conn.execute(select(func.count()).select_from(table).where(
                 column.in_(_missing_values(column)))).scalar()
@@ -389,11 +403,9 @@ def _first_keys(conn: Connection, check: Check, found: Kept | None = None) -> li
         return listed[:LIST_LIMIT]
     query = select(*keys).select_from(_scanned(check.table, [check])).where(check.in_scan)
     if found is not None and KEPT[check.table] is not None:
-        q = s.quality_findings.c
-        query = query.where(KEPT[check.table].in_(select(q.ticket_id).where(
-            q.table_name == check.table.name, q.problem == check.problem,
-            q.column_name == check.column)))
-    elif _loose(check) and db.leads_index(check.joins[0], conn):
+        query = query.where(KEPT[check.table].in_(
+            select(s.quality_findings.c.ticket_id).where(*_kept_rows(check))))
+    elif _walkable(conn, check):
         query = query.where(check.joins[0].in_(_missing_values(check.joins[0])))
     return [_key_text(row) for row in conn.execute(query.order_by(*keys).limit(LIST_LIMIT))]
 
@@ -425,8 +437,7 @@ def recount_visits(conn: Connection) -> None:
     after = _start_of_today()
     reading = [check for check in checks(after) if _is_kept(check) and _on_visits(check)]
     for check in reading:
-        conn.execute(delete(q).where(*(q.c[name] == value for name, value in zip(
-            ["table_name", "problem", "column_name"], _key(check)))))
+        conn.execute(delete(q).where(*_kept_rows(check)))
     _insert_found(conn, reading)
     _keep_after(conn, after)
 
@@ -480,8 +491,7 @@ def _insert_found(conn: Connection, kept_checks: list[Check], chunk=None) -> Non
 
 
 def _finding(check: Check, ticket_id, found: int, after=None) -> dict:
-    return dict(zip(["table_name", "problem", "column_name"], _key(check)),
-                ticket_id=ticket_id, after=after, found=found)
+    return dict(zip(KEY_COLUMNS, _key(check)), ticket_id=ticket_id, after=after, found=found)
 
 
 def boundary_problem(text: str | None) -> str | None:

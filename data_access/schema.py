@@ -473,7 +473,8 @@ ticket_changes = Table(
 )
 quality_findings = Table(
     "quality_findings", metadata,
-    _col("table_name", String(40), "the checked table: tickets, ticket_events or visits", nullable=False),
+    _col("table_name", String(40), "the checked table: tickets, ticket_events or visits",
+         nullable=False),
     _col("problem", String(40), "the kind of problem (data_quality.Check.problem)",
          nullable=False),
     _col("column_name", String(80), "the column(s) concerned (data_quality.Check.column)",

@@ -70,10 +70,14 @@ def add_many_problems(db: HostileDatabase) -> HostileDatabase:
     return db
 
 
+def seeded_database(url: str) -> HostileDatabase:
+    return add_many_problems(HostileDatabase(url).add_clean_base().add_hostile_rows())
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def seeded(request, tmp_path_factory):
     url, drop = fresh_database_url(request.param, tmp_path_factory.mktemp("quality"))
-    db = add_many_problems(HostileDatabase(url).add_clean_base().add_hostile_rows())
+    db = seeded_database(url)
     yield db
     db.close()
     drop()
@@ -217,7 +221,7 @@ def test_rows_dated_later_than_the_refreshs_day_are_kept_with_their_time(tiny):
 def indexed(request, tmp_path_factory):
     """The seeded problems in tables that have the cockpit's indexes (no foreign keys)."""
     url, drop = fresh_database_url(request.param, tmp_path_factory.mktemp("indexed"))
-    db = add_many_problems(HostileDatabase(url).add_clean_base().add_hostile_rows())
+    db = seeded_database(url)
     db.rows(s.visits, dict(id="V-GHOST", officer_id="O-GHOST", target_id="E1",
                            visited_at=datetime(2026, 11, 10, 11), problems_raised=0))
     with db.writer.begin() as conn:
