@@ -95,6 +95,17 @@ def fetch_coverage_by(conn: Connection, f: Filters, by: str, *, level: str | Non
     return out.sort_values("key", ignore_index=True)
 
 
+def fetch_officer_pairs(conn: Connection, f: Filters, *, level: str | None = None,
+                        target_group: str | None = None) -> pd.DataFrame:
+    """fetch_officer_coverage's officers with their pairs only (no visits or tickets
+    counted): for a warning list, which needs nothing more.
+
+    Columns: officer_id, officer, level, department, town (str); assigned, visited (int);
+    coverage_rate (0–1).
+    """
+    return _officers(conn, f, {"level": level, "target_group": target_group}, activity=False)
+
+
 def fetch_officer_coverage(conn: Connection, f: Filters, *, level: str | None = None,
                            target_group: str | None = None) -> pd.DataFrame:
     """One row per officer with assignments (in the filtered town and the slice), lowest
@@ -104,38 +115,45 @@ def fetch_officer_coverage(conn: Connection, f: Filters, *, level: str | None = 
     district-level officers); assigned, visited, visits, problems_raised, tickets,
     tickets_resolved (int); coverage_rate (0–1); last_visit_at (datetime, NaT if never).
     """
-    chosen = {"level": level, "target_group": target_group}
+    return _officers(conn, f, {"level": level, "target_group": target_group}, activity=True)
+
+
+def _officers(conn: Connection, f: Filters, chosen: dict, activity: bool) -> pd.DataFrame:
+    """The officers with assignments and their pairs; with `activity`, also their visits,
+    problems and tickets raised, and last visit (see fetch_officer_coverage)."""
     pairs = (select(assignments.c.officer_id, func.count().label("assigned"),
                     count_if(pair_visited(f)).label("visited"))
              .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
              .where(*f.town(targets.c.town_code),
                     *slice_clauses(assignments.c.officer_id, **chosen))
              .group_by(assignments.c.officer_id).subquery())
-    made = (select(visits.c.officer_id, func.count().label("visits"),
-                   func.sum(counted(visits.c.problems_raised)).label("problems"))
-            .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-            .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
-                   *slice_clauses(visits.c.officer_id, **chosen))
-            .group_by(visits.c.officer_id).subquery())
-    last = (select(visits.c.officer_id, func.max(visits.c.visited_at).label("last_at"))
-            .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-            .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code),
-                   *slice_clauses(visits.c.officer_id, **chosen))
-            .group_by(visits.c.officer_id).subquery())
-    raised = _raised(conn, f, slice_clauses(visits.c.officer_id, **chosen))
+    columns = {"officer_id": "str", "officer": "str", "level": "str", "department": "str",
+               "town": "str", "assigned": "int", "visited": "int"}
     query = (select(officers.c.id, officers.c.name, officers.c.level, officers.c.department,
-                    towns.c.name, pairs.c.assigned, pairs.c.visited, made.c.visits,
-                    made.c.problems, raised.c.tickets, raised.c.resolved, last.c.last_at)
+                    towns.c.name, pairs.c.assigned, pairs.c.visited)
              .select_from(officers.join(pairs, pairs.c.officer_id == officers.c.id)
-                          .outerjoin(towns, towns.c.code == officers.c.town_code)
-                          .outerjoin(made, made.c.officer_id == officers.c.id)
-                          .outerjoin(last, last.c.officer_id == officers.c.id)
-                          .outerjoin(raised, raised.c.officer_id == officers.c.id)))
-    out = fetch(conn, query, {
-        "officer_id": "str", "officer": "str", "level": "str", "department": "str",
-        "town": "str", "assigned": "int", "visited": "int", "visits": "int",
-        "problems_raised": "int", "tickets": "int", "tickets_resolved": "int",
-        "last_visit_at": "datetime"})
+                          .outerjoin(towns, towns.c.code == officers.c.town_code)))
+    if activity:
+        made = (select(visits.c.officer_id, func.count().label("visits"),
+                       func.sum(counted(visits.c.problems_raised)).label("problems"))
+                .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+                .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
+                       *slice_clauses(visits.c.officer_id, **chosen))
+                .group_by(visits.c.officer_id).subquery())
+        last = (select(visits.c.officer_id, func.max(visits.c.visited_at).label("last_at"))
+                .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+                .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code),
+                       *slice_clauses(visits.c.officer_id, **chosen))
+                .group_by(visits.c.officer_id).subquery())
+        raised = _raised(conn, f, slice_clauses(visits.c.officer_id, **chosen))
+        query = (query.add_columns(made.c.visits, made.c.problems, raised.c.tickets,
+                                   raised.c.resolved, last.c.last_at)
+                 .outerjoin(made, made.c.officer_id == officers.c.id)
+                 .outerjoin(last, last.c.officer_id == officers.c.id)
+                 .outerjoin(raised, raised.c.officer_id == officers.c.id))
+        columns |= {"visits": "int", "problems_raised": "int", "tickets": "int",
+                    "tickets_resolved": "int", "last_visit_at": "datetime"}
+    out = fetch(conn, query, columns)
     out["coverage_rate"] = out["visited"] / out["assigned"]
     return out.sort_values(["coverage_rate", "officer_id"], ignore_index=True)
 

@@ -265,7 +265,7 @@ def fetch_officers_below(conn: Connection, f: Filters, warning: float = COVERAGE
     Columns: officer_id, officer, level, department, town (str); assigned, visited (int);
     coverage_rate (0–1).
     """
-    officers = coverage.fetch_officer_coverage(conn, warning_filters(f, weeks))
+    officers = coverage.fetch_officer_pairs(conn, warning_filters(f, weeks))
     below = officers[officers["coverage_rate"] < warning]
     below = below.sort_values(["coverage_rate", "assigned", "officer", "officer_id"],
                               ascending=[True, False, True, True])

@@ -54,7 +54,7 @@ if f.days > 30:  # a long period hides gaps: the last 30 days' stand beside it
     recent = Filters.for_period("last_30_days", frame.data_moment(), town_code=f.town_code)
     with st.spinner("正在计算近30天的缺口…"):
         recent_gaps = len(cached.call(coverage.fetch_unvisited_targets, recent, **chosen))
-        recent_officers = cached.call(coverage.fetch_officer_coverage, recent, **chosen)
+        recent_officers = cached.call(coverage.fetch_officer_pairs, recent, **chosen)
     recent_lagging = int((recent_officers["coverage_rate"] < threshold).sum())
     hint, switch = st.columns([5, 1], vertical_alignment="center")
     hint.info(f"本期长达 {f.days} 天，缺口容易被掩盖。近30天：未走访对象 {fmt.count(recent_gaps)} 个，"

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import insert
 
@@ -45,6 +46,17 @@ def test_officer_coverage_with_known_answers(town):
     assert got.at["C1", "coverage_rate"] == pytest.approx(1 / 3)
     assert got.at["C1", "last_visit_at"] == datetime(2026, 3, 4, 10)
     assert got.index[0] == "C1"  # lowest coverage first
+
+
+@pytest.mark.parametrize("chosen", [{}, {"level": "district_leader"}, {"level": "town_cadre"},
+                                    {"target_group": "above_scale"}, {"target_group": "village"}])
+def test_officer_pairs_are_the_coverage_without_the_activity(town, chosen):
+    full = call(town, coverage.fetch_officer_coverage, MARCH, **chosen)
+    pairs = call(town, coverage.fetch_officer_pairs, MARCH, **chosen)
+    assert not pairs.empty
+    pd.testing.assert_frame_equal(pairs, full[list(pairs.columns)])
+    assert list(pairs.columns) == ["officer_id", "officer", "level", "department", "town",
+                                   "assigned", "visited", "coverage_rate"]
 
 
 def test_coverage_by_level_and_by_target_group(town):

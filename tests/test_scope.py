@@ -117,6 +117,7 @@ SCOPED = {
     "coverage.fetch_gaps_by_officer": lambda c, f, w: coverage.fetch_gaps_by_officer(c, f),
     "coverage.fetch_gaps_by_town": lambda c, f, w: coverage.fetch_gaps_by_town(c, f),
     "coverage.fetch_officer_coverage": lambda c, f, w: coverage.fetch_officer_coverage(c, f),
+    "coverage.fetch_officer_pairs": lambda c, f, w: coverage.fetch_officer_pairs(c, f),
     "coverage.fetch_officer_targets": lambda c, f, w: coverage.fetch_officer_targets(c, f, w.both),
     "coverage.fetch_officer_visits": lambda c, f, w: coverage.fetch_officer_visits(c, f, w.both),
     "coverage.fetch_unvisited_targets": lambda c, f, w: coverage.fetch_unvisited_targets(c, f),
