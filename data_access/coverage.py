@@ -5,13 +5,23 @@ covered when that officer visited that target in the period. A town filter keeps
 targets of that town (and so the officers assigned to them).
 """
 
-import pandas as pd
-from sqlalchemy import Connection, and_, case, func, literal, select, union_all
+from datetime import datetime, time, timedelta
 
-from data_access import db
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, literal, select, union, union_all
+
+from data_access import db, summaries
 from data_access import glossary as g
 from data_access import ticket_state as ts
-from data_access.figures import family_query, headline, pair_visited, ratio, visit_counts
+from data_access.figures import (
+    family_query,
+    grain_rows,
+    headline,
+    pair_visited,
+    ratio,
+    rollup_current,
+    visit_counts,
+)
 from data_access.filters import Filters, in_scope
 from data_access.places import placed
 from data_access.programme_figures import counted
@@ -20,9 +30,12 @@ from data_access.schema import (
     assignments,
     complete_record,
     grid_cells,
+    officer_rollup,
     officers,
+    target_group,
     targets,
     ticket_states,
+    ticket_visits,
     tickets,
     towns,
     visits,
@@ -36,8 +49,7 @@ TARGET_GROUPS = {
     "community": "社区",
     "key_group": "重点人群",
 }
-target_group_of = case((and_(targets.c.kind == "enterprise", targets.c.above_scale.is_(True)),
-                        literal("above_scale")), else_=targets.c.kind)
+target_group_of = target_group(targets.c)
 
 # Dimensions coverage may be grouped by; the user's choice is looked up here.
 COVERAGE_BY = {"level": officers.c.level, "town_code": targets.c.town_code,
@@ -134,23 +146,16 @@ def _officers(conn: Connection, f: Filters, chosen: dict, activity: bool) -> pd.
              .select_from(officers.join(pairs, pairs.c.officer_id == officers.c.id)
                           .outerjoin(towns, towns.c.code == officers.c.town_code)))
     if activity:
-        made = (select(visits.c.officer_id, func.count().label("visits"),
-                       func.sum(counted(visits.c.problems_raised)).label("problems"))
+        counts = _activity(conn, f, chosen)
+        # each officer's latest visit: one probe of ix_visits_officer_time, backwards
+        last = (select(visits.c.visited_at)
                 .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
+                .where(visits.c.officer_id == officers.c.id, visits.c.visited_at < f.as_of,
+                       *f.town(targets.c.town_code),
                        *slice_clauses(visits.c.officer_id, **chosen))
-                .group_by(visits.c.officer_id).subquery())
-        last = (select(visits.c.officer_id, func.max(visits.c.visited_at).label("last_at"))
-                .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-                .where(visits.c.visited_at < f.as_of, *f.town(targets.c.town_code),
-                       *slice_clauses(visits.c.officer_id, **chosen))
-                .group_by(visits.c.officer_id).subquery())
-        raised = _raised(conn, f, slice_clauses(visits.c.officer_id, **chosen))
-        query = (query.add_columns(made.c.visits, made.c.problems, raised.c.tickets,
-                                   raised.c.resolved, last.c.last_at)
-                 .outerjoin(made, made.c.officer_id == officers.c.id)
-                 .outerjoin(last, last.c.officer_id == officers.c.id)
-                 .outerjoin(raised, raised.c.officer_id == officers.c.id))
+                .order_by(visits.c.visited_at.desc()).limit(1).scalar_subquery())
+        query = (query.add_columns(*(counts.c[c] for c in ACTIVITY), last)
+                 .outerjoin(counts, counts.c.officer_id == officers.c.id))
         columns |= {"visits": "int", "problems_raised": "int", "tickets": "int",
                     "tickets_resolved": "int", "last_visit_at": "datetime"}
     out = fetch(conn, query, columns)
@@ -158,37 +163,103 @@ def _officers(conn: Connection, f: Filters, chosen: dict, activity: bool) -> pd.
     return out.sort_values(["coverage_rate", "officer_id"], ignore_index=True)
 
 
-def _raised(conn: Connection, f: Filters, chosen: list):
-    """Subquery (officer_id, tickets, resolved): per officer, the tickets raised in the
-    period's visits (in the filtered town and `chosen`), and how many are resolved at as_of.
-    Once refreshed, the stored and the recomputed states are counted apart and summed: a
-    join to their union (ticket_state.state) makes SQLite build every ticket's state first."""
+ACTIVITY = ["visits", "problems", "tickets", "resolved"]  # _activity's counts per officer
+
+
+def _activity(conn: Connection, f: Filters, chosen: dict):
+    """Subquery (officer_id, *ACTIVITY): per officer, the period's visits (in the filtered
+    town and the slice `chosen`), the problems they raised, the tickets raised in them and
+    how many of those are resolved at as_of. From officer_rollup while it counts the tickets
+    and visits as they are (_activity_rolled); else from the visits and tickets. Once
+    refreshed, the stored and the recomputed states are counted apart and summed: a join to
+    their union (ticket_state.state) makes SQLite build every ticket's state first."""
+    if summaries.visits_current(conn) and rollup_current(conn, f):
+        return _activity_rolled(conn, f, chosen)
+    v = visits.c
+    in_slice = [*f.period(v.visited_at), *f.town(targets.c.town_code),
+                *slice_clauses(v.officer_id, **chosen)]
+    made = _visits_made(in_slice)
     mark = ts.mark(conn) if ts.USE_SUMMARIES else None
-    officer = visits.c.officer_id
-    raised_in = (tickets.join(visits, visits.c.id == tickets.c.visit_id)
-                 .join(targets, targets.c.id == visits.c.target_id))
-    where = [*f.period(visits.c.visited_at), *f.town(targets.c.town_code), *chosen]
+    raised_in = (tickets.join(visits, v.id == tickets.c.visit_id)
+                 .join(targets, targets.c.id == v.target_id))
     if mark is None:  # never refreshed: every state from the events
         st = ts.state(f)
-        return (select(officer, func.count(tickets.c.id).label("tickets"),
-                       count_if(ts.is_resolved(st)).label("resolved"))
-                .select_from(raised_in.outerjoin(st, st.c.ticket_id == tickets.c.id))
-                .where(*where).group_by(officer).subquery())
+        return _summed(made, select(v.officer_id, literal(0), literal(0),
+                                    func.count(tickets.c.id), count_if(ts.is_resolved(st)))
+                       .select_from(raised_in.outerjoin(st, st.c.ticket_id == tickets.c.id))
+                       .where(*in_slice).group_by(v.officer_id))
     recomputed, kept = ts.recomputed_state(f, mark=mark).subquery("recomputed"), ticket_states
     # every ticket raised, with its stored state where that is its state at as_of
-    counted_stored = (select(officer, func.count().label("tickets"),
-                             count_if(ts.is_resolved(kept)).label("resolved"))
+    counted_stored = (select(v.officer_id, literal(0), literal(0), func.count(),
+                             count_if(ts.is_resolved(kept)))
                       .select_from(raised_in.outerjoin(kept, and_(
                           kept.c.ticket_id == tickets.c.id, *ts.stored_state_holds(f, mark))))
-                      .where(*where).group_by(officer))
-    counted_recomputed = (select(officer, literal(0), func.count())
+                      .where(*in_slice).group_by(v.officer_id))
+    counted_recomputed = (select(v.officer_id, literal(0), literal(0), literal(0), func.count())
                           .select_from(raised_in.join(recomputed,
                                                       recomputed.c.ticket_id == tickets.c.id))
-                          .where(*where, ts.is_resolved(recomputed)).group_by(officer))
-    parts = union_all(counted_stored, counted_recomputed).subquery("parts")
-    return (select(parts.c.officer_id, func.sum(parts.c.tickets).label("tickets"),
-                   func.sum(parts.c.resolved).label("resolved"))
-            .group_by(parts.c.officer_id).subquery())
+                          .where(*in_slice, ts.is_resolved(recomputed)).group_by(v.officer_id))
+    return _summed(made, counted_stored, counted_recomputed)
+
+
+def _visits_made(where: list):
+    """SELECT officer_id, visits, problems, 0, 0 (an _activity part): the visits (joined to
+    their target) that `where` keeps, per officer."""
+    v = visits.c
+    return (select(v.officer_id, func.count(), func.sum(counted(v.problems_raised)),
+                   literal(0), literal(0))
+            .select_from(visits.join(targets, targets.c.id == v.target_id))
+            .where(*where).group_by(v.officer_id))
+
+
+def _activity_rolled(conn: Connection, f: Filters, chosen: dict):
+    """_activity from officer_rollup: the period's whole days before as_of's day; the visits
+    of as_of's day and the tickets raised in them counted from the tables; and the tickets
+    the rollup cannot judge at as_of (touched at or after it, or unseen by the last refresh)
+    corrected exactly: their stored counts taken off, their counts at as_of added."""
+    o, v, t, kept, stored = officer_rollup.c, visits.c, tickets.c, ticket_states, ticket_visits
+    stop_at = datetime.combine(max(f.start, min(f.end + timedelta(days=1), f.as_of.date())),
+                               time())
+    late = [v.visited_at >= max(f.start_at, stop_at),  # as_of's day, in the period
+            v.visited_at < min(f.end_before, f.as_of)]
+    group = [] if chosen["target_group"] is None else [o.target_group == chosen["target_group"]]
+    rolled = [select(o.officer_id, *(o[c] for c in ACTIVITY))
+              .where(part, *f.town(o.town_code),
+                     *slice_clauses(o.officer_id, level=chosen["level"]), *group)
+              for part in grain_rows(o, f.start, stop_at.date())]
+    in_slice = [*f.town(targets.c.town_code), *slice_clauses(v.officer_id, **chosen)]
+    mark = ts.mark(conn)
+    moved = union(select(kept.c.ticket_id).where(kept.c.last_event_at >= f.as_of),
+                  *ts.unseen(mark).selects).cte("moved")
+    taken_off = (select(v.officer_id, literal(0), literal(0), -func.count(),
+                        -count_if(ts.is_resolved(kept)))
+                 .select_from(kept.join(stored, stored.c.ticket_id == kept.c.ticket_id)
+                              .join(visits, v.id == stored.c.visit_id)
+                              .join(targets, targets.c.id == v.target_id))
+                 .where(kept.c.ticket_id.in_(select(moved.c.ticket_id)),
+                        v.visited_at >= f.start_at, v.visited_at < stop_at, *in_slice)
+                 .group_by(v.officer_id))
+    live = union(select(moved.c.ticket_id), select(t.id).select_from(
+        tickets.join(visits, v.id == t.visit_id)).where(*late))
+    st = ts.state(f, live, mark)
+    added = (select(v.officer_id, literal(0), literal(0), func.count(t.id),
+                    count_if(ts.is_resolved(st)))
+             .select_from(tickets.join(visits, v.id == t.visit_id)
+                          .join(targets, targets.c.id == v.target_id)
+                          .outerjoin(st, st.c.ticket_id == t.id))
+             .where(t.id.in_(live), *f.period(v.visited_at), *in_slice)
+             .group_by(v.officer_id))
+    return _summed(*rolled, _visits_made([*late, *in_slice]), taken_off, added)
+
+
+def _summed(*parts):
+    """Subquery (officer_id, *ACTIVITY): the parts' counts (in that order) summed per
+    officer."""
+    rows = union_all(*parts).subquery("parts")
+    officer, *counts = rows.c
+    return (select(officer.label("officer_id"),
+                   *(func.sum(c).label(name) for c, name in zip(counts, ACTIVITY)))
+            .group_by(officer).subquery())
 
 
 def fetch_unvisited_targets(conn: Connection, f: Filters, *, level: str | None = None,

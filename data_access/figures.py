@@ -300,10 +300,10 @@ def _rollup_rows(basis: str, first: date | None, stop: date | None):
     """ticket_rollup rows of `basis` whose days cover [first, stop) exactly once (None: open
     end)."""
     r = s.ticket_rollup.c
-    return _grain_rows(r, first, stop, r.basis == basis)
+    return grain_rows(r, first, stop, r.basis == basis)
 
 
-def _grain_rows(r, first: date | None, stop: date | None, *where):
+def grain_rows(r, first: date | None, stop: date | None, *where):
     """Conditions on the rows `r` of a rollup kept by day and month (grain, day) whose days
     cover [first, stop) exactly once (None: open end): whole months from grain M, the days
     of the months cut by the range from grain D; each with `where`."""
@@ -326,7 +326,7 @@ def visit_counts(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame |
         [func.nullif(v[by], "").label("key")],
         [(targets.c if by == "town_code" else live)[by].label("key")])
     parts = [select(*kept_key, v.visits, v.complete).where(part, *f.town(v.town_code))
-             for part in _grain_rows(v, f.start, stop)]
+             for part in grain_rows(v, f.start, stop)]
     today = (select(*live_key, literal(1).label("visits"),  # as_of's day: an index range
                     case((s.complete_record(live), 1), else_=0).label("complete"))
              .select_from(visits.join(targets, targets.c.id == live.target_id))
@@ -407,6 +407,15 @@ def rollup_usable(conn: Connection, f: Filters, by: str | None) -> bool:
         return False
     if by is not None and by not in ROLLUP_DIMENSIONS and (
             by not in s.ROLLUP_UNITS or f.category or f.source):  # units are kept by town only
+        return False
+    return rollup_current(conn, f)
+
+
+def rollup_current(conn: Connection, f: Filters) -> bool:
+    """Whether the rollups kept with the ticket states (ticket_rollup, ticket_unit_rollup,
+    officer_rollup) count the states the last refresh stored, and few tickets were touched
+    at or after f.as_of (ROLLUP_MOVED_MAX): each reader corrects for those."""
+    if not ts.USE_SUMMARIES:
         return False
     marks = dict(conn.execute(select(s.meta.c.key, s.meta.c.value).where(
         s.meta.c.key.in_([ts.SUMMARY_MARK, summaries.ROLLUP_MARK]))).all())

@@ -22,14 +22,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     event,
+    literal,
     or_,
 )
 
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -438,6 +440,35 @@ visit_rollup = Table(
             "and month of visited_at, the target's town and the diary type; current while "
             "cockpit_meta holds visit_rollup_current",
 )
+ticket_visits = Table(
+    "ticket_visits", metadata,
+    _col("ticket_id", String(14), "a stored ticket raised in a visit", primary_key=True),
+    _col("visit_id", String(14), "tickets.visit_id, as the last refresh saw it",
+         nullable=False),
+    comment="derived (summaries.py, written by the admin tool only): the visit of each stored "
+            "ticket raised in one, as officer_rollup counts it",
+)
+officer_rollup = Table(
+    "officer_rollup", metadata,
+    _col("grain", String(1), "D: one day | M: one calendar month", primary_key=True),
+    _col("day", Date, "the day of the visits, or the first day of their month",
+         primary_key=True),
+    _col("officer_id", String(12), "visits.officer_id", primary_key=True),
+    _col("town_code", String(12), "targets.town_code of the visited target ('' for none)",
+         primary_key=True),
+    _col("target_group", String(32), "the visited target's group (schema.target_group)",
+         primary_key=True),
+    _col("visits", Integer, "visits made", nullable=False),
+    _col("problems", Integer, "problems those visits raised (negative counts left out)",
+         nullable=False),
+    _col("tickets", Integer, "tickets raised in those visits (ticket_visits)",
+         nullable=False),
+    _col("resolved", Integer, "of them, resolved in their stored state", nullable=False),
+    comment="derived (summaries.py, written by the admin tool only): the visits, their "
+            "problems and the tickets raised in them per day and month of the visit, "
+            "officer, the target's town and group; current while visit_rollup is and "
+            "ticket_rollup's mark is the states' mark",
+)
 # cockpit_meta: present while visit_rollup counts the visits and targets as they are. Written
 # by the refresh that builds it; every write to visits or targets deletes it (the triggers
 # below), whoever writes, so a rollup the data has left behind is never read.
@@ -565,6 +596,7 @@ def _create_triggers(target, connection, **kw):
 # Indexes for the cockpit's reads: period scans and the per-assignment visit look-up.
 Index("ix_visits_pair_time", visits.c.officer_id, visits.c.target_id, visits.c.visited_at)
 Index("ix_visits_time", visits.c.visited_at)
+Index("ix_visits_officer_time", visits.c.officer_id, visits.c.visited_at)  # an officer's last
 Index("ix_tickets_reported", tickets.c.reported_at)
 Index("ix_tickets_town_reported", tickets.c.town_code, tickets.c.reported_at)
 Index("ix_tickets_department", tickets.c.department)  # the departments' picker walks it
@@ -584,6 +616,13 @@ Index("ix_ticket_states_cell_category_resolved", ticket_states.c.grid_cell_code,
       ticket_states.c.category, ticket_states.c.resolved_at, ticket_states.c.repeat_reported_at,
       ticket_states.c.ticket_id)
 Index("ix_ticket_states_repeat", ticket_states.c.repeat_reported_at)
+
+
+def target_group(t):
+    """SQL: a target's group on targets' columns `t`: 规上企业 (above_scale) apart from the
+    other firms, else its kind (coverage.TARGET_GROUPS names them)."""
+    return case((and_(t.kind == "enterprise", t.above_scale.is_(True)), literal("above_scale")),
+                else_=t.kind)
 
 
 def complete_record(v):

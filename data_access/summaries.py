@@ -11,7 +11,11 @@ a missed refresh costs speed, never exactness. The raw tables stay the truth.
 `ticket_rollup` counts the stored states per day and month × town × category × source, and
 `ticket_unit_rollup` per month × town × grid cell, department or 专班 (ROLLUP_UNITS);
 figures.py reads them and corrects them for the tickets they cannot judge at an as_of.
-`visit_rollup` counts the visits per day and month × town × diary type. The refresh also
+`visit_rollup` counts the visits per day and month × town × diary type, and
+`officer_rollup` per day and month × officer × the target's town and group the visits, the
+problems they raised and the tickets raised in them (by `ticket_visits`, each stored ticket's
+visit), with how many are resolved: rebuilt with visit_rollup and kept with ticket_rollup, it
+holds while both do. The refresh also
 brings 数据质量's kept findings up to date (data_quality.refresh_findings, recount_visits).
 
 Written only by the admin tool (`refresh`, `load-sample`, and the importer after tickets or
@@ -43,18 +47,22 @@ from sqlalchemy.sql.functions import FunctionElement
 from data_access import data_quality, db
 from data_access import glossary as g
 from data_access import ticket_state as ts
+from data_access.programme_figures import counted
 from data_access.schema import (
     ROLLUP_COUNTS,
     ROLLUP_MARK,
     ROLLUP_UNITS,
     VISIT_ROLLUP_CURRENT,
     complete_record,
+    officer_rollup,
+    target_group,
     targets,
     ticket_changes,
     ticket_events,
     ticket_rollup,
     ticket_states,
     ticket_unit_rollup,
+    ticket_visits,
     tickets,
     visit_rollup,
     visits,
@@ -64,8 +72,8 @@ REFRESHED_AT = "summaries_refreshed_at"
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
-DERIVED = ("ticket_states", "ticket_rollup", "ticket_unit_rollup", "visit_rollup",
-           "quality_findings")  # refreshed
+DERIVED = ("ticket_states", "ticket_visits", "ticket_rollup", "ticket_unit_rollup",
+           "visit_rollup", "officer_rollup", "quality_findings")  # refreshed
 
 
 def is_refreshed(conn: Connection) -> bool:
@@ -131,6 +139,13 @@ def _first_repeats(st):
         .subquery("repeats"))
 
 
+def _visits_of(ticket_ids=None):
+    """SELECT ticket_id, visit_id of the tickets (all, or `ticket_ids`) raised in a visit."""
+    t = tickets.c
+    return select(t.id, t.visit_id).where(t.visit_id.is_not(None), *(
+        [] if ticket_ids is None else [t.id.in_(ticket_ids)]))
+
+
 COLUMNS = ["ticket_id", *ts.DIMENSIONS,
            *(c for c in ts.STATE_COLUMNS if c not in ("rejections", "supervisions")),
            "rejections", "supervisions", "repeat_reported_at", "first_event_at", "last_event_at",
@@ -190,20 +205,26 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
             index.drop(conn, checkfirst=True)
         conn.execute(delete(ticket_states))
         conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(at_once=True)))
+        conn.execute(delete(ticket_visits))
+        conn.execute(insert(ticket_visits).from_select(["ticket_id", "visit_id"], _visits_of()))
         for index in ticket_states.indexes:
             index.create(conn)
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
-        changes = {ticket_rollup: {}, ticket_unit_rollup: {}}  # table → key → counts added
+        changes = {ticket_rollup: {}, ticket_unit_rollup: {}, officer_rollup: {}}  # key → added
         for chunk in _chunks(ids):
             before = _counted(conn, chunk)  # as the rollups count them
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
+            conn.execute(delete(ticket_visits).where(ticket_visits.c.ticket_id.in_(chunk)))
             # a ticket deleted from the raw table leaves no stored state behind
             conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(chunk)))
+            conn.execute(insert(ticket_visits).from_select(["ticket_id", "visit_id"],
+                                                           _visits_of(chunk)))
             after = _counted(conn, chunk)  # as they must count them now
             for table, change in changes.items():
-                _add_counts(change, before[table], -1)
-                _add_counts(change, after[table], +1)
+                width = len(_counts(table))
+                _add_counts(change, before[table], -1, width)
+                _add_counts(change, after[table], +1, width)
         count = len(ids)
     rebuilt = ids is None or not rollup_current
     if rebuilt:
@@ -215,7 +236,8 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
-    refresh_visits(conn, full)
+    if not refresh_visits(conn, full) and rebuilt:  # else it was rebuilt with the visits
+        refresh_officer_rollup(conn)
     data_quality.refresh_findings(conn, None if ids is None else _chunks(ids), since, top)
     if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
         for table in DERIVED:
@@ -384,15 +406,10 @@ UNIT_NAMES = list(ticket_unit_rollup.c.keys())
 def refresh_rollup(conn: Connection) -> None:
     """Rebuild ticket_rollup from ticket_states (the days, then the months summed from them)
     and ticket_unit_rollup (the months of each unit)."""
-    r = ticket_rollup.c
     conn.execute(delete(ticket_rollup))
     for query in _rollup_selects().values():
         conn.execute(insert(ticket_rollup).from_select(ROLLUP_NAMES, query))
-    month = _month_start(r.day)
-    conn.execute(insert(ticket_rollup).from_select(ROLLUP_NAMES, (
-        select(literal("M"), r.basis, month, r.town_code, r.category, r.source,
-               *(func.sum(r[c]) for c in ROLLUP_COUNTS))
-        .where(r.grain == "D").group_by(r.basis, month, r.town_code, r.category, r.source))))
+    _sum_months(conn, ticket_rollup)
     conn.execute(delete(ticket_unit_rollup))
     for unit in ROLLUP_UNITS:
         for query in _rollup_selects(unit=unit).values():
@@ -410,37 +427,94 @@ def refresh_visits(conn: Connection, full: bool = False) -> bool:
     current, or always with `full`. Returns whether it was rebuilt."""
     if not full and visits_current(conn):
         return False
-    v = visit_rollup.c
-    names = ["grain", "day", "town_code", "diary_type", "visits", "complete"]
     day, town = _day(visits.c.visited_at), func.coalesce(targets.c.town_code, "")
     diary = func.coalesce(visits.c.diary_type, "")
     conn.execute(delete(visit_rollup))
-    conn.execute(insert(visit_rollup).from_select(names, (
+    conn.execute(insert(visit_rollup).from_select(list(visit_rollup.c.keys()), (
         select(literal("D"), day, town, diary, func.count(),
                func.sum(_one(complete_record(visits.c))))
         .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
         .where(visits.c.visited_at.is_not(None)).group_by(day, town, diary))))
-    month = _month_start(v.day)
-    conn.execute(insert(visit_rollup).from_select(names, (
-        select(literal("M"), month, v.town_code, v.diary_type, func.sum(v.visits),
-               func.sum(v.complete))
-        .where(v.grain == "D").group_by(month, v.town_code, v.diary_type))))
+    _sum_months(conn, visit_rollup)
+    refresh_officer_rollup(conn)  # it counts the tickets by their visits
     db.set_meta(conn, VISIT_ROLLUP_CURRENT, datetime.now().replace(microsecond=0).isoformat())
     data_quality.recount_visits(conn)  # the findings that read visits hold while it does
     return True
 
 
+def _officer_keys(v):
+    """officer_rollup's key columns after the grain, on visits' columns `v` (joined to their
+    target): the visit's day, its officer, the target's town ('' for none) and group."""
+    return [_day(v.visited_at), v.officer_id, func.coalesce(targets.c.town_code, ""),
+            target_group(targets.c)]
+
+
+def _officer_tickets(kept=ticket_states):
+    """SELECT of officer_rollup's day rows (grain D) as the ticket states `kept`
+    (ticket_states, or some of its rows) count them: each ticket raised in a visit
+    (ticket_visits) counted on the visit's day, and whether it is resolved; no visits."""
+    v = visits.c
+    keys = _officer_keys(v)
+    return (select(literal("D"), *keys, literal(0), literal(0), func.count(),
+                   func.sum(_one(ts.is_resolved(kept))))
+            .select_from(kept.join(ticket_visits, ticket_visits.c.ticket_id == kept.c.ticket_id)
+                         .join(visits, v.id == ticket_visits.c.visit_id)
+                         .join(targets, targets.c.id == v.target_id))
+            .where(v.visited_at.is_not(None)).group_by(*keys))
+
+
+def refresh_officer_rollup(conn: Connection) -> None:
+    """Rebuild officer_rollup from the visits and, by ticket_visits, the ticket states (the
+    days, then the months)."""
+    v = visits.c
+    keys = _officer_keys(v)
+    names = list(officer_rollup.c.keys())
+    made = (select(*(column.label(name) for column, name in zip(
+        [literal("D"), *keys, func.count(), func.coalesce(func.sum(counted(v.problems_raised)), 0),
+         literal(0), literal(0)], names)))
+            .select_from(visits.join(targets, targets.c.id == v.target_id))
+            .where(v.visited_at.is_not(None)).group_by(*keys))
+    rows = union_all(made, _officer_tickets()).subquery()
+    key = [rows.c[name] for name in names[:5]]
+    conn.execute(delete(officer_rollup))
+    conn.execute(insert(officer_rollup).from_select(names, select(
+        *key, *(func.sum(rows.c[name]) for name in names[5:])).group_by(*key)))
+    _sum_months(conn, officer_rollup)
+
+
+def _sum_months(conn: Connection, table: Table) -> None:
+    """Add to a rollup kept by day and month (grain, day, its other keys, its counts) the
+    month rows (grain M), summed from its day rows."""
+    r = table.c
+    month = _month_start(r.day)
+    keys = [c for c in table.primary_key.columns if c.name not in ("grain", "day")]
+    made = {"grain": literal("M"), "day": month,
+            **{c.name: func.sum(c) for c in _counts(table)}}
+    conn.execute(insert(table).from_select(list(r.keys()), (
+        select(*(made.get(c.name, c) for c in r)).where(r.grain == "D")
+        .group_by(month, *keys))))
+
+
+def _counts(table: Table) -> list:
+    """A rollup's count columns: all but its key."""
+    return [c for c in table.c if not c.primary_key]
+
+
 def _counted(conn: Connection, ticket_ids) -> dict[Table, list[tuple]]:
-    """The rows of ticket_rollup (days and months) and of ticket_unit_rollup of these
-    tickets alone, as their stored states count them: key columns, then ROLLUP_COUNTS. Their
-    states are read once, then counted by each basis and unit (one statement a table)."""
+    """The rows of ticket_rollup and officer_rollup (days and months) and of
+    ticket_unit_rollup of these tickets alone, as their stored states count them: key
+    columns, then the counts. Their states are read once, then counted by each basis and
+    unit (one statement a table)."""
     chunk = select(ticket_states).where(ticket_states.c.ticket_id.in_(ticket_ids)).cte("chunk")
     days = conn.execute(union_all(*_rollup_selects(chunk).values())).all()
-    rows = {ticket_rollup: [], ticket_unit_rollup: []}
+    rows = {ticket_rollup: [], ticket_unit_rollup: [], officer_rollup: []}
     for row in days:
         day = _date(row[2])
         rows[ticket_rollup].append(("D", row[1], day, *row[3:]))
         rows[ticket_rollup].append(("M", row[1], day.replace(day=1), *row[3:]))
+    for row in conn.execute(_officer_tickets(chunk)).all():
+        day = _date(row[1])
+        rows[officer_rollup] += [("D", day, *row[2:]), ("M", day.replace(day=1), *row[2:])]
     months = conn.execute(union_all(*(query for unit in ROLLUP_UNITS
                                       for query in _rollup_selects(chunk, unit).values())))
     rows[ticket_unit_rollup] = [(*row[:2], _date(row[2]), *row[3:]) for row in months]
@@ -451,8 +525,8 @@ def _date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _add_counts(change: dict[tuple, list[int]], rows: list[tuple], sign: int) -> None:
-    width = len(ROLLUP_COUNTS)
+def _add_counts(change: dict[tuple, list[int]], rows: list[tuple], sign: int,
+                width: int) -> None:
     for row in rows:
         counts = change.setdefault(tuple(row[:-width]), [0] * width)
         for k, n in enumerate(row[-width:]):
@@ -460,12 +534,13 @@ def _add_counts(change: dict[tuple, list[int]], rows: list[tuple], sign: int) ->
 
 
 def _apply(conn: Connection, table: Table, change: dict[tuple, list[int]]) -> None:
-    """Add the counts of `change` to `table` (ticket_rollup or ticket_unit_rollup; rows it
-    lacks are inserted), then drop the rows left counting nothing, as a rebuild would not
-    have them."""
+    """Add the counts of `change` to `table` (ticket_rollup, ticket_unit_rollup or
+    officer_rollup; rows it lacks are inserted), then drop the rows left counting nothing, as
+    a rebuild would not have them."""
     r = table.c
     key = [column.name for column in table.primary_key.columns]
-    rows = [dict(zip([*key, *ROLLUP_COUNTS], (*k, *counts))) for k, counts in change.items()
+    counted = [c.name for c in _counts(table)]
+    rows = [dict(zip([*key, *counted], (*k, *counts))) for k, counts in change.items()
             if any(counts)]
     if not rows:
         return
@@ -476,10 +551,10 @@ def _apply(conn: Connection, table: Table, change: dict[tuple, list[int]]) -> No
     statement = upsert(table)
     conn.execute(statement.on_conflict_do_update(
         index_elements=key,
-        set_={c: r[c] + statement.excluded[c] for c in ROLLUP_COUNTS}), rows)
+        set_={c: r[c] + statement.excluded[c] for c in counted}), rows)
     conn.execute(delete(table).where(
         *(r[name] == bindparam(f"k_{name}") for name in key),
-        *(r[c] == 0 for c in ROLLUP_COUNTS)),
+        *(r[c] == 0 for c in counted)),
         [{f"k_{name}": row[name] for name in key} for row in rows])
 
 

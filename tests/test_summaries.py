@@ -7,10 +7,10 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
+from data_access import coverage, figures, meeting, summaries, ticket_flow, ticket_loop
 from data_access import data_quality as dq
-from data_access import figures, meeting, summaries, ticket_flow, ticket_loop
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.db import read_only_engine, writable_engine
@@ -69,6 +69,7 @@ def figures_both_ways(url: str, filters: list[Filters]):
                              ticket_flow.fetch_weekly_flow(conn, f),
                              ticket_loop.fetch_open_aging(conn, f),
                              meeting.fetch_longest_overdue(conn, f, n=100_000),
+                             coverage.fetch_officer_coverage(conn, f),
                              ticket_loop.fetch_stage_hours(conn, f),
                              ticket_loop.fetch_data_quality(conn, f)) for f in filters])
     finally:
@@ -139,6 +140,53 @@ def assert_rollup_agrees(writer) -> None:
         assert unit_months == dict(Counter((t.reported_at.date().replace(day=1), t.town_code,
                                             t._mapping[unit] or "") for t in raw)), unit
     assert all(any(row[5:]) for row in have_units)
+    assert_officer_rollup_agrees(writer)
+
+
+def assert_officer_rollup_agrees(writer, refreshed: bool = True) -> None:
+    """officer_rollup as kept == rebuilt from scratch; its days count the raw visits, their
+    problems and the tickets raised in them (by the visit's day, officer, the target's town
+    and group; the tickets as the last refresh saw them, unless `refreshed`); its months are
+    the sums of its days; no row counts nothing."""
+    with writer.connect() as conn:
+        assert summaries.visits_current(conn)  # it answers _raised
+        have = rows_of(conn, s.officer_rollup)
+        t, v, g = s.tickets.c, s.visits.c, s.targets.c
+        raw = conn.execute(select(v.visited_at, v.officer_id, g.town_code, g.kind, g.above_scale)
+                           .select_from(s.tickets.join(s.visits, v.id == t.visit_id)
+                                        .join(s.targets, g.id == v.target_id))).all()
+        visited = conn.execute(select(v.visited_at, v.officer_id, g.town_code, g.kind,
+                                      g.above_scale, v.problems_raised)
+                               .select_from(s.visits.join(s.targets, g.id == v.target_id))
+                               ).all()
+    with writer.connect() as conn:
+        rebuild = conn.begin()
+        summaries.refresh_officer_rollup(conn)
+        want = rows_of(conn, s.officer_rollup)
+        rebuild.rollback()
+    assert have == want
+    assert raw and all(any(row[5:]) for row in have)
+    group = {True: "above_scale"}
+
+    def key(at, officer, town, kind, above):
+        return (at.date(), officer, town or "", group.get(kind == "enterprise" and above, kind))
+
+    days = {row[1:5]: row[5:] for row in have if row[0] == "D"}
+    made = Counter(key(*row[:5]) for row in visited)
+    problems = Counter()
+    for row in visited:
+        problems[key(*row[:5])] += max(row[5] or 0, 0)  # negative counts left out
+    assert {k: counts[:2] for k, counts in days.items() if counts[0]} == {
+        k: (n, problems[k]) for k, n in made.items()}
+    if refreshed:  # no ticket written since the refresh
+        assert {k: counts[2] for k, counts in days.items() if counts[2]} == dict(Counter(
+            key(*row) for row in raw))
+    months = {}
+    for row in have:
+        if row[0] == "D":
+            month = (row[1].replace(day=1), *row[2:5])
+            months[month] = tuple(a + b for a, b in zip(months.get(month, (0,) * 4), row[5:]))
+    assert {row[1:5]: row[5:] for row in have if row[0] == "M"} == months
 
 
 def findings_rows(conn) -> Counter:
@@ -172,6 +220,10 @@ def assert_findings_agree(writer) -> None:
 
 FEW_CODES = [["collected", "resolved"], ["overdue"], ["soon_due", "open"],
              ["repeat_reported"], ["evaluations", "satisfied", "resolved_in_period"]]
+
+
+OFFICER_SLICES = [{}, {"level": "town_cadre"}, {"target_group": "above_scale"},
+                  {"level": "district_leader", "target_group": "village"}]
 
 
 def rollup_filters() -> list[Filters]:
@@ -212,6 +264,26 @@ def assert_rollup_figures_exact(url: str) -> None:
     finally:
         ts.USE_SUMMARIES = True
         engine.dispose()
+    assert_officers_exact(url)
+
+
+def assert_officers_exact(url: str) -> None:
+    """走访覆盖's officers (their tickets raised: officer_rollup, while visits_current) for
+    the rollup's filters and several slices == from the events alone."""
+    with read_only_engine(url).connect() as conn:
+        for f in rollup_filters():
+            for chosen in OFFICER_SLICES:
+                fast, slow = (_officers(conn, f, chosen, use) for use in (True, False))
+                assert chosen or fast["tickets"].sum() > 0, f
+                pd.testing.assert_frame_equal(fast, slow, obj=f"{f} {chosen}")
+
+
+def _officers(conn, f: Filters, chosen: dict, use_summaries: bool) -> pd.DataFrame:
+    ts.USE_SUMMARIES = use_summaries
+    try:
+        return coverage.fetch_officer_coverage(conn, f, **chosen)
+    finally:
+        ts.USE_SUMMARIES = True
 
 
 def test_the_load_writes_every_tickets_state_as_the_events_give_it(scaled):
@@ -250,6 +322,11 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
     url, writer = scaled
     frame, events = new_day(50_000)
     with writer.begin() as conn:
+        recent = conn.execute(select(s.visits.c.id).where(
+            s.visits.c.visited_at >= datetime(2026, 11, 10)).order_by(s.visits.c.id)).scalars()
+        raised = frame.index[frame["source"] == "visit"]
+        frame.loc[raised, "visit_id"] = (list(recent) * len(raised))[:len(raised)]
+        assert len(raised) > 0
         _write(conn, "tickets", frame, list(frame.columns))
         _write(conn, "ticket_events", events, EVENT_COLUMNS)
         # an old ticket changes: reopened now
@@ -276,9 +353,13 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
             for few in FEW_CODES:
                 assert figures.headline(conn, f, few) == {c: want[0][c] for c in few}, few
     with writer.begin() as conn:
-        # another moves to another town and category: an import names it to the refresh
+        # another moves to another town and category, and to another visit: an import names
+        # it to the refresh
+        visit = conn.execute(select(s.visits.c.id).where(
+            s.visits.c.visited_at >= datetime(2026, 11, 2)).limit(1)).scalar()
         conn.execute(update(s.tickets).where(s.tickets.c.id == second).values(
-            town_code="330203106000", category="livelihood", satisfaction=None))
+            town_code="330203106000", category="livelihood", satisfaction=None,
+            visit_id=visit))
     with writer.begin() as conn:
         rewritten = summaries.refresh(conn, ticket_ids=[second])
     assert rewritten >= len(set(events["ticket_id"]) | {first, second})  # and neighbours
@@ -377,6 +458,41 @@ def test_visits_counted_again_count_their_findings_again(scaled):
     with writer.connect() as conn:
         found = dq.fetch_problems(conn, NOW).set_index(["table", "problem"])["rows"]
     assert found[("visits", "数量为负")] == 1
+
+
+def test_visits_another_program_rewrites_count_their_tickets_again(scaled):
+    """A visit with tickets moves to another officer, day and target: 走访覆盖 counts the
+    tickets from the raw tables until visit_rollup is rebuilt, and officer_rollup with it."""
+    url, writer = scaled
+    v, t = s.visits.c, s.tickets.c
+    with writer.begin() as conn:
+        busy = conn.execute(select(t.visit_id).where(t.visit_id.is_not(None))
+                            .group_by(t.visit_id).order_by(func.count().desc(), t.visit_id)
+                            .limit(1)).scalar()
+        other = conn.execute(select(v.officer_id, v.target_id).where(
+            v.officer_id != select(v.officer_id).where(v.id == busy).scalar_subquery())
+            .limit(1)).one()
+        conn.execute(update(s.visits).where(v.id == busy).values(
+            officer_id=other.officer_id, target_id=other.target_id,
+            visited_at=datetime(2026, 11, 18, 9)))
+        # a visit on the day of as_of (counted from the table), and a ticket raised in it
+        row = conn.execute(select(s.visits).where(v.id == busy)).one()._asdict()
+        conn.execute(insert(s.visits).values({**row, "id": "V-TODAY", "problems_raised": 3,
+                                              "visited_at": datetime(2026, 11, 25, 10)}))
+        conn.execute(update(s.tickets).where(t.visit_id == busy, t.id == select(
+            func.min(t.id)).where(t.visit_id == busy).scalar_subquery()).values(
+            visit_id="V-TODAY"))
+    with writer.connect() as conn:
+        assert not summaries.visits_current(conn)
+    assert_officers_exact(url)
+    with writer.begin() as conn:  # as the importer does after visits
+        assert summaries.refresh_visits(conn)
+    assert_officer_rollup_agrees(writer, refreshed=False)  # the ticket written: unseen
+    assert_officers_exact(url)
+    with writer.begin() as conn:
+        summaries.refresh(conn)
+    assert_officer_rollup_agrees(writer)
+    assert_officers_exact(url)
 
 
 def test_an_import_through_the_importer_refreshes_the_tickets_it_wrote(scaled, tmp_path):
