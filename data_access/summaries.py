@@ -469,9 +469,9 @@ def refresh_officer_rollup(conn: Connection) -> None:
     v = visits.c
     keys = _officer_keys(v)
     names = list(officer_rollup.c.keys())
-    made = (select(*(column.label(name) for column, name in zip(
-        [literal("D"), *keys, func.count(), func.coalesce(func.sum(counted(v.problems_raised)), 0),
-         literal(0), literal(0)], names)))
+    counts = [func.count(), func.coalesce(func.sum(counted(v.problems_raised)), 0),
+              literal(0), literal(0)]  # visits, problems; the tickets come below
+    made = (select(*(c.label(name) for c, name in zip([literal("D"), *keys, *counts], names)))
             .select_from(visits.join(targets, targets.c.id == v.target_id))
             .where(v.visited_at.is_not(None)).group_by(*keys))
     rows = union_all(made, _officer_tickets()).subquery()
