@@ -274,7 +274,7 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _cover(first: date | None, stop: date | None):
+def cover(first: date | None, stop: date | None):
     """(months, days): the days [first, stop) (None: an open end) as whole months [m0, m1)
     (None when none lies inside; an end None: open) and the day ranges [a, b) of the months
     the range cuts, each day once."""
@@ -307,7 +307,7 @@ def grain_rows(r, first: date | None, stop: date | None, *where):
     """Conditions on the rows `r` of a rollup kept by day and month (grain, day) whose days
     cover [first, stop) exactly once (None: open end): whole months from grain M, the days
     of the months cut by the range from grain D; each with `where`."""
-    months, days = _cover(first, stop)
+    months, days = cover(first, stop)
     parts = [] if months is None else [and_(r.grain == "M", *where, *_within(r.day, *months))]
     return parts + [and_(r.grain == "D", *where, *_within(r.day, a, b)) for a, b in days]
 
@@ -348,7 +348,7 @@ def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
     of the months the range cuts counted from ticket_states as the rollup counts them."""
     u, kept = s.ticket_unit_rollup.c, s.ticket_states
     column, conditions = rollup_bases(kept, kept.c)[basis]
-    months, days = _cover(first, stop)
+    months, days = cover(first, stop)
     parts = [] if months is None else [
         select(func.nullif(u.unit, "").label("key"), *(u[_column(c)].label(c) for c in codes))
         .where(u.unit_kind == unit, u.basis == basis, *_within(u.day, *months),
@@ -415,12 +415,7 @@ def rollup_current(conn: Connection, f: Filters) -> bool:
     """Whether the rollups kept with the ticket states (ticket_rollup, ticket_unit_rollup,
     officer_rollup) count the states the last refresh stored, and few tickets were touched
     at or after f.as_of (ROLLUP_MOVED_MAX): each reader corrects for those."""
-    if not ts.USE_SUMMARIES:
-        return False
-    marks = dict(conn.execute(select(s.meta.c.key, s.meta.c.value).where(
-        s.meta.c.key.in_([ts.SUMMARY_MARK, summaries.ROLLUP_MARK]))).all())
-    if marks.get(summaries.ROLLUP_MARK) is None or \
-            marks.get(summaries.ROLLUP_MARK) != marks.get(ts.SUMMARY_MARK):
+    if not ts.USE_SUMMARIES or not summaries.rollups_kept(conn):
         return False
     kept = s.ticket_states.c
     late = conn.execute(select(func.count()).select_from(

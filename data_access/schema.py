@@ -440,6 +440,36 @@ visit_rollup = Table(
             "and month of visited_at, the target's town and the diary type; current while "
             "cockpit_meta holds visit_rollup_current",
 )
+# The bounds (seconds) of the buckets a step's spans are counted in (span_rollup): bucket k
+# holds the spans in [SPAN_BOUNDS[k - 1], SPAN_BOUNDS[k]); bucket 0 those below the first
+# bound, the last those from the last bound on. A median is found in its bucket, then read
+# from the step's index inside that bucket alone.
+_HOUR = 3600
+SPAN_BOUNDS = [60, 300, 900, 1800, *(h * _HOUR for h in (
+    1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 30, 36, 42, 48, 60, 72, 84, 96, 120, 144, 168, 192,
+    240, 288, 336, 408, 504, 600, 720, 960, 1200, 1440, 2160, 2880, 4320, 8760))]
+
+
+def span_bucket(span):
+    """SQL: the bucket (SPAN_BOUNDS) of a span in seconds, not NULL."""
+    return case(*((span < bound, k) for k, bound in enumerate(SPAN_BOUNDS)),
+                else_=len(SPAN_BOUNDS))
+
+
+span_rollup = Table(
+    "span_rollup", metadata,
+    _col("day", Date, "the first day of the month of the tickets' report", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code", primary_key=True),
+    _col("stage", String(16), "the step reached: ticket_states.seconds_to_<stage>",
+         primary_key=True),
+    _col("bucket", Integer, "the bucket of the span (schema.SPAN_BOUNDS)", primary_key=True),
+    _col("tickets", Integer, "tickets whose span to that step falls in the bucket",
+         nullable=False),
+    comment="derived (summaries.py, written by the admin tool only): the spans of "
+            "ticket_states from each step of the closed loop to the next, counted per month "
+            "of report, town, step and bucket of duration (问题流转's medians); kept with "
+            "ticket_rollup",
+)
 ticket_visits = Table(
     "ticket_visits", metadata,
     _col("ticket_id", String(14), "a stored ticket raised in a visit", primary_key=True),

@@ -54,7 +54,10 @@ from data_access.schema import (
     ROLLUP_UNITS,
     VISIT_ROLLUP_CURRENT,
     complete_record,
+    meta,
     officer_rollup,
+    span_bucket,
+    span_rollup,
     target_group,
     targets,
     ticket_changes,
@@ -73,7 +76,7 @@ CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
 DERIVED = ("ticket_states", "ticket_visits", "ticket_rollup", "ticket_unit_rollup",
-           "visit_rollup", "officer_rollup", "quality_findings")  # refreshed
+           "span_rollup", "visit_rollup", "officer_rollup", "quality_findings")  # refreshed
 
 
 def is_refreshed(conn: Connection) -> bool:
@@ -204,14 +207,16 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
         for index in ticket_states.indexes:
             index.drop(conn, checkfirst=True)
         conn.execute(delete(ticket_states))
-        conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(at_once=True)))
+        # in the order of their reports: a range of report times is then a run of pages
+        conn.execute(insert(ticket_states).from_select(
+            COLUMNS, _rows(at_once=True).order_by(tickets.c.reported_at)))
         conn.execute(delete(ticket_visits))
         conn.execute(insert(ticket_visits).from_select(["ticket_id", "visit_id"], _visits_of()))
         for index in ticket_states.indexes:
             index.create(conn)
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
-        changes = {ticket_rollup: {}, ticket_unit_rollup: {}, officer_rollup: {}}  # key → added
+        changes = {table: {} for table in KEPT_ROLLUPS}  # table → key → counts added
         for chunk in _chunks(ids):
             before = _counted(conn, chunk)  # as the rollups count them
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
@@ -243,6 +248,15 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
         for table in DERIVED:
             conn.exec_driver_sql(f"ANALYZE {table}")
     return count
+
+
+def rollups_kept(conn: Connection) -> bool:
+    """Whether the rollups kept with the ticket states (ticket_rollup, ticket_unit_rollup,
+    officer_rollup, span_rollup) count the states as the last refresh stored them."""
+    marks = dict(conn.execute(select(meta.c.key, meta.c.value).where(
+        meta.c.key.in_([ts.SUMMARY_MARK, ROLLUP_MARK]))).all())
+    return marks.get(ROLLUP_MARK) is not None and marks[ROLLUP_MARK] == marks.get(
+        ts.SUMMARY_MARK)
 
 
 def vacuum(engine: Engine, tables=DERIVED) -> None:
@@ -400,12 +414,14 @@ def _rollup_selects(kept=ticket_states, unit: str | None = None):
 
 
 ROLLUP_NAMES = list(ticket_rollup.c.keys())  # its key, then ROLLUP_COUNTS
+# The rollups an incremental refresh keeps by the counts of the tickets it rewrites (_counted)
+KEPT_ROLLUPS = (ticket_rollup, ticket_unit_rollup, officer_rollup, span_rollup)
 UNIT_NAMES = list(ticket_unit_rollup.c.keys())
 
 
 def refresh_rollup(conn: Connection) -> None:
-    """Rebuild ticket_rollup from ticket_states (the days, then the months summed from them)
-    and ticket_unit_rollup (the months of each unit)."""
+    """Rebuild ticket_rollup from ticket_states (the days, then the months summed from them),
+    ticket_unit_rollup (the months of each unit) and span_rollup."""
     conn.execute(delete(ticket_rollup))
     for query in _rollup_selects().values():
         conn.execute(insert(ticket_rollup).from_select(ROLLUP_NAMES, query))
@@ -414,6 +430,23 @@ def refresh_rollup(conn: Connection) -> None:
     for unit in ROLLUP_UNITS:
         for query in _rollup_selects(unit=unit).values():
             conn.execute(insert(ticket_unit_rollup).from_select(UNIT_NAMES, query))
+    conn.execute(delete(span_rollup))
+    for query in _span_selects():
+        conn.execute(insert(span_rollup).from_select(list(span_rollup.c.keys()), query))
+
+
+def _span_selects(kept=ticket_states) -> list:
+    """SELECTs of span_rollup's rows from the ticket states `kept` (ticket_states, or some
+    of its rows), one per step: its spans per month of report, town and bucket."""
+    k = kept.c
+    month = _month_start(k.reported_at)
+    out = []
+    for stage in g.LOOP_STAGES[1:]:
+        span = k[f"seconds_to_{stage}"]
+        bucket = span_bucket(span)
+        out.append(select(month, k.town_code, literal(stage), bucket, func.count())
+                   .where(span.is_not(None)).group_by(month, k.town_code, bucket))
+    return out
 
 
 def visits_current(conn: Connection) -> bool:
@@ -501,13 +534,12 @@ def _counts(table: Table) -> list:
 
 
 def _counted(conn: Connection, ticket_ids) -> dict[Table, list[tuple]]:
-    """The rows of ticket_rollup and officer_rollup (days and months) and of
-    ticket_unit_rollup of these tickets alone, as their stored states count them: key
-    columns, then the counts. Their states are read once, then counted by each basis and
+    """The rows of each of KEPT_ROLLUPS of these tickets alone, as their stored states count
+    them: key columns, then the counts. Their states are read once, then counted by each basis and
     unit (one statement a table)."""
     chunk = select(ticket_states).where(ticket_states.c.ticket_id.in_(ticket_ids)).cte("chunk")
     days = conn.execute(union_all(*_rollup_selects(chunk).values())).all()
-    rows = {ticket_rollup: [], ticket_unit_rollup: [], officer_rollup: []}
+    rows = {table: [] for table in KEPT_ROLLUPS}
     for row in days:
         day = _date(row[2])
         rows[ticket_rollup].append(("D", row[1], day, *row[3:]))
@@ -518,6 +550,8 @@ def _counted(conn: Connection, ticket_ids) -> dict[Table, list[tuple]]:
     months = conn.execute(union_all(*(query for unit in ROLLUP_UNITS
                                       for query in _rollup_selects(chunk, unit).values())))
     rows[ticket_unit_rollup] = [(*row[:2], _date(row[2]), *row[3:]) for row in months]
+    spans = conn.execute(union_all(*_span_selects(chunk)))
+    rows[span_rollup] = [(_date(row[0]), *row[1:]) for row in spans]
     return rows
 
 

@@ -6,7 +6,7 @@ each step, breakdowns by a dimension, the open stock's service level in working 
 the data-quality findings among the period's tickets.
 """
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import (
@@ -24,8 +24,11 @@ from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.result import count_if, fetch, ratio
 from data_access.schema import (
+    SPAN_BOUNDS,
     has_event_findings,
     skipped_step,
+    span_bucket,
+    span_rollup,
     ticket_events,
     ticket_states,
     tickets,
@@ -72,11 +75,13 @@ def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
     tickets (int, how many tickets took that step). Times are each step's last event; a
     negative span is a data-quality finding, not a duration (ticket_state.loop_spans). The
     medians are computed in the database: when every stored state holds at as_of, as the
-    middle of each step's index of spans (_indexed_medians); else on PostgreSQL by
-    percentile_cont over one pass of the period's tickets, on SQLite as the middle rows of
-    each step by a window."""
+    middle of each step's index of spans, found through span_rollup (_bucketed_medians) or
+    counted (_indexed_medians); else on PostgreSQL by percentile_cont over one pass of the
+    period's tickets, on SQLite as the middle rows of each step by a window."""
     if summaries.states_hold(conn, f):
-        got = _indexed_medians(conn, f)
+        bucketed = not (f.category or f.source or f.department or f.task_force) and \
+            summaries.rollups_kept(conn)  # span_rollup is kept by town only
+        got = (_bucketed_medians if bucketed else _indexed_medians)(conn, f)
     else:
         got = _computed_medians(conn, f)
     return pd.DataFrame([{"stage": here, "median_hours": got.get(k, (float("nan"), 0))[0],
@@ -109,6 +114,73 @@ def _indexed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int
                 .limit(2 - n % 2).offset((n - 1) // 2), stage)).scalars().all()
             got[k] = (sum(middle) / len(middle) / 3600.0, n)
     return got
+
+
+def _bucketed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:
+    """_indexed_medians without counting each step's index: the period's spans per bucket
+    of duration (_span_histogram) tell in which bucket the middle ranks fall and where in it,
+    then those are read in the order of the step's index inside that bucket alone."""
+    kept = ticket_states
+    where = [*f.period(kept.c.reported_at), *f.town(kept.c.town_code)]
+    got = {}
+    for k, (stage, buckets) in enumerate(_span_histogram(conn, f).items()):
+        n = sum(buckets.values())
+        if not n:
+            continue
+        span = kept.c[f"seconds_to_{stage}"]
+        middle = []
+        for rank in sorted({(n - 1) // 2, n // 2}):
+            bucket, before = _bucket_of(buckets, rank)
+            inside = [span >= bound for bound in SPAN_BOUNDS[bucket - 1:bucket] if bucket] + [
+                span < bound for bound in SPAN_BOUNDS[bucket:bucket + 1]]
+            middle += conn.execute(db.through_index(
+                select(span).where(span.is_not(None), *inside, *where).order_by(span)
+                .limit(1).offset(rank - before), kept, f"ix_ticket_states_to_{stage}")).scalars()
+        got[k] = (sum(middle) / len(middle) / 3600.0, n)
+    return got
+
+
+def _bucket_of(buckets: dict[int, int], rank: int) -> tuple[int, int]:
+    """(bucket, spans in the buckets below it) of the span of 0-based `rank` in order."""
+    before = 0
+    for bucket in sorted(buckets):
+        if rank < before + buckets[bucket]:
+            return bucket, before
+        before += buckets[bucket]
+    raise ValueError(f"rank {rank} beyond {before} spans")
+
+
+def _span_histogram(conn: Connection, f: Filters) -> dict[str, dict[int, int]]:
+    """Step → {bucket: spans} of the period's tickets (in the filtered town), as stored:
+    span_rollup's whole months before as_of's day, the other days from ticket_states."""
+    r, kept = span_rollup.c, ticket_states.c
+    stop = min(f.end + timedelta(days=1), f.as_of.date())
+    months, days = figures.cover(f.start, stop) if f.start < stop else (None, [])
+    parts = [] if months is None else [
+        select(r.stage, r.bucket, r.tickets).where(r.day >= months[0], r.day < months[1],
+                                                  *f.town(r.town_code))]
+    ranges = [(datetime.combine(a, time()), datetime.combine(b, time())) for a, b in days]
+    ranges.append((max(f.start_at, datetime.combine(stop, time())),
+                   min(f.end_before, f.as_of)))  # as_of's day, up to as_of
+    steps = {stage: kept[f"seconds_to_{stage}"] for stage in g.LOOP_STAGES[1:]}
+    other_days = [db.through_index(  # a range of reports: SQLite would read a step's index
+        select(*steps.values()).where(kept.reported_at >= a, kept.reported_at < b,
+                                      *f.town(kept.town_code)),
+        ticket_states, "ix_ticket_states_reported", conn) for a, b in ranges if a < b]
+    if other_days:  # their rows read once, then counted for each step
+        spans = union_all(*other_days).cte("spans")
+        for stage, span in steps.items():
+            bucket = span_bucket(spans.c[span.name])
+            parts.append(select(literal(stage), bucket, func.count())
+                         .where(spans.c[span.name].is_not(None)).group_by(bucket))
+    out = {stage: {} for stage in g.LOOP_STAGES[1:]}
+    if not parts:  # the period starts after as_of
+        return out
+    rows = union_all(*parts).subquery()
+    for stage, bucket, n in conn.execute(select(rows.c[0], rows.c[1], func.sum(rows.c[2]))
+                                         .group_by(rows.c[0], rows.c[1])):
+        out[stage][int(bucket)] = int(n)
+    return out
 
 
 def _computed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:

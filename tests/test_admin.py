@@ -145,3 +145,35 @@ def test_version_9_downgrades_and_upgrades_again_with_its_triggers(empty_url):
         assert len(triggers(engine)) == (11 if engine.dialect.name == "sqlite" else 8)
     finally:
         engine.dispose()
+
+
+def test_the_upgrade_to_11_counts_the_stored_spans_and_visits_as_the_refresh_would(empty_url):
+    """Version 11 fills span_rollup and ticket_visits from the stored states and tickets,
+    keeping the rollups' mark: the same rows as the refresh builds."""
+    from alembic import command
+
+    from data_access import summaries
+    from sample_data.scale import load_scaled
+
+    engine = db.writable_engine(empty_url)
+    derived = (schema.span_rollup, schema.ticket_visits)
+    try:
+        admin.upgrade(engine)
+        load_scaled(engine, datetime(2026, 11, 25, 18), 1_000, say=lambda _: None)
+        with engine.begin() as conn:
+            want = [rows_of(conn, table) for table in derived]
+            config = admin.alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0010")
+        assert not {"span_rollup", "ticket_visits"} & set(inspect(engine).get_table_names())
+        admin.upgrade(engine)
+        with engine.connect() as conn:
+            assert [rows_of(conn, table) for table in derived] == want
+            assert all(want) and summaries.rollups_kept(conn)
+    finally:
+        engine.dispose()
+
+
+def rows_of(conn, table) -> list[tuple]:
+    return [tuple(row) for row in conn.execute(
+        select(table).order_by(*table.primary_key.columns)).all()]

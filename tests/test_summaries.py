@@ -2,6 +2,7 @@
 equal figures computed from the events alone, at any as_of (both backends)."""
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from datetime import date, datetime
 
@@ -11,6 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from data_access import coverage, figures, meeting, summaries, ticket_flow, ticket_loop
 from data_access import data_quality as dq
+from data_access import glossary as g
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.db import read_only_engine, writable_engine
@@ -20,6 +22,7 @@ from tests.conftest import BACKENDS, fresh_database_url
 from tests.test_data_quality import oracle_problems, statements_run
 
 NOW = datetime(2026, 11, 25, 18)
+STEPS = g.LOOP_STAGES[1:]  # the steps whose spans span_rollup counts
 TICKET_CODES = [code for code, fig in figures.FIGURES.items() if fig.family == "tickets"]
 
 
@@ -141,6 +144,27 @@ def assert_rollup_agrees(writer) -> None:
                                             t._mapping[unit] or "") for t in raw)), unit
     assert all(any(row[5:]) for row in have_units)
     assert_officer_rollup_agrees(writer)
+    assert_span_rollup_agrees(writer)
+
+
+def assert_span_rollup_agrees(writer) -> None:
+    """span_rollup as kept == rebuilt from scratch == the stored spans of each step counted
+    per month of report, town and bucket."""
+    with writer.connect() as conn:
+        have = rows_of(conn, s.span_rollup)
+        k = s.ticket_states.c
+        stored = conn.execute(select(k.reported_at, k.town_code, *(
+            k[f"seconds_to_{stage}"] for stage in STEPS))).all()
+    with writer.connect() as conn:
+        rebuild = conn.begin()
+        summaries.refresh_rollup(conn)
+        assert rows_of(conn, s.span_rollup) == have
+        rebuild.rollback()
+    want = Counter((at.date().replace(day=1), town, stage, bisect_right(s.SPAN_BOUNDS, span))
+                   for at, town, *spans in stored
+                   for stage, span in zip(STEPS, spans) if span is not None)
+    assert {row[:4]: row[4] for row in have} == dict(want)
+    assert len(want) > 100
 
 
 def assert_officer_rollup_agrees(writer, refreshed: bool = True) -> None:
@@ -301,6 +325,33 @@ def test_figures_read_through_the_states_equal_figures_from_the_events(scaled):
         assert summaries.states_hold(conn, several()[0])
         assert not summaries.states_hold(conn, several()[1])  # events after last Monday
     assert_same_figures(url)
+
+
+def test_the_medians_through_span_rollup_equal_the_medians_from_the_events(scaled,
+                                                                           monkeypatch):
+    url, _ = scaled
+    taken, bucketed = [], ticket_loop._bucketed_medians
+    monkeypatch.setattr(ticket_loop, "_bucketed_medians",
+                        lambda *a: taken.append(1) or bucketed(*a))
+    # up to now (states hold): whole months, a month cut, a town, as_of's month, its day
+    filters = [Filters.between(date(2022, 1, 1), date(2026, 11, 25), NOW),
+               Filters.between(date(2025, 3, 17), date(2026, 11, 25), NOW),
+               Filters.between(date(2024, 6, 1), date(2026, 11, 25), NOW,
+                               town_code="330203106000"),
+               Filters.between(date(2026, 11, 1), date(2026, 11, 25), NOW),
+               Filters.between(date(2026, 11, 25), date(2026, 11, 30), NOW)]
+    with read_only_engine(url).connect() as conn:
+        for f in filters:
+            assert summaries.states_hold(conn, f)
+            fast = ticket_loop.fetch_stage_hours(conn, f)
+            ts.USE_SUMMARIES = False
+            try:
+                slow = ticket_loop.fetch_stage_hours(conn, f)
+            finally:
+                ts.USE_SUMMARIES = True
+            pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12, obj=str(f))
+            assert f.start == NOW.date() or slow["tickets"].sum() > 0
+    assert len(taken) == len(filters)
 
 
 def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):

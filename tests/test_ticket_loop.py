@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from data_access import ticket_list, ticket_loop
+from data_access import summaries, ticket_list, ticket_loop
 from data_access.filters import Filters
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
@@ -76,23 +76,41 @@ def test_loop_rates_with_known_answers(tiny):
     assert got["reopen_rate"] == pytest.approx(1 / 4)
 
 
-def test_median_hours_in_each_stage(tiny):
+def stage_hours(tiny, refreshed: bool, monkeypatch):
+    """fetch_stage_hours for MARCH, computed from the states, or after a refresh through
+    span_rollup and the steps' indexes (seen to be taken)."""
+    if refreshed:
+        with tiny.writer.begin() as conn:
+            summaries.refresh(conn)
+        taken = []
+        bucketed = ticket_loop._bucketed_medians
+        monkeypatch.setattr(ticket_loop, "_bucketed_medians",
+                            lambda *a: taken.append(1) or bucketed(*a))
+    got = call(tiny, ticket_loop.fetch_stage_hours, MARCH).set_index("stage")
+    assert not refreshed or taken
+    return got
+
+
+@pytest.mark.parametrize("refreshed", [False, True])
+def test_median_hours_in_each_stage(tiny, refreshed, monkeypatch):
     tiny.add_ticket("A", reported="2026-03-02 09:00", events=FULL)  # 3 h, 21 h, 72 h
     tiny.add_ticket("B", reported="2026-03-02 11:00", events=FULL)  # 1 h, 21 h, 72 h
-    got = call(tiny, ticket_loop.fetch_stage_hours, MARCH).set_index("stage")
+    got = stage_hours(tiny, refreshed, monkeypatch)  # 1 h and 3 h: two buckets
     assert got.at["reported", "median_hours"] == pytest.approx(2.0)
     assert got.at["dispatched", "median_hours"] == pytest.approx(21.0)
     assert got.at["accepted", "median_hours"] == pytest.approx(72.0)
     assert got.at["resolved", "tickets"] == 0
 
 
-def test_median_of_an_odd_count_leaves_out_negative_spans_and_other_periods(tiny):
+@pytest.mark.parametrize("refreshed", [False, True])
+def test_median_of_an_odd_count_leaves_out_negative_spans_and_other_periods(tiny, refreshed,
+                                                                             monkeypatch):
     tiny.add_ticket("A", reported="2026-03-02 09:00", events=FULL)  # 3 h to 派单
     tiny.add_ticket("B", reported="2026-03-02 11:00", events=FULL)  # 1 h
     tiny.add_ticket("C", reported="2026-03-02 02:00", events=FULL)  # 10 h
     tiny.add_ticket("D", reported="2026-03-02 13:00", events=FULL)  # 派单 before report: left out
     tiny.add_ticket("E", reported="2026-02-27 12:00", events=FULL)  # reported in February
-    got = call(tiny, ticket_loop.fetch_stage_hours, MARCH).set_index("stage")
+    got = stage_hours(tiny, refreshed, monkeypatch)
     assert got.at["reported", "median_hours"] == pytest.approx(3.0)
     assert got.at["reported", "tickets"] == 3
     assert got.at["dispatched", "tickets"] == 4  # D's later steps still count

@@ -1,11 +1,15 @@
 """each officer's visits, problems and tickets raised counted per day and month
-(officer_rollup, schema version 11), the visit of each stored ticket (ticket_visits), and an
-index of each officer's visits by time
+(officer_rollup, schema version 11), the visit of each stored ticket (ticket_visits), an
+index of each officer's visits by time, and the spans of the closed loop's steps counted per
+bucket of duration (span_rollup)
 
 `officer_rollup` is derived: the next `python -m data_access.admin refresh` builds it (the
 upgrade forgets visit_rollup, which is rebuilt with it) and keeps it with the tickets it
 rewrites. Until then 走访覆盖 counts each officer's visits and tickets from the tables.
 `ticket_visits` is filled here from the tickets; the refresh keeps it with the states.
+`span_rollup` is derived too: counted here from the stored states, then kept with the other
+ticket rollups by each refresh. A `refresh --full` afterwards stores the states in the order
+of their reports, which makes the reads of a range of report times far cheaper.
 
 Revision ID: 0011
 Revises: 0010
@@ -19,6 +23,33 @@ branch_labels = None
 depends_on = None
 
 VISITS_CURRENT = 'visit_rollup_current'
+STEPS = ['dispatched', 'accepted', 'resolved', 'signed_off', 'evaluated']
+HOUR = 3600
+SPAN_BOUNDS = [60, 300, 900, 1800, *(h * HOUR for h in (
+    1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 30, 36, 42, 48, 60, 72, 84, 96, 120, 144, 168, 192,
+    240, 288, 336, 408, 504, 600, 720, 960, 1200, 1440, 2160, 2880, 4320, 8760))]
+
+
+def _fill_span_rollup() -> None:
+    """span_rollup counted from the stored states as they are (kept with the other ticket
+    rollups from here on): each step's spans per month of report, town and bucket."""
+    states = sa.table('ticket_states', sa.column('reported_at', sa.DateTime),
+                      sa.column('town_code', sa.String),
+                      *(sa.column(f'seconds_to_{step}', sa.BigInteger) for step in STEPS))
+    rollup = sa.table('span_rollup', sa.column('day'), sa.column('town_code'),
+                      sa.column('stage'), sa.column('bucket'), sa.column('tickets'))
+    if op.get_bind().dialect.name == 'sqlite':
+        month = sa.func.date(states.c.reported_at, 'start of month')
+    else:
+        month = sa.cast(sa.func.date_trunc('month', states.c.reported_at), sa.Date)
+    for step in STEPS:
+        span = states.c[f'seconds_to_{step}']
+        bucket = sa.case(*((span < bound, k) for k, bound in enumerate(SPAN_BOUNDS)),
+                         else_=len(SPAN_BOUNDS))
+        op.execute(rollup.insert().from_select(
+            ['day', 'town_code', 'stage', 'bucket', 'tickets'],
+            sa.select(month, states.c.town_code, sa.literal(step), bucket, sa.func.count())
+            .where(span.is_not(None)).group_by(month, states.c.town_code, bucket)))
 
 
 def _meta():
@@ -66,6 +97,24 @@ def upgrade() -> None:
                 "ticket_rollup's mark is the states' mark",
     )
     op.create_index('ix_visits_officer_time', 'visits', ['officer_id', 'visited_at'])
+    op.create_table(
+        'span_rollup',
+        sa.Column('day', sa.Date(), nullable=False,
+                  comment="the first day of the month of the tickets' report"),
+        sa.Column('town_code', sa.String(length=12), nullable=False, comment='tickets.town_code'),
+        sa.Column('stage', sa.String(length=16), nullable=False,
+                  comment='the step reached: ticket_states.seconds_to_<stage>'),
+        sa.Column('bucket', sa.Integer(), nullable=False,
+                  comment='the bucket of the span (schema.SPAN_BOUNDS)'),
+        sa.Column('tickets', sa.Integer(), nullable=False,
+                  comment='tickets whose span to that step falls in the bucket'),
+        sa.PrimaryKeyConstraint('day', 'town_code', 'stage', 'bucket'),
+        comment='derived (summaries.py, written by the admin tool only): the spans of '
+                'ticket_states from each step of the closed loop to the next, counted per month '
+                "of report, town, step and bucket of duration (问题流转's medians); kept with "
+                'ticket_rollup',
+    )
+    _fill_span_rollup()
     meta = _meta()
     op.execute(meta.delete().where(meta.c.key == VISITS_CURRENT))
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='11'))
@@ -74,6 +123,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     meta = _meta()
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='10'))
+    op.drop_table('span_rollup')
     op.drop_index('ix_visits_officer_time', table_name='visits')
     op.drop_table('officer_rollup')
     op.drop_table('ticket_visits')
