@@ -5,7 +5,7 @@ covered when that officer visited that target in the period. A town filter keeps
 targets of that town (and so the officers assigned to them).
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, literal, select, union, union_all
@@ -20,6 +20,7 @@ from data_access.figures import (
     pair_visited,
     ratio,
     rollup_current,
+    rollup_split,
     visit_counts,
 )
 from data_access.filters import Filters, in_scope
@@ -35,7 +36,6 @@ from data_access.schema import (
     target_group,
     targets,
     ticket_states,
-    ticket_visits,
     tickets,
     towns,
     visits,
@@ -164,6 +164,9 @@ def _officers(conn: Connection, f: Filters, chosen: dict, activity: bool) -> pd.
 
 
 ACTIVITY = ["visits", "problems", "tickets", "resolved"]  # _activity's counts per officer
+# the tickets raised in visits, with their visit and its target, as they are now
+RAISED_IN = (tickets.join(visits, visits.c.id == tickets.c.visit_id)
+             .join(targets, targets.c.id == visits.c.target_id))
 
 
 def _activity(conn: Connection, f: Filters, chosen: dict):
@@ -180,23 +183,21 @@ def _activity(conn: Connection, f: Filters, chosen: dict):
                 *slice_clauses(v.officer_id, **chosen)]
     made = _visits_made(in_slice)
     mark = ts.mark(conn) if ts.USE_SUMMARIES else None
-    raised_in = (tickets.join(visits, v.id == tickets.c.visit_id)
-                 .join(targets, targets.c.id == v.target_id))
     if mark is None:  # never refreshed: every state from the events
         st = ts.state(f)
         return _summed(made, select(v.officer_id, literal(0), literal(0),
                                     func.count(tickets.c.id), count_if(ts.is_resolved(st)))
-                       .select_from(raised_in.outerjoin(st, st.c.ticket_id == tickets.c.id))
+                       .select_from(RAISED_IN.outerjoin(st, st.c.ticket_id == tickets.c.id))
                        .where(*in_slice).group_by(v.officer_id))
     recomputed, kept = ts.recomputed_state(f, mark=mark).subquery("recomputed"), ticket_states
     # every ticket raised, with its stored state where that is its state at as_of
     counted_stored = (select(v.officer_id, literal(0), literal(0), func.count(),
                              count_if(ts.is_resolved(kept)))
-                      .select_from(raised_in.outerjoin(kept, and_(
+                      .select_from(RAISED_IN.outerjoin(kept, and_(
                           kept.c.ticket_id == tickets.c.id, *ts.stored_state_holds(f, mark))))
                       .where(*in_slice).group_by(v.officer_id))
     counted_recomputed = (select(v.officer_id, literal(0), literal(0), literal(0), func.count())
-                          .select_from(raised_in.join(recomputed,
+                          .select_from(RAISED_IN.join(recomputed,
                                                       recomputed.c.ticket_id == tickets.c.id))
                           .where(*in_slice, ts.is_resolved(recomputed)).group_by(v.officer_id))
     return _summed(made, counted_stored, counted_recomputed)
@@ -217,36 +218,31 @@ def _activity_rolled(conn: Connection, f: Filters, chosen: dict):
     of as_of's day and the tickets raised in them counted from the tables; and the tickets
     the rollup cannot judge at as_of (touched at or after it, or unseen by the last refresh)
     corrected exactly: their stored counts taken off, their counts at as_of added."""
-    o, v, t, kept, stored = officer_rollup.c, visits.c, tickets.c, ticket_states, ticket_visits
-    stop_at = datetime.combine(max(f.start, min(f.end + timedelta(days=1), f.as_of.date())),
-                               time())
-    late = [v.visited_at >= max(f.start_at, stop_at),  # as_of's day, in the period
-            v.visited_at < min(f.end_before, f.as_of)]
+    o, v, t, kept = officer_rollup.c, visits.c, tickets.c, ticket_states
+    stop, since, until = rollup_split(f)
+    late = [v.visited_at >= since, v.visited_at < until]  # as_of's day, in the period
     group = [] if chosen["target_group"] is None else [o.target_group == chosen["target_group"]]
     rolled = [select(o.officer_id, *(o[c] for c in ACTIVITY))
               .where(part, *f.town(o.town_code),
                      *slice_clauses(o.officer_id, level=chosen["level"]), *group)
-              for part in grain_rows(o, f.start, stop_at.date())]
+              for part in grain_rows(o, f.start, stop)]
     in_slice = [*f.town(targets.c.town_code), *slice_clauses(v.officer_id, **chosen)]
     mark = ts.mark(conn)
     moved = union(select(kept.c.ticket_id).where(kept.c.last_event_at >= f.as_of),
                   *ts.unseen(mark).selects).cte("moved")
     taken_off = (select(v.officer_id, literal(0), literal(0), -func.count(),
                         -count_if(ts.is_resolved(kept)))
-                 .select_from(kept.join(stored, stored.c.ticket_id == kept.c.ticket_id)
-                              .join(visits, v.id == stored.c.visit_id)
-                              .join(targets, targets.c.id == v.target_id))
+                 .select_from(summaries.stored_visits())
                  .where(kept.c.ticket_id.in_(select(moved.c.ticket_id)),
-                        v.visited_at >= f.start_at, v.visited_at < stop_at, *in_slice)
+                        v.visited_at >= f.start_at,
+                        v.visited_at < datetime.combine(stop, time()), *in_slice)
                  .group_by(v.officer_id))
     live = union(select(moved.c.ticket_id), select(t.id).select_from(
         tickets.join(visits, v.id == t.visit_id)).where(*late))
     st = ts.state(f, live, mark)
     added = (select(v.officer_id, literal(0), literal(0), func.count(t.id),
                     count_if(ts.is_resolved(st)))
-             .select_from(tickets.join(visits, v.id == t.visit_id)
-                          .join(targets, targets.c.id == v.target_id)
-                          .outerjoin(st, st.c.ticket_id == t.id))
+             .select_from(RAISED_IN.outerjoin(st, st.c.ticket_id == t.id))
              .where(t.id.in_(live), *f.period(v.visited_at), *in_slice)
              .group_by(v.officer_id))
     return _summed(*rolled, _visits_made([*late, *in_slice]), taken_off, added)

@@ -312,6 +312,14 @@ def grain_rows(r, first: date | None, stop: date | None, *where):
     return parts + [and_(r.grain == "D", *where, *_within(r.day, a, b)) for a, b in days]
 
 
+def rollup_split(f: Filters) -> tuple[date, datetime, datetime]:
+    """(stop, since, until): a rollup kept by day answers the period's days before `stop`
+    (as_of's day, or the day after the period); the rows at [since, until) (as_of's day up
+    to as_of, inside the period; none when since >= until) are counted from the tables."""
+    stop = max(f.start, min(f.end + timedelta(days=1), f.as_of.date()))
+    return stop, max(f.start_at, datetime.combine(stop, time())), min(f.end_before, f.as_of)
+
+
 def visit_counts(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame | None:
     """Visits (per town or diary type with `by` "town_code" or "diary_type"), and of them
     those with a complete record, from visit_rollup for the period's whole days before
@@ -320,7 +328,7 @@ def visit_counts(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame |
     Columns: key (when `by`; None for none), visits, complete; by key."""
     if by not in (None, "town_code", "diary_type") or not summaries.visits_current(conn):
         return None
-    stop = max(f.start, min(f.end + timedelta(days=1), f.as_of.date()))
+    stop, since, until = rollup_split(f)
     v, live = s.visit_rollup.c, visits.c
     kept_key, live_key = ([], []) if by is None else (
         [func.nullif(v[by], "").label("key")],
@@ -330,8 +338,7 @@ def visit_counts(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame |
     today = (select(*live_key, literal(1).label("visits"),  # as_of's day: an index range
                     case((s.complete_record(live), 1), else_=0).label("complete"))
              .select_from(visits.join(targets, targets.c.id == live.target_id))
-             .where(live.visited_at >= max(f.start_at, datetime.combine(stop, time())),
-                    live.visited_at < min(f.end_before, f.as_of),  # f.period: one range each
+             .where(live.visited_at >= since, live.visited_at < until,  # not f.period's 3
                     *f.town(targets.c.town_code)))
     parts.append(db.through_index(today, visits, "ix_visits_time", conn))  # not per target
     rows = union_all(*parts).subquery()

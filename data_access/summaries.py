@@ -482,6 +482,16 @@ def _officer_keys(v):
             target_group(targets.c)]
 
 
+def stored_visits(kept=ticket_states):
+    """The ticket states `kept` (ticket_states, or some of its rows) of the tickets raised
+    in a visit, joined to that visit as the last refresh saw it (ticket_visits) and its
+    target: how officer_rollup counts them."""
+    v = visits.c
+    return (kept.join(ticket_visits, ticket_visits.c.ticket_id == kept.c.ticket_id)
+            .join(visits, v.id == ticket_visits.c.visit_id)
+            .join(targets, targets.c.id == v.target_id))
+
+
 def _officer_tickets(kept=ticket_states):
     """SELECT of officer_rollup's day rows (grain D) as the ticket states `kept`
     (ticket_states, or some of its rows) count them: each ticket raised in a visit
@@ -490,9 +500,7 @@ def _officer_tickets(kept=ticket_states):
     keys = _officer_keys(v)
     return (select(literal("D"), *keys, literal(0), literal(0), func.count(),
                    func.sum(_one(ts.is_resolved(kept))))
-            .select_from(kept.join(ticket_visits, ticket_visits.c.ticket_id == kept.c.ticket_id)
-                         .join(visits, v.id == ticket_visits.c.visit_id)
-                         .join(targets, targets.c.id == v.target_id))
+            .select_from(stored_visits(kept))
             .where(v.visited_at.is_not(None)).group_by(*keys))
 
 

@@ -6,7 +6,7 @@ each step, breakdowns by a dimension, the open stock's service level in working 
 the data-quality findings among the period's tickets.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import pandas as pd
 from sqlalchemy import (
@@ -154,14 +154,13 @@ def _span_histogram(conn: Connection, f: Filters) -> dict[str, dict[int, int]]:
     """Step → {bucket: spans} of the period's tickets (in the filtered town), as stored:
     span_rollup's whole months before as_of's day, the other days from ticket_states."""
     r, kept = span_rollup.c, ticket_states.c
-    stop = min(f.end + timedelta(days=1), f.as_of.date())
-    months, days = figures.cover(f.start, stop) if f.start < stop else (None, [])
+    stop, since, until = figures.rollup_split(f)
+    months, days = figures.cover(f.start, stop)
     parts = [] if months is None else [
         select(r.stage, r.bucket, r.tickets).where(r.day >= months[0], r.day < months[1],
                                                   *f.town(r.town_code))]
     ranges = [(datetime.combine(a, time()), datetime.combine(b, time())) for a, b in days]
-    ranges.append((max(f.start_at, datetime.combine(stop, time())),
-                   min(f.end_before, f.as_of)))  # as_of's day, up to as_of
+    ranges.append((since, until))  # as_of's day, up to as_of
     steps = {stage: kept[f"seconds_to_{stage}"] for stage in g.LOOP_STAGES[1:]}
     other_days = [db.through_index(  # a range of reports: SQLite would read a step's index
         select(*steps.values()).where(kept.reported_at >= a, kept.reported_at < b,
