@@ -22,14 +22,17 @@ Written only by the admin tool (`refresh`, `load-sample`, and the importer after
 ticket events): the cockpit reads.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import (
+    Column,
     Connection,
     Date,
     Engine,
+    MetaData,
     Table,
+    and_,
     bindparam,
     case,
     delete,
@@ -216,27 +219,28 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
             index.create(conn)
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
-        changes = {table: {} for table in KEPT_ROLLUPS}  # table → key → counts added
+        for change in CHANGES.values():  # the counts' changes, signed, kept in the database
+            change.drop(conn, checkfirst=True)
+            change.create(conn)
         for chunk in _chunks(ids):
-            before = _counted(conn, chunk)  # as the rollups count them
+            _count_changes(conn, chunk, -1)  # as the rollups count them
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
             conn.execute(delete(ticket_visits).where(ticket_visits.c.ticket_id.in_(chunk)))
             # a ticket deleted from the raw table leaves no stored state behind
             conn.execute(insert(ticket_states).from_select(COLUMNS, _rows(chunk)))
             conn.execute(insert(ticket_visits).from_select(["ticket_id", "visit_id"],
                                                            _visits_of(chunk)))
-            after = _counted(conn, chunk)  # as they must count them now
-            for table, change in changes.items():
-                width = len(_counts(table))
-                _add_counts(change, before[table], -1, width)
-                _add_counts(change, after[table], +1, width)
+            _count_changes(conn, chunk, +1)  # as they must count them now
         count = len(ids)
     rebuilt = ids is None or not rollup_current
     if rebuilt:
         refresh_rollup(conn)
     else:  # only the changes the touched tickets make
-        for table, change in changes.items():
+        for table, change in CHANGES.items():
             _apply(conn, table, change)
+    if ids is not None:
+        for change in CHANGES.values():
+            change.drop(conn)
     db.set_meta(conn, ROLLUP_MARK, str(top))
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
@@ -413,26 +417,31 @@ def _rollup_selects(kept=ticket_states, unit: str | None = None):
     return out
 
 
-ROLLUP_NAMES = list(ticket_rollup.c.keys())  # its key, then ROLLUP_COUNTS
-# The rollups an incremental refresh keeps by the counts of the tickets it rewrites (_counted)
+# The rollups an incremental refresh keeps by the counts of the tickets it rewrites
 KEPT_ROLLUPS = (ticket_rollup, ticket_unit_rollup, officer_rollup, span_rollup)
-UNIT_NAMES = list(ticket_unit_rollup.c.keys())
+
+
+def _counted_rows(kept=ticket_states) -> dict[Table, list]:
+    """Each of KEPT_ROLLUPS → SELECTs of its rows as the ticket states `kept` (ticket_states,
+    or some of its rows) count them, in its columns' order: ticket_rollup's and
+    officer_rollup's day rows (their months are summed from these), ticket_unit_rollup's
+    months, span_rollup's rows."""
+    return {ticket_rollup: list(_rollup_selects(kept).values()),
+            ticket_unit_rollup: [query for unit in ROLLUP_UNITS
+                                 for query in _rollup_selects(kept, unit).values()],
+            officer_rollup: [_officer_tickets(kept)],
+            span_rollup: _span_selects(kept)}
 
 
 def refresh_rollup(conn: Connection) -> None:
     """Rebuild ticket_rollup from ticket_states (the days, then the months summed from them),
     ticket_unit_rollup (the months of each unit) and span_rollup."""
-    conn.execute(delete(ticket_rollup))
-    for query in _rollup_selects().values():
-        conn.execute(insert(ticket_rollup).from_select(ROLLUP_NAMES, query))
+    for table, queries in _counted_rows().items():
+        if table is not officer_rollup:  # rebuilt with the visits (refresh_officer_rollup)
+            conn.execute(delete(table))
+            for query in queries:
+                conn.execute(insert(table).from_select(list(table.c.keys()), query))
     _sum_months(conn, ticket_rollup)
-    conn.execute(delete(ticket_unit_rollup))
-    for unit in ROLLUP_UNITS:
-        for query in _rollup_selects(unit=unit).values():
-            conn.execute(insert(ticket_unit_rollup).from_select(UNIT_NAMES, query))
-    conn.execute(delete(span_rollup))
-    for query in _span_selects():
-        conn.execute(insert(span_rollup).from_select(list(span_rollup.c.keys()), query))
 
 
 def _span_selects(kept=ticket_states) -> list:
@@ -524,11 +533,11 @@ def refresh_officer_rollup(conn: Connection) -> None:
 
 
 def _sum_months(conn: Connection, table: Table) -> None:
-    """Add to a rollup kept by day and month (grain, day, its other keys, its counts) the
-    month rows (grain M), summed from its day rows."""
+    """Add to a rollup kept by day and month (grain, day, its other keys, its counts), or to
+    its table of changes (CHANGES), the month rows (grain M), summed from its day rows."""
     r = table.c
     month = _month_start(r.day)
-    keys = [c for c in table.primary_key.columns if c.name not in ("grain", "day")]
+    keys = [c for c in _key(table) if c.name not in ("grain", "day")]
     made = {"grain": literal("M"), "day": month,
             **{c.name: func.sum(c) for c in _counts(table)}}
     conn.execute(insert(table).from_select(list(r.keys()), (
@@ -536,68 +545,68 @@ def _sum_months(conn: Connection, table: Table) -> None:
         .group_by(month, *keys))))
 
 
+def _key(table: Table) -> list:
+    """A rollup's key columns (of its table of changes: the rollup's)."""
+    rollup = table.info.get("rollup", table)
+    return [table.c[c.name] for c in rollup.primary_key.columns]
+
+
 def _counts(table: Table) -> list:
-    """A rollup's count columns: all but its key."""
-    return [c for c in table.c if not c.primary_key]
+    """A rollup's count columns (or its table of changes'): all but its key."""
+    key = {c.name for c in _key(table)}
+    return [c for c in table.c if c.name not in key]
 
 
-def _counted(conn: Connection, ticket_ids) -> dict[Table, list[tuple]]:
-    """The rows of each of KEPT_ROLLUPS of these tickets alone, as their stored states count
-    them: key columns, then the counts. Their states are read once, then counted by each basis and
-    unit (one statement a table)."""
+def _changes_of(table: Table) -> Table:
+    """A scratch table of one session for the changes an incremental refresh makes to the
+    counts of a rollup: its columns, the counts signed, a key any number of times."""
+    return Table(f"change_{table.name}", MetaData(),
+                 *(Column(c.name, c.type) for c in table.c),
+                 prefixes=["TEMPORARY"], info={"rollup": table})
+
+
+CHANGES = {table: _changes_of(table) for table in KEPT_ROLLUPS}
+
+
+def _count_changes(conn: Connection, ticket_ids, sign: int) -> None:
+    """Add to CHANGES the rows of each of KEPT_ROLLUPS of these tickets alone, as their
+    stored states count them, the counts times `sign`. Their states are read once, then
+    counted by each basis and unit (one statement a rollup)."""
     chunk = select(ticket_states).where(ticket_states.c.ticket_id.in_(ticket_ids)).cte("chunk")
-    days = conn.execute(union_all(*_rollup_selects(chunk).values())).all()
-    rows = {table: [] for table in KEPT_ROLLUPS}
-    for row in days:
-        day = _date(row[2])
-        rows[ticket_rollup].append(("D", row[1], day, *row[3:]))
-        rows[ticket_rollup].append(("M", row[1], day.replace(day=1), *row[3:]))
-    for row in conn.execute(_officer_tickets(chunk)).all():
-        day = _date(row[1])
-        rows[officer_rollup] += [("D", day, *row[2:]), ("M", day.replace(day=1), *row[2:])]
-    months = conn.execute(union_all(*(query for unit in ROLLUP_UNITS
-                                      for query in _rollup_selects(chunk, unit).values())))
-    rows[ticket_unit_rollup] = [(*row[:2], _date(row[2]), *row[3:]) for row in months]
-    spans = conn.execute(union_all(*_span_selects(chunk)))
-    rows[span_rollup] = [(_date(row[0]), *row[1:]) for row in spans]
-    return rows
+    for table, queries in _counted_rows(chunk).items():
+        change = CHANGES[table]
+        rows = union_all(*queries).subquery()
+        width = len(_key(table))
+        conn.execute(insert(change).from_select(list(change.c.keys()), select(
+            *list(rows.c)[:width], *(column * sign for column in list(rows.c)[width:]))))
 
 
-def _date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _add_counts(change: dict[tuple, list[int]], rows: list[tuple], sign: int,
-                width: int) -> None:
-    for row in rows:
-        counts = change.setdefault(tuple(row[:-width]), [0] * width)
-        for k, n in enumerate(row[-width:]):
-            counts[k] += sign * int(n)
-
-
-def _apply(conn: Connection, table: Table, change: dict[tuple, list[int]]) -> None:
-    """Add the counts of `change` to `table` (ticket_rollup, ticket_unit_rollup or
-    officer_rollup; rows it lacks are inserted), then drop the rows left counting nothing, as
-    a rebuild would not have them."""
-    r = table.c
-    key = [column.name for column in table.primary_key.columns]
-    counted = [c.name for c in _counts(table)]
-    rows = [dict(zip([*key, *counted], (*k, *counts))) for k, counts in change.items()
-            if any(counts)]
-    if not rows:
-        return
+def _apply(conn: Connection, table: Table, change: Table) -> None:
+    """Add the changes of the counts in `change` (its rows of CHANGES; month rows summed
+    here for a rollup kept by day and month) to `table`, inserting the rows it lacks; then
+    drop the rows left counting nothing (the upsert returns them), as a rebuild would not
+    have them."""
+    if "grain" in table.c:
+        _sum_months(conn, change)
+    r, c = table.c, change.c
+    key = [column.name for column in _key(table)]
+    counted = [column.name for column in _counts(table)]
+    net = (select(*(c[name] for name in key), *(func.sum(c[name]) for name in counted))
+           .group_by(*(c[name] for name in key))
+           .having(or_(*(func.sum(c[name]) != 0 for name in counted))))
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    statement = upsert(table)
-    conn.execute(statement.on_conflict_do_update(
-        index_elements=key,
-        set_={c: r[c] + statement.excluded[c] for c in counted}), rows)
-    conn.execute(delete(table).where(
-        *(r[name] == bindparam(f"k_{name}") for name in key),
-        *(r[c] == 0 for c in counted)),
-        [{f"k_{name}": row[name] for name in key} for row in rows])
+    statement = upsert(table).from_select([*key, *counted], net)
+    statement = statement.on_conflict_do_update(
+        index_elements=key, set_={name: r[name] + statement.excluded[name] for name in counted})
+    emptied = [row[:-1] for row in conn.execute(statement.returning(
+        *(r[name] for name in key), and_(*(r[name] == 0 for name in counted))))
+        if row[-1]]
+    if emptied:
+        conn.execute(delete(table).where(*(r[name] == bindparam(f"k_{name}") for name in key)),
+                     [{f"k_{name}": value for name, value in zip(key, row)} for row in emptied])
 
 
 def _one(condition):
