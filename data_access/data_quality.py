@@ -410,10 +410,11 @@ def _first_keys(conn: Connection, check: Check, found: Kept | None = None) -> li
     return [_key_text(row) for row in conn.execute(query.order_by(*keys).limit(LIST_LIMIT))]
 
 
-def refresh_findings(conn: Connection, chunks: list[list[str]] | None, since: int | None,
+def refresh_findings(conn: Connection, chunks: list | None, since: int | None,
                      top: int) -> None:
     """Bring quality_findings up to date, in the refresh's transaction, and mark them built
-    at event id `top`: the rows of the tickets in `chunks`, or (None; also when they were
+    at event id `top`: the rows of the tickets in `chunks` (each a list or a SELECT of
+    ticket ids), or (None; also when they were
     not built at the last mark, `since`) of every ticket and all visits. Those that read
     visits are recounted with visit_rollup besides (recount_visits)."""
     q = s.quality_findings

@@ -30,7 +30,9 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    Integer,
     MetaData,
+    String,
     Table,
     and_,
     bindparam,
@@ -192,6 +194,25 @@ def _chunks(ticket_ids) -> list[list[str]]:
     return [ordered[k:k + CHUNK] for k in range(0, len(ordered), CHUNK)]
 
 
+# The tickets an incremental refresh rewrites, numbered by chunk: a scratch table of its
+# session, so that each statement names a chunk by a subquery, not by thousands of values
+refresh_ids = Table("refresh_ids", MetaData(), Column("ticket_id", String, primary_key=True),
+                    Column("chunk", Integer, nullable=False), prefixes=["TEMPORARY"])
+
+
+def _keep_ids(conn: Connection, ticket_ids) -> list:
+    """Write the ids into refresh_ids, CHUNK a chunk (_chunks); returns a SELECT of each
+    chunk's ids."""
+    refresh_ids.drop(conn, checkfirst=True)
+    refresh_ids.create(conn)
+    chunks = _chunks(ticket_ids)
+    conn.execute(insert(refresh_ids), [{"ticket_id": ticket_id, "chunk": k}
+                                       for k, chunk in enumerate(chunks) for ticket_id in chunk])
+    conn.exec_driver_sql("ANALYZE refresh_ids")  # the planner knows how few they are
+    r = refresh_ids.c
+    return [select(r.ticket_id).where(r.chunk == k) for k in range(len(chunks))]
+
+
 def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     """Bring ticket_states up to date with the raw tables, in the caller's transaction.
     Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
@@ -219,10 +240,11 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
             index.create(conn)
         count = conn.execute(select(func.count()).select_from(ticket_states)).scalar()
     else:
+        chunks = _keep_ids(conn, ids)
         for change in CHANGES.values():  # the counts' changes, signed, kept in the database
             change.drop(conn, checkfirst=True)
             change.create(conn)
-        for chunk in _chunks(ids):
+        for chunk in chunks:
             _count_changes(conn, chunk, -1)  # as the rollups count them
             conn.execute(delete(ticket_states).where(ticket_states.c.ticket_id.in_(chunk)))
             conn.execute(delete(ticket_visits).where(ticket_visits.c.ticket_id.in_(chunk)))
@@ -238,16 +260,16 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     else:  # only the changes the touched tickets make
         for table, change in CHANGES.items():
             _apply(conn, table, change)
-    if ids is not None:
-        for change in CHANGES.values():
-            change.drop(conn)
     db.set_meta(conn, ROLLUP_MARK, str(top))
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
     if not refresh_visits(conn, full) and rebuilt:  # else it was rebuilt with the visits
         refresh_officer_rollup(conn)
-    data_quality.refresh_findings(conn, None if ids is None else _chunks(ids), since, top)
+    data_quality.refresh_findings(conn, None if ids is None else chunks, since, top)
+    if ids is not None:
+        for scratch in (*CHANGES.values(), refresh_ids):
+            scratch.drop(conn)
     if rebuilt:  # the planner learns the new tables (and vacuum() after the commit)
         for table in DERIVED:
             conn.exec_driver_sql(f"ANALYZE {table}")
