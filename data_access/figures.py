@@ -534,10 +534,12 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     groups = {}
     for code in codes:
         groups.setdefault(_BASIS_OF[code], []).append(code)
+    # the town's days (grain T, summed over categories and sources) unless those are chosen
+    grain = "D" if f.category is not None or f.source is not None else "T"
     frames = []
     for basis, group in groups.items():
         frames.append(_frame(conn, select(r.day, *(func.sum(r[c]) for c in group))
-                             .where(r.grain == "D", r.basis == basis, r.day >= f.start,
+                             .where(r.grain == grain, r.basis == basis, r.day >= f.start,
                                     r.day <= f.end, *f.ticket_choices(s.ticket_rollup))
                              .group_by(r.day), ["day"], group))
         column, conditions = stored_bases[basis]

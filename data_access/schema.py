@@ -31,7 +31,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -393,18 +393,21 @@ ROLLUP_COUNTS = ["collected", "resolved", "dispatched", "accepted", "signed_off"
                  "evaluations", "satisfied", "open"]
 ticket_rollup = Table(
     "ticket_rollup", metadata,
-    _col("grain", String(1), "D: one day; M: the calendar month starting on `day`",
+    _col("grain", String(1), "D: one day; M: the calendar month starting on `day`; T: one "
+         "day, all categories and sources (the town's day: the D rows summed)",
          primary_key=True),
     _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
          primary_key=True),
-    _col("day", Date, "the day (grain D) or the month's first day (grain M)", primary_key=True),
+    _col("day", Date, "the day (grain D, T) or the month's first day (grain M)",
+         primary_key=True),
     _col("town_code", String(12), "tickets.town_code", primary_key=True),
-    _col("category", String(30), "tickets.category", primary_key=True),
-    _col("source", String(32), "tickets.source", primary_key=True),
+    _col("category", String(30), "tickets.category ('' in grain T)", primary_key=True),
+    _col("source", String(32), "tickets.source ('' in grain T)", primary_key=True),
     *(_col(code, Integer, f"tickets counted in the figure {code}", nullable=False)
       for code in ROLLUP_COUNTS),
     comment="derived (summaries.py, written by the admin tool only): ticket_states counted per "
-            "day or month of a basis time, town, category and source; exact for as_of after "
+            "day or month of a basis time, town, category and source, and per day and town; "
+            "exact for as_of after "
             "the tickets' last events, corrected for the others by figures.py",
 )
 

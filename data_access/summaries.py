@@ -8,7 +8,8 @@ touched at or after as_of. cockpit_meta keeps the last ticket_events.id folded i
 (SUMMARY_MARK): events beyond it are recomputed from the raw table until the next refresh, so
 a missed refresh costs speed, never exactness. The raw tables stay the truth.
 
-`ticket_rollup` counts the stored states per day and month × town × category × source, and
+`ticket_rollup` counts the stored states per day and month × town × category × source (and
+per day × town, for the daily series of the whole town or district), and
 `ticket_unit_rollup` per month × town × grid cell, department or 专班 (ROLLUP_UNITS);
 figures.py reads them and corrects them for the tickets they cannot judge at an as_of.
 `visit_rollup` counts the visits per day and month × town × diary type, and
@@ -456,14 +457,16 @@ def _counted_rows(kept=ticket_states) -> dict[Table, list]:
 
 
 def refresh_rollup(conn: Connection) -> None:
-    """Rebuild ticket_rollup from ticket_states (the days, then the months summed from them),
+    """Rebuild ticket_rollup from ticket_states (the days, then the months and the towns'
+    days summed from them),
     ticket_unit_rollup (the months of each unit) and span_rollup."""
     for table, queries in _counted_rows().items():
         if table is not officer_rollup:  # rebuilt with the visits (refresh_officer_rollup)
             conn.execute(delete(table))
             for query in queries:
                 conn.execute(insert(table).from_select(list(table.c.keys()), query))
-    _sum_months(conn, ticket_rollup)
+    for summed in SUMMED[ticket_rollup]:
+        summed(conn, ticket_rollup)
 
 
 def _span_selects(kept=ticket_states) -> list:
@@ -557,14 +560,28 @@ def refresh_officer_rollup(conn: Connection) -> None:
 def _sum_months(conn: Connection, table: Table) -> None:
     """Add to a rollup kept by day and month (grain, day, its other keys, its counts), or to
     its table of changes (CHANGES), the month rows (grain M), summed from its day rows."""
+    _sum_days(conn, table, "M", {"day": _month_start(table.c.day)})
+
+
+def _sum_towns(conn: Connection, table: Table) -> None:
+    """Add to ticket_rollup, or to its table of changes, the town rows (grain T): its day
+    rows summed over the categories and sources ('' for both)."""
+    _sum_days(conn, table, "T", {}, blank=("category", "source"))
+
+
+def _sum_days(conn: Connection, table: Table, grain: str, made: dict, blank=()) -> None:
+    """Add to `table` rows of `grain` summed from its day rows (grain D): the key columns
+    in `made` computed from theirs, those in `blank` '', the others kept."""
     r = table.c
-    month = _month_start(r.day)
-    keys = [c for c in _key(table) if c.name not in ("grain", "day")]
-    made = {"grain": literal("M"), "day": month,
-            **{c.name: func.sum(c) for c in _counts(table)}}
+    keys = [made.get(c.name, c) for c in _key(table) if c.name not in ("grain", *blank)]
+    values = {"grain": literal(grain), **made, **{name: literal("") for name in blank},
+              **{c.name: func.sum(c) for c in _counts(table)}}
     conn.execute(insert(table).from_select(list(r.keys()), (
-        select(*(made.get(c.name, c) for c in r)).where(r.grain == "D")
-        .group_by(month, *keys))))
+        select(*(values.get(c.name, c) for c in r)).where(r.grain == "D").group_by(*keys))))
+
+
+# The rows a rollup kept by day sums from its day rows, each rebuild and each refresh
+SUMMED = {ticket_rollup: (_sum_months, _sum_towns), officer_rollup: (_sum_months,)}
 
 
 def _key(table: Table) -> list:
@@ -604,12 +621,12 @@ def _count_changes(conn: Connection, ticket_ids, sign: int) -> None:
 
 
 def _apply(conn: Connection, table: Table, change: Table) -> None:
-    """Add the changes of the counts in `change` (its rows of CHANGES; month rows summed
-    here for a rollup kept by day and month) to `table`, inserting the rows it lacks; then
+    """Add the changes of the counts in `change` (its rows of CHANGES; the SUMMED rows
+    summed here from its day rows) to `table`, inserting the rows it lacks; then
     drop the rows left counting nothing (the upsert returns them), as a rebuild would not
     have them."""
-    if "grain" in table.c:
-        _sum_months(conn, change)
+    for summed in SUMMED.get(table, ()):
+        summed(conn, change)
     r, c = table.c, change.c
     key = [column.name for column in _key(table)]
     counted = [column.name for column in _counts(table)]

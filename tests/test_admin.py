@@ -174,6 +174,34 @@ def test_the_upgrade_to_11_counts_the_stored_spans_and_visits_as_the_refresh_wou
         engine.dispose()
 
 
+def test_the_upgrade_to_12_sums_the_towns_days_as_the_refresh_would(empty_url):
+    """Version 12 adds ticket_rollup's town rows (grain T) summed from its day rows: the
+    same rows as the refresh builds; the downgrade takes them off."""
+    from alembic import command
+
+    from data_access import summaries
+    from sample_data.scale import load_scaled
+
+    engine = db.writable_engine(empty_url)
+    town_rows = select(schema.ticket_rollup).where(schema.ticket_rollup.c.grain == "T")
+    try:
+        admin.upgrade(engine)
+        load_scaled(engine, datetime(2026, 11, 25, 18), 1_000, say=lambda _: None)
+        with engine.begin() as conn:
+            want = rows_of(conn, schema.ticket_rollup)
+            config = admin.alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0011")
+            assert conn.execute(town_rows).first() is None
+        admin.upgrade(engine)
+        with engine.connect() as conn:
+            assert rows_of(conn, schema.ticket_rollup) == want
+            assert conn.execute(town_rows).first() is not None
+            assert summaries.rollups_kept(conn)
+    finally:
+        engine.dispose()
+
+
 def rows_of(conn, table) -> list[tuple]:
     return [tuple(row) for row in conn.execute(
         select(table).order_by(*table.primary_key.columns)).all()]

@@ -108,7 +108,7 @@ def rows_of(conn, table) -> list[tuple]:
 
 def assert_rollup_agrees(writer) -> None:
     """ticket_rollup and ticket_unit_rollup as kept == rebuilt from scratch; the days count
-    the raw tickets and the months are the sums of the days; the units' months count the raw
+    the raw tickets, the months and the towns' days are the sums of the days; the units' months count the raw
     tickets of each grid cell, department and 专班 ('' for none); no unit row counts nothing."""
     derived = (s.ticket_rollup, s.ticket_unit_rollup)
     with writer.connect() as conn:
@@ -137,6 +137,18 @@ def assert_rollup_agrees(writer) -> None:
     kept_keys = {k[:5] for k in kept}  # once: inside the comprehension it is quadratic
     assert kept == {key: n for key, n in months.items() if key[:5] in kept_keys}
     assert len(kept_keys) == len({k[:5] for k in months})
+    towns = Counter()  # grain T: the days summed over categories and sources
+    for row in have:
+        if row[0] == "D":
+            for k, code in enumerate(codes):
+                towns[(row[1], row[2], row[3], code)] += row[6 + k]
+    town_rows = [row for row in have if row[0] == "T"]
+    assert all(row[4:6] == ("", "") for row in town_rows)
+    town_keys = {row[1:4] for row in town_rows}
+    assert {(*row[1:4], code): row[6 + k] for row in town_rows
+            for k, code in enumerate(codes)} == {
+        key: n for key, n in towns.items() if key[:3] in town_keys}
+    assert len(town_keys) == len({k[:3] for k in towns})
     for unit in s.ROLLUP_UNITS:
         unit_months = {(row[2], row[3], row[4]): row[collected - 1] for row in have_units
                        if row[0] == unit and row[1] == "reported"}
