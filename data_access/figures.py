@@ -692,9 +692,10 @@ FEW_REPORT_DAYS = 14
 
 
 def over_reports(codes) -> bool:
-    """Whether every count behind `codes` (rates: their parts) is counted over the period's
-    reports (COHORT_COUNTS)."""
-    return set(_counts_needed(codes)) <= set(COHORT_COUNTS)
+    """Whether every ticket count behind `codes` (rates: their parts) is counted over the
+    period's reports (COHORT_COUNTS); the other families' figures (visits, pairs) may be
+    among them."""
+    return {c for c in _counts_needed(codes) if _family_of(c) == "tickets"} <= set(COHORT_COUNTS)
 
 
 def grouped(conn: Connection, f: Filters, by: str, codes,
@@ -704,10 +705,11 @@ def grouped(conn: Connection, f: Filters, by: str, codes,
 
     Columns: key (str; None for rows without a value, e.g. no 专班), then one column per
     code (counts int, 0 where nothing happened; rates float, NaN when undefined).
-    `reported_only` (ticket figures counted over the period's reports, COHORT_COUNTS, only):
-    the values without a ticket reported in the period may be left out, so that a grouping
-    reads the period's tickets, not every ticket: for a short period (FEW_REPORT_DAYS) even
-    where a rollup could answer, whose correction reads the many tickets touched since.
+    `reported_only` (the ticket figures among `codes` counted over the period's reports,
+    COHORT_COUNTS, only; other families' figures may be among them): the values without a
+    ticket reported in the period may be left out, so that a grouping reads the period's
+    tickets, not every ticket: for a short period (FEW_REPORT_DAYS) even where a rollup
+    could answer, whose correction reads the many tickets touched since.
     """
     needed = _counts_needed(codes)
     if reported_only and not over_reports(codes):
