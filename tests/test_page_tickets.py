@@ -1,5 +1,9 @@
 """The 问题流转 page: the seed's headline, a town, a chart click that narrows the table."""
 
+import csv
+import io
+
+import openpyxl
 import pytest
 from streamlit.typing import VegaLiteState
 
@@ -99,22 +103,43 @@ def test_the_task_force_chart_leaves_out_tickets_without_one_and_says_so():
 
 
 def test_search_filters_the_list_and_its_export(monkeypatch):
+    """The export buttons hold the filtered list; each file is made only when its button is
+    clicked (the callable a click runs), never by the page's run."""
+    from streamlit.delta_generator import DeltaGenerator
+
     from components import tables
 
-    exported = {}
-    real = tables.csv_bytes
-    monkeypatch.setattr(tables, "csv_bytes", lambda frame, notes=(), codes=(): exported.update(
-        frame=frame, notes=list(notes)) or real(frame, notes, codes))
+    made, files = [], {}
+    for maker in ("csv_bytes", "excel_bytes"):
+        real_maker = getattr(tables, maker)
+        monkeypatch.setattr(tables, maker, lambda *a, real=real_maker, **k: made.append(a)
+                            or real(*a, **k))
+    real_button = DeltaGenerator.download_button
+
+    def button(self, label, data, *args, **kwargs):
+        files[label] = data
+        return real_button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", button)
+
+    def exported() -> tuple[str, list[dict]]:
+        assert not made  # the page's run made no file
+        text = files["下载 CSV"]().decode("utf-8-sig")
+        body = text.split("\n\n", 1)[-1] if text.startswith("#") else text
+        book = openpyxl.load_workbook(io.BytesIO(files["下载 Excel"]()))
+        made.clear()
+        assert book.sheetnames[0] == "说明"
+        return text, list(csv.DictReader(io.StringIO(body, newline="")))
+
     at = run(PAGE, show="all", q="区住建局")
     table = ticket_table(at)
     assert len(table) > 0 and set(table["责任部门"]) == {"区住建局"}
-    assert set(exported["frame"]["责任部门"]) == {"区住建局"}
-    assert any("搜索：区住建局" in n for n in exported["notes"])
-    names = [b.proto.label for b in at.get("download_button")]
-    assert names  # the buttons are there
+    text, rows = exported()
+    assert len(rows) == len(table) and {r["责任部门"] for r in rows} == {"区住建局"}
+    assert "搜索：区住建局" in text
     at.text_input(key="q").set_value("没有这种问题").run()
     assert at.query_params["q"] == "没有这种问题"
-    assert len(exported["frame"]) == 0
+    assert exported()[1] == []
     assert any("没有符合条件的问题" in c.value for c in at.caption)
 
 
