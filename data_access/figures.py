@@ -472,7 +472,7 @@ def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.Da
                          .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
                          .group_by(*(kept.c[k] for k in key)), key, list(codes)))
     # 3. the moved tickets at as_of, added
-    rows = ts.ticket_rows(f, ids=moved, mark=mark)
+    rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
     counts = _ticket_counts(f, rows, cal, rows.c)
     frames.append(_frame(conn, select(*(rows.c[k] for k in key),
                                       *(counts[c].label(c) for c in codes))
@@ -528,7 +528,7 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     moved = _moved(f, cal, mark, codes)
     r, kept = s.ticket_rollup.c, s.ticket_states
     stored_bases = rollup_bases(kept, kept.c)
-    at_rows = ts.ticket_rows(f, ids=moved, mark=mark)
+    at_rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
     at_counts = _ticket_counts(f, at_rows, cal, at_rows.c)
     at_bases = rollup_bases(at_rows, at_rows.c)
     groups = {}
