@@ -9,7 +9,7 @@ expressions with a GROUP BY. Pages, tiles, tooltips, tables, the map, exports an
 口径 text all take their figures and words from here (`label`, `definition`, `glossary`).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -431,57 +431,85 @@ def rollup_current(conn: Connection, f: Filters) -> bool:
     return late <= ROLLUP_MOVED_MAX
 
 
-def _ticket_values(conn: Connection, f: Filters, by: str | None, codes) -> pd.DataFrame:
-    """The ticket figures `codes` (counts the rollup answers) from ticket_rollup, corrected
-    exactly for the moved tickets: their rollup counts (from their stored state, by the same
-    rules as summaries.refresh) taken off, their counts at as_of (ticket_rows) added.
-    Columns: key (when `by`), then one per code."""
+def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
+                   codes) -> list[pd.DataFrame]:
+    """The ticket figures `codes` (counts the rollup answers) from ticket_rollup for each of
+    `periods` (Filters that differ in their period alone: same_judgement), corrected exactly
+    for the moved tickets: their rollup counts (from their stored state, by the same rules as
+    summaries.refresh) taken off, their counts at as_of (ticket_rows) added. The moved
+    tickets are found and judged once for all the periods: one column per period and code.
+    One frame per period; columns: key (when `by`), then one per code."""
+    f = periods[0]
     cal = load_calendar(conn)
-    ranges = _day_ranges(f, cal)
     r = s.ticket_rollup.c
     key = [] if by is None else [by]
-    frames = []
-    # 1. the rollup: one query per (basis, days)
-    by_days = {}
-    for code in codes:
-        by_days.setdefault(ranges[code], []).append(code)
-    for (basis, first, stop), group in by_days.items():
-        if by in s.ROLLUP_UNITS:
-            frames.append(_frame(conn, _unit_counts(f, by, basis, first, stop, group), key,
-                                 list(group)))
-            continue
-        rows = union_all(*(select(*(r[k] for k in key), *(r[_column(c)] for c in group))
-                           .where(part, *f.ticket_choices(s.ticket_rollup))
-                           for part in _rollup_rows(basis, first, stop))).subquery()
-        query = select(*(rows.c[k] for k in key),
-                       *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c)
-                         for c in group))
-        frames.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key, list(group)))
+    frames = [[] for _ in periods]
+    # 1. the rollup: one query per period and (basis, days)
+    for frames_of, fp in zip(frames, periods):
+        ranges = _day_ranges(fp, cal)
+        by_days = {}
+        for code in codes:
+            by_days.setdefault(ranges[code], []).append(code)
+        for (basis, first, stop), group in by_days.items():
+            if by in s.ROLLUP_UNITS:
+                frames_of.append(_frame(conn, _unit_counts(fp, by, basis, first, stop, group),
+                                        key, list(group)))
+                continue
+            rows = union_all(*(select(*(r[k] for k in key), *(r[_column(c)] for c in group))
+                               .where(part, *fp.ticket_choices(s.ticket_rollup))
+                               for part in _rollup_rows(basis, first, stop))).subquery()
+            query = select(*(rows.c[k] for k in key),
+                           *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c)
+                             for c in group))
+            frames_of.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key,
+                                    list(group)))
     # 2. the moved tickets as the rollup counted them, taken off
     mark = ts.mark(conn)
     moved = _moved(f, cal, mark, codes)
     kept = s.ticket_states
     bases = rollup_bases(kept, kept.c)
+    columns = [f"{code}{PERIOD_MARK}{i}" for i in range(len(periods)) for code in codes]
     stored = []
-    for code in codes:
-        basis, first, stop = ranges[code]
-        column, conditions = bases[basis]
-        on_days = _within(column, first, stop)
-        stored.append((-count_if(and_(conditions[_column(code)], *on_days))).label(code))
-    frames.append(_frame(conn, select(*(kept.c[k] for k in key), *stored)
-                         .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
-                         .group_by(*(kept.c[k] for k in key)), key, list(codes)))
+    for fp in periods:
+        ranges = _day_ranges(fp, cal)
+        for code in codes:
+            basis, first, stop = ranges[code]
+            column, conditions = bases[basis]
+            on_days = _within(column, first, stop)
+            stored.append(-count_if(and_(conditions[_column(code)], *on_days)))
+    taken = _frame(conn, select(*(kept.c[k] for k in key),
+                                *(n.label(c) for n, c in zip(stored, columns)))
+                   .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
+                   .group_by(*(kept.c[k] for k in key)), key, columns)
     # 3. the moved tickets at as_of, added
     rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
-    counts = _ticket_counts(f, rows, cal, rows.c)
-    frames.append(_frame(conn, select(*(rows.c[k] for k in key),
-                                      *(counts[c].label(c) for c in codes))
-                         .group_by(*(rows.c[k] for k in key)), key, list(codes)))
+    added = [_ticket_counts(fp, rows, cal, rows.c)[code]
+             for fp in periods for code in codes]
+    added = _frame(conn, select(*(rows.c[k] for k in key),
+                                *(n.label(c) for n, c in zip(added, columns)))
+                   .group_by(*(rows.c[k] for k in key)), key, columns)
+    out = []
+    for i, (frames_of, fp) in enumerate(zip(frames, periods)):
+        mine = {f"{code}{PERIOD_MARK}{i}": code for code in codes}
+        corrections = [part[["key", *mine] if key else list(mine)].rename(columns=mine)
+                       for part in (taken, added)]
+        out.append(_summed(conn, fp, by, codes, [*frames_of, *corrections]))
+    return out
+
+
+PERIOD_MARK = "__period_"  # _ticket_values: a column's code and period, as code__period_0
+
+
+def _summed(conn: Connection, f: Filters, by: str | None, codes,
+            frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """_ticket_values' parts of one period summed: one row, or one per key of the groups with
+    a ticket reported before as_of (the last part: the moved tickets at as_of)."""
     out = pd.concat(frames, ignore_index=True)
     out[list(codes)] = out[list(codes)].fillna(0)
-    if not key:
+    if by is None:
         return out[list(codes)].sum().astype("int64").to_frame().T
     # the groups are those with a ticket reported before as_of, as over the tickets
+    r, kept = s.ticket_rollup.c, s.ticket_states
     today = f.as_of.date()
     month = _month(today)
     if by in s.ROLLUP_UNITS:
@@ -663,21 +691,49 @@ def _derive(frame: pd.DataFrame, codes) -> pd.DataFrame:
 
 def headline(conn: Connection, f: Filters, codes) -> dict:
     """The figures `codes` for the filters: counts as int, rates as 0–1 (NaN when undefined)."""
+    return headlines(conn, [f], codes)[0]
+
+
+def headlines(conn: Connection, periods: list[Filters], codes) -> list[dict]:
+    """headline for each of `periods`. The ticket figures of periods judged alike (the same
+    as_of and choices: same_judgement, as the weekly meeting's week and campaign) that the
+    rollup answers share its correction: the tickets touched since as_of are judged once."""
     needed = _counts_needed(codes)
-    values = {}
-    for family in dict.fromkeys(_family_of(c) for c in needed):
-        only = needed
-        if family == "tickets" and rollup_usable(conn, f, None):
-            summed = [c for c in needed if c in _BASIS_OF]
-            values.update(_ticket_values(conn, f, None, summed).iloc[0].astype(int).to_dict())
-            only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
-            if not only:
+    values = [{} for _ in periods]
+    rolled = set()  # the periods whose ticket figures of _BASIS_OF came from the rollup
+    if "tickets" in {_family_of(c) for c in needed}:
+        alike = {}
+        for i, fp in enumerate(periods):
+            alike.setdefault(same_judgement(fp), []).append(i)
+        for members in alike.values():
+            if rollup_usable(conn, periods[members[0]], None):
+                summed = [c for c in needed if c in _BASIS_OF]
+                frames = _ticket_values(conn, [periods[i] for i in members], None, summed)
+                for i, frame in zip(members, frames):
+                    values[i].update(frame.iloc[0].astype(int).to_dict())
+                rolled.update(members)
+    for i, fp in enumerate(periods):
+        for family in dict.fromkeys(_family_of(c) for c in needed):
+            only = needed
+            if family == "tickets" and i in rolled:
+                only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
+                if not only:
+                    continue
+            if family == "visits" and (rolled_visits := visit_counts(conn, fp, None)) is not None:
+                values[i]["visits"] = int(rolled_visits["visits"].iloc[0])
                 continue
-        if family == "visits" and (rolled := visit_counts(conn, f, None)) is not None:
-            values["visits"] = int(rolled["visits"].iloc[0])
-            continue
-        names, query = family_query(conn, f, family, None, only)
-        values.update({n: int(v or 0) for n, v in zip(names, conn.execute(query).one())})
+            names, query = family_query(conn, fp, family, None, only)
+            values[i].update({n: int(v or 0) for n, v in zip(names, conn.execute(query).one())})
+    return [_rates(v, codes) for v in values]
+
+
+def same_judgement(f: Filters) -> Filters:
+    """`f` without its period: filters equal here judge the same tickets at the same as_of."""
+    return replace(f, start=date.min, end=date.min)
+
+
+def _rates(values: dict, codes) -> dict:
+    """`values` (counts) with the rates of `codes` added: only `codes`, in their order."""
     for code in codes:
         fig = FIGURES[code]
         if fig.family in ("rate", "per_1k"):
@@ -724,7 +780,7 @@ def grouped(conn: Connection, f: Filters, by: str, codes,
         parts = []
         if family == "tickets" and not few and rollup_usable(conn, f, by):
             summed = [c for c in needed if c in _BASIS_OF]
-            parts.append(_ticket_values(conn, f, by, summed))
+            parts.append(_ticket_values(conn, [f], by, summed)[0])
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
         if family == "visits" and (rolled := visit_counts(conn, f, by)) is not None:
             parts.append(rolled[["key", "visits"]])

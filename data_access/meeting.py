@@ -133,8 +133,9 @@ def fetch_comparison(conn: Connection, f: Filters) -> pd.DataFrame:
     numbers, rates 0–1, NaN when undefined); change (float: this week − last week, rates in
     0–1 points); higher_is_better (object: True, False or None).
     """
-    values = {name: figures.headline(conn, pf, CODES)
-              for name, pf in periods(f, places.get_campaign_start(conn)).items()}
+    shown = periods(f, places.get_campaign_start(conn))
+    # this week and the campaign share their cut-off, and so the rollup's correction
+    values = dict(zip(shown, figures.headlines(conn, list(shown.values()), CODES)))
     rows = []
     for code in CODES:
         fig = figures.FIGURES[code]

@@ -4,7 +4,8 @@ equal figures computed from the events alone, at any as_of (both backends)."""
 import re
 from bisect import bisect_right
 from collections import Counter
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -300,7 +301,33 @@ def assert_rollup_figures_exact(url: str) -> None:
     finally:
         ts.USE_SUMMARIES = True
         engine.dispose()
+    assert_headlines_share_the_correction(url)
     assert_officers_exact(url)
+
+
+def assert_headlines_share_the_correction(url: str) -> None:
+    """figures.headlines over the rollup filters and the last week of each: the periods judged
+    alike (same as_of and choices) find their moved tickets once, and every period's figures
+    equal its figures from the events alone."""
+    periods = [p for f in rollup_filters()
+               for p in (f, replace(f, start=max(f.start, f.end - timedelta(days=6))))]
+    engine = read_only_engine(url)
+    real, found = figures._moved, []
+    try:
+        with engine.connect() as conn:
+            ts.USE_SUMMARIES = False
+            slow = [figures.headline(conn, p, TICKET_CODES) for p in periods]
+            ts.USE_SUMMARIES = True
+            figures._moved = lambda f, *rest: found.append(f) or real(f, *rest)
+            fast = figures.headlines(conn, periods, TICKET_CODES)
+    finally:
+        figures._moved = real
+        ts.USE_SUMMARIES = True
+        engine.dispose()
+    alike = {figures.same_judgement(p) for p in periods}
+    assert len(found) == len(alike) < len(periods)
+    for p, a, b in zip(periods, fast, slow):
+        assert pd.Series(a).equals(pd.Series(b)), (p, a, b)
 
 
 def assert_officers_exact(url: str) -> None:
