@@ -24,11 +24,11 @@ from datetime import time as dtime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from data_access import admin, db, figures, summaries
 from data_access.filters import Filters
-from data_access.schema import targets, ticket_events, tickets, visits
+from data_access.schema import targets, ticket_events, ticket_states, tickets, visits
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -201,17 +201,31 @@ def _naive_rows(engine, label: str, runs: int) -> list[dict]:
 
 
 def one_day_refresh(url: str, tickets_n: int) -> float:
-    """Write one day of new tickets (and their events) directly, then time the refresh."""
+    """Write one day's import directly, then time the refresh. The day is the data's last:
+    DAY_TICKETS new tickets reported in its working hours, with their events up to its end,
+    and the 办结 of as many older tickets (the latest reported of those accepted and not
+    resolved), as the night's import brings them."""
     from sample_data.scale import EVENT_COLUMNS, ScaledSample, _write
 
     sample = ScaledSample(DATA_END, DAY_TICKETS)
     sample.visits()
-    frame, events = sample.tickets(tickets_n + 10_000_000, DAY_TICKETS)
+    frame, events = sample.tickets(tickets_n + 10_000_000, DAY_TICKETS, on_day=TODAY)
     frame["id"] = "D" + frame["id"].str[1:]
     events["ticket_id"] = "D" + events["ticket_id"].str[1:]
     frame["visit_id"] = None
+    resolved_at = DATA_END - timedelta(minutes=30)
+    st = ticket_states.c
     engine = db.writable_engine(url)
     with engine.begin() as conn:
+        older = conn.execute(
+            select(st.ticket_id, st.department)
+            .where(st.accepted_at.is_not(None), st.resolved_at.is_(None),
+                   st.reported_at < datetime.combine(TODAY, dtime(0)),
+                   st.last_event_at < resolved_at)
+            .order_by(st.reported_at.desc()).limit(DAY_TICKETS)).all()
+        events = pd.concat([events, pd.DataFrame(
+            {"ticket_id": [r.ticket_id for r in older], "stage": "resolved",
+             "at": resolved_at, "actor": [r.department for r in older]})], ignore_index=True)
         _write(conn, "tickets", frame, list(frame.columns))
         _write(conn, "ticket_events", events, EVENT_COLUMNS)
     started = time.perf_counter()
@@ -291,7 +305,7 @@ def main(argv=None):
                             took = f"failed ({_short(error)})"
                         notes.append(f"{label}: load {loaded:.0f} s; refresh after writing "
                                      f"{DAY_TICKETS:,} new tickets with their events "
-                                     f"{took}")
+                                     f"and as many older tickets' 办结 {took}")
                         print(notes[-1], flush=True)
                 finally:
                     if drop:

@@ -90,8 +90,11 @@ class ScaledSample:
         return frame
 
     # --- tickets and events ---------------------------------------------------------------
-    def tickets(self, first: int, count: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Tickets first … first+count-1 and their events."""
+    def tickets(self, first: int, count: int,
+                on_day: date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Tickets first … first+count-1 and their events; with `on_day`, all reported in the
+        working hours of that day (none raised in a visit), as a day's import brings them,
+        with their events up to now."""
         rng = self.rng
         sources = np.array(list(TICKETS_BY_SOURCE))
         weights = np.array(list(TICKETS_BY_SOURCE.values()), dtype=float)
@@ -99,6 +102,8 @@ class ScaledSample:
         span = (self.t_now - self.t0) / np.timedelta64(1, "s")
         # volume grows over the years; working hours
         day = np.floor(rng.random(count) ** 0.8 * (span / 86400 - 1)).astype(int)
+        if on_day is not None:
+            day = np.full(count, (on_day - self.start).days)
         reported = (self.t0 + (day * 86400 + 8 * 3600
                                + rng.integers(0, 600, count) * 60).astype("timedelta64[s]"))
         cell_i = rng.choice(len(self.cells), count, p=self.cell_p)
@@ -107,7 +112,7 @@ class ScaledSample:
                             "enterprise_development",
                             self.categories[rng.integers(0, len(self.categories), count)])
         visit_id = np.full(count, None, dtype=object)
-        from_visit = source == "visit"
+        from_visit = (source == "visit") & (on_day is None)
         vf = self.visit_frame
         picks = rng.integers(0, len(vf), from_visit.sum())
         visit_id[from_visit] = vf["id"].to_numpy()[picks]

@@ -2,6 +2,8 @@
 and the naive way, refreshes after a day's import and prints the table (its figures are not
 judged here: speed targets live in the benchmark's output, never in a test)."""
 
+from datetime import datetime, time, timedelta
+
 from benchmarks import scale
 from components.frame import PAGES
 
@@ -23,3 +25,43 @@ def test_the_benchmark_measures_every_page_and_prints_its_table(monkeypatch, cap
         assert cells[-1].strip() == ""  # no error
     assert "refresh after writing 1,100 new tickets" in out
     assert "peak memory" in out
+
+
+def test_the_days_import_is_reported_on_the_datas_last_day_and_closes_older_tickets(tmp_path):
+    from sqlalchemy import func, select
+
+    from data_access import db, summaries
+    from data_access.schema import ticket_events, tickets
+
+    url = db.sample_url(tmp_path / "day.db")
+    scale.load(url, 3000)
+    engine = db.writable_engine(url)
+    with engine.connect() as conn:
+        open_before = conn.execute(select(func.count()).select_from(summaries.ticket_states).where(
+            summaries.ticket_states.c.accepted_at.is_not(None),
+            summaries.ticket_states.c.resolved_at.is_(None))).scalar()
+    assert scale.one_day_refresh(url, 3000) > 0
+    with engine.connect() as conn:
+        new = conn.execute(select(func.min(tickets.c.reported_at), func.max(tickets.c.reported_at),
+                                  func.count(), func.count(tickets.c.visit_id))
+                           .where(tickets.c.id.like("D%"))).one()
+        after = conn.execute(select(func.min(ticket_events.c.at), func.max(ticket_events.c.at))
+                             .where(ticket_events.c.ticket_id.like("D%"))).one()
+        closed = conn.execute(select(func.count()).select_from(ticket_events).where(
+            ticket_events.c.stage == "resolved",
+            ticket_events.c.at == scale.DATA_END - timedelta(minutes=30))).scalar()
+        stored = conn.execute(select(func.count()).select_from(summaries.ticket_states).where(
+            summaries.ticket_states.c.resolved_at == scale.DATA_END - timedelta(minutes=30))
+        ).scalar()
+        assert summaries.status(conn) is None  # the refresh took the whole import in
+    engine.dispose()
+    assert new[2] == scale.DAY_TICKETS and new[3] == 0
+    day = datetime.combine(scale.TODAY, time(8))
+    assert day <= _moment(new[0]) and _moment(new[1]) < scale.DATA_END
+    assert day <= _moment(after[0]) and _moment(after[1]) < scale.DATA_END
+    assert 0 < closed <= min(scale.DAY_TICKETS, open_before)
+    assert stored == closed  # the older tickets' 办结 is in their stored states
+
+
+def _moment(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
