@@ -627,8 +627,9 @@ def family_query(conn: Connection, f: Filters, family: str, group,
     """(codes, SELECT [group,] counts…) for one family of rows; for tickets, only the
     counts `only` when given (each count is a CASE over every ticket: skip the unused), and
     only the tickets reported in the period with `reported_in_period` (an index range instead
-    of every ticket; the caller asks for cohort counts only)."""
-    groups = [group] if group is not None else []
+    of every ticket; the caller asks for cohort counts only). For tickets `group` may be a
+    list of columns (grouped by all)."""
+    groups = [] if group is None else list(group) if isinstance(group, list) else [group]
     if family == "tickets":
         rows = summaries.every_ticket(conn, f)  # mostly read from ticket_states: no join
         counts = _ticket_counts(f, rows.st, load_calendar(conn), rows.t)
@@ -767,18 +768,61 @@ def grouped(conn: Connection, f: Filters, by: str, codes,
     tickets, not every ticket: for a short period (FEW_REPORT_DAYS) even where a rollup
     could answer, whose correction reads the many tickets touched since.
     """
-    needed = _counts_needed(codes)
-    if reported_only and not over_reports(codes):
-        raise ValueError(f"只有按上报期统计的指标可以只看本期上报的问题: {codes}")
-    columns = DIMENSIONS[by]
+    return grouped_each(conn, f, {by: codes}, reported_only)[by]
+
+
+def grouped_each(conn: Connection, f: Filters, codes_by: dict,
+                 reported_only: bool = False) -> dict[str, pd.DataFrame]:
+    """grouped for each dimension of `codes_by` (by → codes): {by: frame}. Over a short
+    period's reports (reported_only, FEW_REPORT_DAYS) the ticket figures of every dimension
+    come from one read of the period's reports, grouped by all the dimensions at once and
+    summed per dimension (each ticket has one value of each)."""
+    needed = {by: _counts_needed(codes) for by, codes in codes_by.items()}
+    for by, codes in codes_by.items():
+        if reported_only and not over_reports(codes):
+            raise ValueError(f"只有按上报期统计的指标可以只看本期上报的问题: {codes}")
+        for family in dict.fromkeys(_family_of(c) for c in needed[by]):
+            if family not in DIMENSIONS[by]:
+                raise ValueError(f"指标“{family}”不能按“{by}”分组")
     few = reported_only and f.days <= FEW_REPORT_DAYS
+    ticket_counts = list(dict.fromkeys(c for counts in needed.values() for c in counts
+                                       if _family_of(c) == "tickets"))
+    reports = _reported_counts(conn, f, list(codes_by), ticket_counts) \
+        if few and ticket_counts else None
+    return {by: _grouped(conn, f, by, codes_by[by], needed[by], reported_only,
+                         None if reports is None else reports[by])
+            for by in codes_by}
+
+
+def _reported_counts(conn: Connection, f: Filters, bys: list[str],
+                     counts: list[str]) -> dict[str, pd.DataFrame]:
+    """The ticket `counts` over the period's reports per value of each of `bys` (key, counts…),
+    from one query grouped by all of them."""
+    columns = [DIMENSIONS[by]["tickets"] for by in bys]
+    names, query = family_query(conn, f, "tickets", columns, counts, reported_in_period=True)
+    rows = conn.execute(query.group_by(*query.selected_columns[:len(bys)])).all()
+    frame = typed(rows, {**dict.fromkeys(bys, "str"), **dict.fromkeys(names, "int")})
+    out = {}
+    for by in bys:
+        part = frame.groupby(by, dropna=False, sort=False)[names].sum().reset_index()
+        key = part.pop(by)
+        out[by] = part.assign(key=key.astype("str").where(key.notna(), None))[["key", *names]]
+    return out
+
+
+def _grouped(conn: Connection, f: Filters, by: str, codes, needed, reported_only: bool,
+             reports: pd.DataFrame | None) -> pd.DataFrame:
+    """grouped, with the ticket counts over the period's reports already read (`reports`:
+    key, counts…) where the period is short."""
+    columns = DIMENSIONS[by]
     out = None
     for family in dict.fromkeys(_family_of(c) for c in needed):
-        if family not in columns:
-            raise ValueError(f"指标“{family}”不能按“{by}”分组")
         only = needed
         parts = []
-        if family == "tickets" and not few and rollup_usable(conn, f, by):
+        if family == "tickets" and reports is not None:
+            parts.append(reports)
+            only = []
+        elif family == "tickets" and rollup_usable(conn, f, by):
             summed = [c for c in needed if c in _BASIS_OF]
             parts.append(_ticket_values(conn, [f], by, summed)[0])
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
@@ -793,7 +837,6 @@ def grouped(conn: Connection, f: Filters, by: str, codes,
                                {"key": "str", **dict.fromkeys(names, "int")}))
         for part in parts:
             out = part if out is None else out.merge(part, on="key", how="outer")
-    counts = [c for c in needed]
-    out[counts] = out[counts].fillna(0).astype("int64")
+    out[needed] = out[needed].fillna(0).astype("int64")
     out = out.sort_values("key", na_position="last", kind="stable")  # the same order always
     return _derive(out, codes)[["key", *codes]].reset_index(drop=True)

@@ -228,18 +228,16 @@ def rank_board(now: pd.DataFrame, before: pd.DataFrame, names: dict, code: str,
 
 
 def fetch_boards(conn: Connection, f: Filters) -> dict[str, pd.DataFrame]:
-    """Every board of BOARDS (board_key → fetch_board frame), with one grouped query per
-    dimension and week."""
-    out = {}
-    for by in dict.fromkeys(b for b, _ in BOARDS):
-        ranked = [c for b, c in BOARDS if b == by]
-        codes = _board_codes(by, ranked)
-        cohort = figures.over_reports(codes)  # then the week's reports only are read
-        now = figures.grouped(conn, f, by, codes, reported_only=cohort)
-        before = figures.grouped(conn, f.shifted_weeks(-1), by, codes, reported_only=cohort)
-        names = _unit_names(conn, by)
-        out.update({board_key(by, c): rank_board(now, before, names, c) for c in ranked})
-    return {board_key(by, c): out[board_key(by, c)] for by, c in BOARDS}
+    """Every board of BOARDS (board_key → fetch_board frame), with one grouped query of the
+    tickets per week."""
+    ranked = {by: [c for b, c in BOARDS if b == by] for by, _ in BOARDS}
+    codes = {by: _board_codes(by, ranked[by]) for by in ranked}
+    # over the week's reports only: each week's are read once, for towns and departments alike
+    cohort = all(figures.over_reports(c) for c in codes.values())
+    now = figures.grouped_each(conn, f, codes, reported_only=cohort)
+    before = figures.grouped_each(conn, f.shifted_weeks(-1), codes, reported_only=cohort)
+    return {board_key(by, c): rank_board(now[by], before[by], _unit_names(conn, by), c)
+            for by, c in BOARDS}
 
 
 def board_key(by: str, code: str) -> str:

@@ -321,3 +321,27 @@ def test_figures_over_the_weeks_reports_read_only_those_and_agree(conn, by, monk
         assert fast.equals(active), (by, f)
     with pytest.raises(ValueError):
         figures.grouped(conn, f, by, ["overdue"], reported_only=True)
+
+
+def test_the_boards_read_each_weeks_reports_once_for_towns_and_departments(conn, monkeypatch):
+    """grouped_each over a week's reports: one query of the tickets, grouped by towns,
+    departments and 专班 at once, gives each dimension the frame grouped gives it alone
+    (units without a value, as tickets of no 专班, included)."""
+    from data_access import figures
+    from data_access.filters import Filters
+
+    codes = {"town_code": ["resolution_rate", "coverage_rate", "assigned", "collected"],
+             "department": ["resolution_rate", "on_time_rate", "collected"],
+             "task_force": ["resolution_rate", "repeat_reported", "collected"]}
+    f = Filters.for_period("last_week", datetime(2026, 11, 25, 18))
+    alone = {by: figures.grouped(conn, f, by, c, reported_only=True) for by, c in codes.items()}
+    reads = []
+    real = figures.family_query
+    monkeypatch.setattr(figures, "family_query", lambda c, f, family, *a, **k: (
+        reads.append(family), real(c, f, family, *a, **k))[1])
+    together = figures.grouped_each(conn, f, codes, reported_only=True)
+    assert reads.count("tickets") == 1
+    assert alone["task_force"]["key"].isna().any()
+    for by in codes:
+        assert together[by].equals(alone[by]), by
+        assert together[by]["collected"].sum() == alone["town_code"]["collected"].sum()
