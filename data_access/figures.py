@@ -629,7 +629,7 @@ def family_query(conn: Connection, f: Filters, family: str, group,
     only the tickets reported in the period with `reported_in_period` (an index range instead
     of every ticket; the caller asks for cohort counts only). For tickets `group` may be a
     list of columns (grouped by all)."""
-    groups = [] if group is None else list(group) if isinstance(group, list) else [group]
+    groups = [] if group is None else group if isinstance(group, list) else [group]
     if family == "tickets":
         rows = summaries.every_ticket(conn, f)  # mostly read from ticket_states: no join
         counts = _ticket_counts(f, rows.st, load_calendar(conn), rows.t)
@@ -805,8 +805,7 @@ def _reported_counts(conn: Connection, f: Filters, bys: list[str],
     out = {}
     for by in bys:
         part = frame.groupby(by, dropna=False, sort=False)[names].sum().reset_index()
-        key = part.pop(by)
-        out[by] = part.assign(key=key.astype("str").where(key.notna(), None))[["key", *names]]
+        out[by] = part.rename(columns={by: "key"})[["key", *names]]  # typed's str key, kept
     return out
 
 
