@@ -164,10 +164,19 @@ def _code_digest(code: CodeType) -> bytes:
     return h.digest()
 
 
+_code_hashes: dict[int, tuple[CodeType, str]] = {}  # id(code) → (code, hash): kept alive
+
+
 def code_hash(fn: Callable) -> str:
-    """A hash of what `fn` does: an edited query gets a new one, hence no old results."""
+    """A hash of what `fn` does: an edited query gets a new one, hence no old results.
+    Computed once per code object (an edited function has a new one)."""
     code = getattr(fn, "__code__", None)
-    return _code_digest(code).hex()[:16] if code is not None else ""
+    if code is None:
+        return ""
+    known = _code_hashes.get(id(code))
+    if known is None or known[0] is not code:
+        known = _code_hashes[id(code)] = (code, _code_digest(code).hex()[:16])
+    return known[1]
 
 
 def _name(fn: Callable) -> str:
@@ -175,9 +184,12 @@ def _name(fn: Callable) -> str:
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=1024, show_spinner=False)
-def _call(url: str, name: str, code: str, _fn, args: tuple, kwargs: dict):
+def _call(url: str, name: str, code: str, arguments: str, _fn, _args: tuple, _kwargs: dict):
+    """_fn(conn, *_args, **_kwargs), cached by the four strings of its _store_key alone:
+    `arguments` is already a digest of the arguments, so Streamlit need not hash them again
+    (its hashing of a Filters and a few lists cost about 1 ms per cached call)."""
     with _engine(url).connect() as conn:
-        return _fn(conn, *args, **kwargs), fmt.now_local()
+        return _fn(conn, *_args, **_kwargs), fmt.now_local()
 
 
 def _store_key(url: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
@@ -197,7 +209,9 @@ def call(fn: Callable[Concatenate[Connection, P], R], *args: P.args, **kwargs: P
     key = _store_key(url, fn, args, kwargs)
     if not run.down:
         try:
-            value, computed = _call(url, key[1], key[2], fn, args, kwargs)
+            # by keyword: Streamlit looks up a positional argument's name in the signature
+            value, computed = _call(url=key[0], name=key[1], code=key[2], arguments=key[3],
+                                    _fn=fn, _args=args, _kwargs=kwargs)
         except DATABASE_FAILURES:
             _went_down(run)
         else:

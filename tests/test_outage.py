@@ -8,6 +8,7 @@ import sqlite3
 import time
 import tomllib
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -150,10 +151,10 @@ def test_a_query_failing_mid_page_serves_its_last_result_under_the_banner(
     before = tiles(at)
     real = cached._call
 
-    def failing(url, name, *args):
-        if name.endswith("fetch_weekly_flow"):
+    def failing(**call):
+        if call["name"].endswith("fetch_weekly_flow"):
             raise db.CockpitDatabaseError("查询超时")
-        return real(url, name, *args)
+        return real(**call)
 
     st.cache_data.clear()
     monkeypatch.setattr(cached, "_call", failing)
@@ -221,3 +222,28 @@ def test_a_database_missing_a_column_gets_one_message_and_no_queries(
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.error) == 1 and "数据表 tickets 缺少列 satisfaction" in at.error[0].value
     assert not tiles(at)
+
+
+def test_a_cached_call_answers_each_set_of_arguments_with_its_own_result(app_db, fresh_caches):
+    """The cache keys its results by a digest of the arguments that Streamlit does not hash
+    again: equal arguments (other objects) are served from the cache, and any argument that
+    differs (a town, the as_of, a keyword) is computed anew."""
+    from data_access.filters import Filters
+
+    seen = []
+
+    def counted(conn, f, codes=("collected",)):
+        seen.append((f, codes))
+        return (f.town_code, f.as_of, codes)
+
+    week = Filters.for_period("this_week", datetime(2026, 11, 25, 10))
+    same = Filters.for_period("this_week", datetime(2026, 11, 25, 10))
+    assert same is not week
+    assert cached.call(counted, week) == (None, week.as_of, ("collected",))
+    assert cached.call(counted, same) == (None, week.as_of, ("collected",))
+    assert len(seen) == 1
+    town = week.with_town("330203001")
+    assert cached.call(counted, town)[0] == "330203001"
+    assert cached.call(counted, week.shifted_weeks(-1))[1] == week.as_of - timedelta(days=7)
+    assert cached.call(counted, week, codes=("resolved",))[2] == ("resolved",)
+    assert len(seen) == 4
