@@ -463,7 +463,8 @@ def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
                              for c in group))
             frames_of.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key,
                                     list(group)))
-    # 2. the moved tickets as the rollup counted them, taken off
+    # 2. the moved tickets: as the rollup counted them, taken off, and at as_of, added; in
+    # one statement, that finds them once
     mark = ts.mark(conn)
     moved = _moved(f, cal, mark, codes)
     kept = s.ticket_states
@@ -477,33 +478,37 @@ def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
             column, conditions = bases[basis]
             on_days = _within(column, first, stop)
             stored.append(-count_if(and_(conditions[_column(code)], *on_days)))
-    taken = _frame(conn, select(*(kept.c[k] for k in key),
-                                *(n.label(c) for n, c in zip(stored, columns)))
-                   .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
-                   .group_by(*(kept.c[k] for k in key)), key, columns)
-    # 3. the moved tickets at as_of, added
+    taken = (select(*(kept.c[k] for k in key), *(n.label(c) for n, c in zip(stored, columns)),
+                    literal(0).label(KNOWN))
+             .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
+             .group_by(*(kept.c[k] for k in key)))
     rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
     added = [_ticket_counts(fp, rows, cal, rows.c)[code]
              for fp in periods for code in codes]
-    added = _frame(conn, select(*(rows.c[k] for k in key),
-                                *(n.label(c) for n, c in zip(added, columns)))
-                   .group_by(*(rows.c[k] for k in key)), key, columns)
+    added = (select(*(rows.c[k] for k in key), *(n.label(c) for n, c in zip(added, columns)),
+                    func.count().label(KNOWN))
+             .group_by(*(rows.c[k] for k in key)))
+    both = union_all(taken, added).subquery()
+    moves = _frame(conn, select(*(both.c[k] for k in key),
+                                *(func.sum(both.c[c]) for c in [*columns, KNOWN]))
+                   .group_by(*(both.c[k] for k in key)), key, [*columns, KNOWN])
+    known = set(moves.loc[moves[KNOWN] > 0, "key"]) if key else set()
     out = []
     for i, (frames_of, fp) in enumerate(zip(frames, periods)):
         mine = {f"{code}{PERIOD_MARK}{i}": code for code in codes}
-        corrections = [part[["key", *mine] if key else list(mine)].rename(columns=mine)
-                       for part in (taken, added)]
-        out.append(_summed(conn, fp, by, codes, [*frames_of, *corrections]))
+        correction = moves[["key", *mine] if key else list(mine)].rename(columns=mine)
+        out.append(_summed(conn, fp, by, codes, [*frames_of, correction], known))
     return out
 
 
 PERIOD_MARK = "__period_"  # _ticket_values: a column's code and period, as code__period_0
+KNOWN = "known__"  # _ticket_values: how many of a group's moved tickets are known at as_of
 
 
 def _summed(conn: Connection, f: Filters, by: str | None, codes,
-            frames: list[pd.DataFrame]) -> pd.DataFrame:
+            frames: list[pd.DataFrame], known: set) -> pd.DataFrame:
     """_ticket_values' parts of one period summed: one row, or one per key of the groups with
-    a ticket reported before as_of (the last part: the moved tickets at as_of)."""
+    a ticket reported before as_of (`known`: the keys of the moved tickets known then)."""
     out = pd.concat(frames, ignore_index=True)
     out[list(codes)] = out[list(codes)].fillna(0)
     if by is None:
@@ -523,10 +528,10 @@ def _summed(conn: Connection, f: Filters, by: str | None, codes,
                   select(r[by]).where(r.grain == "D", r.basis == "reported", r.day >= month,
                                       r.day < today, *f.ticket_choices(s.ticket_rollup))]
         since = today
-    known = union(*before, select(kept.c[by]).where(
+    reported = union(*before, select(kept.c[by]).where(
         kept.c.reported_at >= datetime.combine(since, time()), *f.known(kept.c.reported_at),
         *f.ticket_choices(kept)))
-    keys = {k for (k,) in conn.execute(known).all()} | set(frames[-1]["key"])
+    keys = {k for (k,) in conn.execute(reported).all()} | known
     # pandas groups no NULL key: a stand-in while it sums
     out["key"] = out["key"].map(_key_text)
     sums = out.groupby("key")[list(codes)].sum()
