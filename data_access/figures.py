@@ -636,7 +636,7 @@ def family_query(conn: Connection, f: Filters, family: str, group,
     list of columns (grouped by all)."""
     groups = [] if group is None else group if isinstance(group, list) else [group]
     if family == "tickets":
-        rows = summaries.every_ticket(conn, f)  # mostly read from ticket_states: no join
+        rows = summaries.every_ticket(conn, f, reported_in_period=reported_in_period)
         counts = _ticket_counts(f, rows.st, load_calendar(conn), rows.t)
         counts = {c: v for c, v in counts.items() if only is None or c in only} or counts
         query = (select(*(rows.t[column.name] for column in groups), *counts.values())

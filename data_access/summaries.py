@@ -332,14 +332,17 @@ def _hold(conn: Connection, f, seen: ts.Mark | None) -> bool:
                         .limit(1)).first() is None
 
 
-def every_ticket(conn: Connection, f, only=None) -> EveryTicket:
+def every_ticket(conn: Connection, f, only=None,
+                 reported_in_period: bool = False) -> EveryTicket:
     """ticket_states itself when every stored state holds at as_of (states_hold: its indexes
     serve the period and the choices); else ticket_state.ticket_rows once the summaries are
     refreshed (no join, read mostly from ticket_states); else tickets LEFT JOIN
     ticket_state.state(f). `only` (st → SQL truth on the state, e.g. ticket_state.is_open;
     see ticket_rows) keeps the tickets it holds for, in `where` or in each of ticket_rows'
     branches: a few open tickets at a past cut-off are then found through the partial index
-    of the open states, not picked from a union of every ticket."""
+    of the open states, not picked from a union of every ticket. `reported_in_period`: the
+    caller asks for the tickets reported in f's period alone (and keeps them): ticket_rows
+    then judges only those (see there)."""
     seen = ts.mark(conn)
     if _hold(conn, f, seen):
         kept = ticket_states
@@ -347,7 +350,8 @@ def every_ticket(conn: Connection, f, only=None) -> EveryTicket:
                            [*f.known(kept.c.reported_at), *f.ticket_choices(kept),
                             *_only(only, kept)], stored=True)
     if ts.USE_SUMMARIES and seen is not None:
-        rows = ts.ticket_rows(f, mark=seen, only=only)  # carries the known and the choices
+        rows = ts.ticket_rows(f, mark=seen, only=only,  # the known and the choices
+                              reported_in_period=reported_in_period)
         return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [], stored=True)
     st = ts.state(f)
     t = tickets.c

@@ -258,13 +258,14 @@ def _seen(ticket_id, mark: int | None = None):
                 ~exists().where(ticket_changes.c.ticket_id == ticket_id))
 
 
-def changed_since_stored(f: Filters, mark: int | None = None):
+def changed_since_stored(f: Filters, mark: int | None = None, within=()):
     """SELECT ticket_id of the tickets whose stored state may differ from their state at
     `as_of`: events at or after as_of (but some before), or unseen by the last refresh (all
-    tickets with events, before the first refresh)."""
+    tickets with events, before the first refresh). `within`: WHERE clauses on
+    ticket_states that keep only some of the stored ones (the unseen are all kept)."""
     kept = ticket_states.c
     moved = select(kept.ticket_id).where(kept.last_event_at >= f.as_of,
-                                         kept.first_event_at < f.as_of)
+                                         kept.first_event_at < f.as_of, *within)
     return union(moved, *unseen(mark).selects)
 
 
@@ -304,7 +305,7 @@ def recomputed_state(f: Filters, ids=None, mark: int | None = None):
 
 
 def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
-                covers_changed: bool = False):
+                covers_changed: bool = False, reported_in_period: bool = False):
     """Subquery: every ticket reported before `as_of` that matches the filters' ticket
     choices, with its DIMENSIONS, its state at as_of (STATE_COLUMNS, NULL without events
     before as_of) and its first repeat (repeat_reported_at, see first_repeat): what tickets
@@ -316,10 +317,15 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
     stored states, so that a partial index of that condition (schema.OPEN_STATE) finds them
     without reading the others. `covers_changed`: `ids` holds every ticket
     changed_since_stored (figures' moved tickets do), so the recomputed ones are those alone
-    (a second test against `ids` per event cost a fifth of the statement at 2M)."""
+    (a second test against `ids` per event cost a fifth of the statement at 2M).
+    `reported_in_period`: only the tickets reported in f's period, each branch kept to that
+    range of report times (a week's reports at a past cut-off: the events of those touched
+    since, not of every ticket touched since)."""
     kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
     only_kept = [] if ids is None else [kept.ticket_id.in_(ids)]
     only_raw = [] if ids is None or covers_changed else [t.id.in_(ids)]
+    period_kept = f.period(kept.reported_at) if reported_in_period else []
+    only_kept += period_kept
     seen = _seen(kept.ticket_id, mark)
     # a stored first repeat is exact unless an unseen ticket may be one (unseen_neighbours)
     repeat = case((kept.ticket_id.in_(unseen_neighbours(mark)),
@@ -340,20 +346,36 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
     if ids is None:  # the few tickets first touched after as_of, by that index: SQLite would
         # otherwise read them through `only`'s due times, nearly every ticket
         quiet = db.through_index(quiet, ticket_states, "ix_ticket_states_last_event")
-    changed = changed_since_stored(f, mark)
+    changed = changed_since_stored(f, mark, period_kept)
     fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed),
                         *([] if not only_raw else [ev.ticket_id.in_(ids)])).subquery("fresh")
-    recomputed = (select(t.id.label("ticket_id"), *(t[c] for c in DIMENSIONS),
-                         *(fresh.c[c] for c in STATE_COLUMNS),
-                         first_repeat(t, fresh.c.resolved_at, f).label("repeat_reported_at"))
-                  .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
-                  .where(*f.known(t.reported_at), *f.ticket_choices(tickets),
-                         t.id.in_(changed), *only_raw))
+    in_raw = [*f.known(t.reported_at), *f.ticket_choices(tickets),
+              *(f.period(t.reported_at) if reported_in_period else [])]
+    columns = [t.id.label("ticket_id"), *(t[c] for c in DIMENSIONS),
+               *(fresh.c[c] for c in STATE_COLUMNS),
+               first_repeat(t, fresh.c.resolved_at, f).label("repeat_reported_at")]
+    branches = [stored, quiet]
+    if not reported_in_period:
+        branches.append(select(*columns)
+                        .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
+                        .where(*in_raw, t.id.in_(changed), *only_raw))
+    else:  # the few states computed drive the join: PostgreSQL expects few of the period's
+        # reports touched since, and would otherwise aggregate the events again per ticket;
+        # the unseen tickets without events before as_of then come on their own
+        branches.append(select(*columns)
+                        .select_from(fresh.join(tickets, t.id == fresh.c.ticket_id))
+                        .where(*in_raw))
+        if not getattr(mark, "complete", False):
+            branches.append(select(t.id.label("ticket_id"), *(t[c] for c in DIMENSIONS), *(
+                cast(null(), kept[c].type).label(c)
+                for c in [*STATE_COLUMNS, "repeat_reported_at"]))
+                .where(*in_raw, t.id.in_(unseen(mark)), *only_raw,
+                       ~exists().where(ev.ticket_id == t.id, *f.known(ev.at))))
     if only is not None:
-        stored = stored.where(only(ticket_states))
-        quiet, recomputed = (select(sub).where(only(sub))
-                             for sub in (quiet.subquery(), recomputed.subquery()))
-    return union_all(stored, quiet, recomputed).subquery("ticket_rows")
+        branches = [stored.where(only(ticket_states)),
+                    *(select(sub).where(only(sub)) for sub in
+                      (branch.subquery() for branch in branches[1:]))]
+    return union_all(*branches).subquery("ticket_rows")
 
 
 def _ticket(st, column: str):

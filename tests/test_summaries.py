@@ -303,6 +303,43 @@ def assert_rollup_figures_exact(url: str) -> None:
         engine.dispose()
     assert_headlines_share_the_correction(url)
     assert_officers_exact(url)
+    assert_reports_read_alone_exact(url)
+
+
+REPORT_CODES = ["collected", "resolved", "resolution_rate", "on_time_rate", "repeat_reported",
+                "signed_off", "bounced", "reopened"]
+
+
+def assert_reports_read_alone_exact(url: str) -> None:
+    """A short period's figures over its reports alone (grouped reported_only: ticket_rows
+    judges only the period's reports, those touched since as_of from their events) == the
+    figures from the events alone, for every unit with a report in the period."""
+    noon = datetime(2026, 11, 20, 12, 30)
+    periods = [Filters.for_period("last_week", NOW),
+               Filters.between(date(2026, 11, 14), date(2026, 11, 20), noon),
+               Filters.between(date(2026, 11, 7), date(2026, 11, 20), noon,
+                               town_code="330203106000")]
+    engine = read_only_engine(url)
+    try:
+        with engine.connect() as conn:
+            kept = s.ticket_states.c
+            touched = conn.execute(select(func.count()).where(  # some judged from events
+                *periods[1].period(kept.reported_at), kept.last_event_at >= noon)).scalar()
+            assert touched > 0
+            for f in periods:
+                assert f.days <= figures.FEW_REPORT_DAYS
+                for by in ("town_code", "department", "task_force", "grid_cell_code"):
+                    ts.USE_SUMMARIES = True
+                    fast = figures.grouped(conn, f, by, REPORT_CODES, reported_only=True)
+                    ts.USE_SUMMARIES = False
+                    slow = figures.grouped(conn, f, by, REPORT_CODES)
+                    ts.USE_SUMMARIES = True
+                    fast = fast[fast["collected"] > 0].reset_index(drop=True)
+                    slow = slow[slow["collected"] > 0].reset_index(drop=True)
+                    assert len(slow) > 0 and fast.equals(slow), (f, by, fast, slow)
+    finally:
+        ts.USE_SUMMARIES = True
+        engine.dispose()
 
 
 def assert_headlines_share_the_correction(url: str) -> None:
@@ -485,6 +522,9 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
         conn.execute(delete(s.ticket_events).where(s.ticket_events.c.ticket_id == second))
         conn.execute(delete(s.tickets).where(s.tickets.c.id == second))
         conn.execute(insert(s.tickets).values({**row, "id": "N0000002"}))
+        conn.execute(insert(s.tickets).values({  # last week's, no event yet
+            **row, "id": "N0000009", "reported_at": datetime(2026, 11, 18, 10),
+            "due_at": datetime(2026, 11, 24, 10)}))
         # an event's time corrected, and an event deleted
         ev = s.ticket_events.c
         conn.execute(update(s.ticket_events).where(ev.ticket_id == third, ev.stage != "reported")
@@ -496,7 +536,7 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
         conn.execute(insert(s.visits).values({**visit, "id": "V-NEG", "problems_raised": -1}))
     with writer.connect() as conn:
         assert set(conn.execute(select(s.ticket_changes.c.ticket_id)).scalars()) == {
-            "N0000001", "N0000002", first, second, third, fourth}
+            "N0000001", "N0000002", "N0000009", first, second, third, fourth}
         assert "被改写" in summaries.status(conn)
         assert not ts.mark(conn).complete
         # 数据质量 scans the tables until the refresh
