@@ -483,8 +483,8 @@ def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
              .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
              .group_by(*(kept.c[k] for k in key)))
     rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
-    added = [_ticket_counts(fp, rows, cal, rows.c)[code]
-             for fp in periods for code in codes]
+    added = [counts[code] for counts in (_ticket_counts(fp, rows, cal, rows.c) for fp in periods)
+             for code in codes]  # each period's counts built once
     added = (select(*(rows.c[k] for k in key), *(n.label(c) for n, c in zip(added, columns)),
                     func.count().label(KNOWN))
              .group_by(*(rows.c[k] for k in key)))
