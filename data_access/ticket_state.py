@@ -336,9 +336,9 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
         *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
         or_(kept.last_event_at.is_(None), kept.last_event_at < f.as_of),
         seen, *only_kept)
-    quiet = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS),
-                   *(cast(null(), kept[c].type).label(c)  # typed: `only` may wrap it
-                     for c in [*STATE_COLUMNS, "repeat_reported_at"])).where(
+    no_state = [cast(null(), kept[c].type).label(c)  # typed: `only` may wrap it
+                for c in [*STATE_COLUMNS, "repeat_reported_at"]]
+    quiet = select(kept.ticket_id, *(kept[c] for c in DIMENSIONS), *no_state).where(
         *f.known(kept.reported_at), *f.ticket_choices(ticket_states),
         kept.first_event_at >= f.as_of, seen,  # nothing yet at as_of
         kept.last_event_at >= f.as_of,  # implied: a range of the index below
@@ -366,11 +366,10 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
                         .select_from(fresh.join(tickets, t.id == fresh.c.ticket_id))
                         .where(*in_raw))
         if not getattr(mark, "complete", False):
-            branches.append(select(t.id.label("ticket_id"), *(t[c] for c in DIMENSIONS), *(
-                cast(null(), kept[c].type).label(c)
-                for c in [*STATE_COLUMNS, "repeat_reported_at"]))
-                .where(*in_raw, t.id.in_(unseen(mark)), *only_raw,
-                       ~exists().where(ev.ticket_id == t.id, *f.known(ev.at))))
+            branches.append(select(t.id.label("ticket_id"), *(t[c] for c in DIMENSIONS),
+                                   *no_state)
+                            .where(*in_raw, t.id.in_(unseen(mark)), *only_raw,
+                                   ~exists().where(ev.ticket_id == t.id, *f.known(ev.at))))
     if only is not None:
         branches = [stored.where(only(ticket_states)),
                     *(select(sub).where(only(sub)) for sub in
