@@ -195,6 +195,15 @@ def sort_memory(conn, size: str) -> None:
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{size}'")
 
 
+def plan_as_readers(conn) -> None:
+    """PostgreSQL: plan the rest of this transaction as the cockpit's read-only sessions do
+    (JIT off, random_page_cost as theirs), for a writer that runs their queries (the kept
+    corrections of the refresh); SQLite: nothing to set."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL jit = off")
+        conn.exec_driver_sql(f"SET LOCAL random_page_cost = {RANDOM_PAGE_COST}")
+
+
 def meta_value(conn: Connection, key: str) -> str | None:
     """The value cockpit_meta holds under `key`, or None."""
     return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()

@@ -21,6 +21,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     true,
     union,
@@ -187,9 +188,10 @@ def glossary(codes) -> str:
 
 # --- the SQL of each count, by family of rows ------------------------------------------------
 
-def cohort_conditions(st, t) -> dict:
+def cohort_conditions(st, t, f: Filters | None = None) -> dict:
     """The condition of each ticket figure counted over the tickets reported in the period,
-    without the period: on a ticket (columns of `t`) with its state (`st`)."""
+    without the period: on a ticket (columns of `t`) with its state (`st`); with `f`, its
+    办结后重复反映 as known at f.as_of (ts.is_repeat_reported)."""
     resolved = ts.is_resolved(st)
     fast = case(*((t.category == c, h * 3600) for c, h in g.IMPLAUSIBLY_FAST_HOURS.items()),
                 else_=0)
@@ -209,17 +211,18 @@ def cohort_conditions(st, t) -> dict:
         "fast_closed": and_(resolved,
                             ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast),
         "signed_off_unscored": and_(ts.is_signed_off(st), ~ts.is_evaluated(st)),
-        "repeat_reported": ts.is_repeat_reported(st, t),  # _ticket_counts: known at as_of
+        "repeat_reported": ts.is_repeat_reported(st, t, f),
     }
 
 
-def rollup_bases(st, t) -> dict:
+def rollup_bases(st, t, f: Filters | None = None) -> dict:
     """basis → (the ticket's time whose day it is counted on, {rollup count: condition}):
     how ticket_rollup counts a ticket from its stored state (summaries.refresh builds it,
-    _ticket_values corrects it with the same conditions)."""
+    _ticket_values corrects it with the same conditions); with `f`, a state at f.as_of
+    (办结后重复反映 as known then)."""
     evaluated = ts.is_evaluated(st)
     return {
-        "reported": (t.reported_at, cohort_conditions(st, t)),
+        "reported": (t.reported_at, cohort_conditions(st, t, f)),
         "resolved": (st.c.resolved_at, {"resolved_in_period": ts.is_resolved(st)}),
         "evaluated": (st.c.evaluated_at, {
             "evaluations": evaluated,
@@ -237,10 +240,9 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, t) -> dict:
                                st.c.evaluated_at < f.end_before)
     soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
     conditions = {code: and_(in_period, cond)
-                  for code, cond in cohort_conditions(st, t).items()}
+                  for code, cond in cohort_conditions(st, t, f).items()}
     conditions["collected"] = in_period
     conditions.update({
-        "repeat_reported": and_(in_period, ts.is_repeat_reported(st, t, f)),
         "resolved_in_period": and_(resolved, st.c.resolved_at >= f.start_at,
                                    st.c.resolved_at < f.end_before),
         "evaluations": evaluated_in_period,
@@ -285,6 +287,35 @@ def cover(first: date | None, stop: date | None):
     days = [(first, m0)] if first is not None and first < m0 else []
     days += [(m1, stop)] if stop is not None and m1 < stop else []
     return (m0, m1), days
+
+
+def cover_years(first: date | None, stop: date | None):
+    """(years, months, days): the days [first, stop) (None: an open end) as whole years
+    [y0, y1) (None when none lies inside; an end None: open), the ranges [a, b) of the whole
+    months of the years the range cuts, and the day ranges of the months it cuts (as
+    cover's), each day once."""
+    months, days = cover(first, stop)
+    if months is None:
+        return None, [], days
+    m0, m1 = months
+    y0 = None if m0 is None else (m0 if m0.month == 1 else date(m0.year + 1, 1, 1))
+    y1 = None if m1 is None else m1.replace(month=1)
+    if y0 is not None and y1 is not None and y0 >= y1:  # no whole year inside
+        return None, [months], days
+    parts = [(m0, y0)] if m0 is not None and m0 < y0 else []
+    parts += [(y1, m1)] if m1 is not None and y1 < m1 else []
+    return (y0, y1), parts, days
+
+
+def unit_rows(u, first: date | None, stop: date | None, *where):
+    """(conditions, days): conditions on the rows `u` of ticket_unit_rollup (kept by month
+    and year) whose days cover [first, stop) exactly once: whole years from grain Y, the
+    other whole months from grain M, each with `where`; and the day ranges [a, b) of the
+    months the range cuts, which the rollup cannot answer."""
+    years, months, days = cover_years(first, stop)
+    parts = [] if years is None else [and_(u.grain == "Y", *where, *_within(u.day, *years))]
+    return parts + [and_(u.grain == "M", *where, *_within(u.day, a, b))
+                    for a, b in months], days
 
 
 def _within(column, first, stop) -> list:
@@ -351,15 +382,16 @@ def visit_counts(conn: Connection, f: Filters, by: str | None) -> pd.DataFrame |
 
 def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
     """SELECT key, one count per code of `codes` (all of `basis`) per value of a ROLLUP_UNITS
-    column, over the days [first, stop): the whole months from ticket_unit_rollup, the days
-    of the months the range cuts counted from ticket_states as the rollup counts them."""
+    column, over the days [first, stop): the whole years and months from ticket_unit_rollup,
+    the days of the months the range cuts counted from ticket_states as the rollup counts
+    them."""
     u, kept = s.ticket_unit_rollup.c, s.ticket_states
     column, conditions = rollup_bases(kept, kept.c)[basis]
-    months, days = cover(first, stop)
-    parts = [] if months is None else [
-        select(func.nullif(u.unit, "").label("key"), *(u[_column(c)].label(c) for c in codes))
-        .where(u.unit_kind == unit, u.basis == basis, *_within(u.day, *months),
-               *f.town(u.town_code))]
+    kept_rows, days = unit_rows(u, first, stop, u.unit_kind == unit, u.basis == basis,
+                                *f.town(u.town_code))
+    parts = [select(func.nullif(u.unit, "").label("key"),
+                    *(u[_column(c)].label(c) for c in codes)).where(where)
+             for where in kept_rows]
     for a, b in days:
         on_days = _within(column, a, b)
         parts.append(select(kept.c[unit].label("key"),
@@ -463,13 +495,34 @@ def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
                              for c in group))
             frames_of.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key,
                                     list(group)))
-    # 2. the moved tickets: as the rollup counted them, taken off, and at as_of, added; in
-    # one statement, that finds them once
+    # 2. the moved tickets: as the rollup counted them, taken off, and at as_of, added (or
+    # their correction kept at a meeting's cut-off)
     mark = ts.mark(conn)
+    columns = [f"{code}{PERIOD_MARK}{i}" for i in range(len(periods)) for code in codes]
+    if by is None and corrections_kept(conn, f, mark, codes):
+        moves, known = _frame(conn, _kept_correction(periods, cal, codes), [], columns), set()
+    else:
+        moves = _frame(conn, _correction(periods, by, codes, cal, mark, columns), key,
+                       [*columns, KNOWN])
+        known = set(moves.loc[moves[KNOWN] > 0, "key"]) if key else set()
+    out = []
+    for i, (frames_of, fp) in enumerate(zip(frames, periods)):
+        mine = {f"{code}{PERIOD_MARK}{i}": code for code in codes}
+        correction = moves[["key", *mine] if key else list(mine)].rename(columns=mine)
+        out.append(_summed(conn, fp, by, codes, [*frames_of, correction], known))
+    return out
+
+
+def _correction(periods: list[Filters], by: str | None, codes, cal: WorkCalendar, mark,
+                columns):
+    """SELECT [by,] the correction of each code for each period (`columns`), KNOWN: the
+    moved tickets (_moved) as the rollup counted them taken off, and at as_of added, in one
+    statement that finds them once."""
+    f = periods[0]
+    key = [] if by is None else [by]
     moved = _moved(f, cal, mark, codes)
     kept = s.ticket_states
     bases = rollup_bases(kept, kept.c)
-    columns = [f"{code}{PERIOD_MARK}{i}" for i in range(len(periods)) for code in codes]
     stored = []
     for fp in periods:
         ranges = _day_ranges(fp, cal)
@@ -489,16 +542,86 @@ def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
                     func.count().label(KNOWN))
              .group_by(*(rows.c[k] for k in key)))
     both = union_all(taken, added).subquery()
-    moves = _frame(conn, select(*(both.c[k] for k in key),
-                                *(func.sum(both.c[c]) for c in [*columns, KNOWN]))
-                   .group_by(*(both.c[k] for k in key)), key, [*columns, KNOWN])
-    known = set(moves.loc[moves[KNOWN] > 0, "key"]) if key else set()
-    out = []
-    for i, (frames_of, fp) in enumerate(zip(frames, periods)):
-        mine = {f"{code}{PERIOD_MARK}{i}": code for code in codes}
-        correction = moves[["key", *mine] if key else list(mine)].rename(columns=mine)
-        out.append(_summed(conn, fp, by, codes, [*frames_of, correction], known))
-    return out
+    return (select(*(both.c[k] for k in key), *(func.sum(both.c[c]) for c in [*columns, KNOWN]))
+            .group_by(*(both.c[k] for k in key)))
+
+
+# --- the correction kept at the weekly meetings' cut-offs (cutoff_corrections) ----------------
+KEPT_AT = "corrections_kept_at"  # cockpit_meta: the cut-offs kept, ISO, comma-separated
+
+
+def correction_rows(conn: Connection, as_of: datetime, mark):
+    """SELECT of cutoff_corrections' rows at `as_of` (in its columns' order): the tickets
+    _moved at as_of, counted as ticket_rollup counts their stored states and taken off, and
+    as their states at as_of count them (办结后重复反映 as known then) and added, per basis,
+    day of the basis time, town, category and source; `overdue` on the due rows: their
+    exact change to 超期未办结 (taken off: open and due before as_of's day, as the rollup
+    answers it; added: overdue at as_of). `mark`: ts.mark, complete."""
+    f = Filters(start=as_of.date(), end=as_of.date(), as_of=as_of)
+    codes = s.KEPT_CORRECTIONS
+    moved = _moved(f, load_calendar(conn), mark, codes)
+    stored = select(s.ticket_states).where(s.ticket_states.c.ticket_id.in_(moved)).cte("stored")
+    at = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
+    at = select(at).cte("at").prefix_with("MATERIALIZED")  # judged once, read per basis
+    today = datetime.combine(as_of.date(), time())
+    parts = []
+    for sign, rows, judged in ((-1, stored, None), (1, at, f)):
+        overdue = (ts.is_overdue(at, f) if judged else
+                   and_(ts.is_open(stored), stored.c.due_at < today))
+        for basis, (column, conditions) in rollup_bases(rows, rows.c, judged).items():
+            conditions = {**conditions, **({"overdue": overdue} if basis == "due" else {})}
+            day = summaries._day(column).label("day")
+            dims = [rows.c.town_code, rows.c.category, rows.c.source]
+            parts.append(select(literal(basis).label("basis"), day, *dims, *(
+                (func.sum(case((conditions[c], sign), else_=0)) if c in conditions
+                 else literal(0)).label(c) for c in codes))
+                .where(column.is_not(None)).group_by(day, *dims))
+    both = union_all(*parts).subquery()
+    key = [both.c[name] for name in ("basis", "day", "town_code", "category", "source")]
+    return (select(literal(as_of, s.cutoff_corrections.c.as_of.type), *key,
+                   *(func.sum(both.c[c]) for c in codes))
+            .group_by(*key).having(or_(*(func.sum(both.c[c]) != 0 for c in codes))))
+
+
+def keep_corrections(conn: Connection, cutoffs) -> list[datetime]:
+    """Rebuild cutoff_corrections for `cutoffs` (the admin tool's refresh, in its
+    transaction, after the states are stored): the cut-offs kept, none when a ticket or
+    event was written meanwhile (the states then do not hold)."""
+    conn.execute(s.cutoff_corrections.delete())
+    db.plan_as_readers(conn)  # the queries the pages would run, planned as theirs
+    mark = ts.mark(conn)
+    kept = sorted(set(cutoffs)) if mark is not None and mark.complete else []
+    for as_of in kept:
+        conn.execute(s.cutoff_corrections.insert().from_select(
+            list(s.cutoff_corrections.c.keys()), correction_rows(conn, as_of, mark)))
+    db.set_meta(conn, KEPT_AT, ",".join(c.isoformat() for c in kept))
+    return kept
+
+
+def corrections_kept(conn: Connection, f: Filters, mark, codes) -> bool:
+    """Whether the rollup's correction for `codes` at f.as_of can be read from
+    cutoff_corrections: kept at that cut-off by the last refresh, nothing written since (the
+    states it was computed from still hold), 3个工作日内到期 not asked."""
+    if not getattr(mark, "complete", False) or not set(codes) <= set(s.KEPT_CORRECTIONS):
+        return False
+    kept = db.meta_value(conn, KEPT_AT) or ""
+    return f.as_of.isoformat() in kept.split(",")
+
+
+def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes):
+    """SELECT of one row: the kept correction of each code for each period (columns
+    code__period_i), summed over the days each counts (_day_ranges; 超期未办结: all)."""
+    c = s.cutoff_corrections.c
+    sums = []
+    for fp in periods:
+        ranges = _day_ranges(fp, cal)
+        for code in codes:
+            basis, first, stop = ranges[code]
+            on_days = [] if code == "overdue" else _within(c.day, first, stop)
+            sums.append(func.coalesce(func.sum(case((and_(c.basis == basis, *on_days), c[code]),
+                                                    else_=0)), 0))
+    return select(*sums).where(c.as_of == periods[0].as_of,
+                               *periods[0].ticket_choices(s.cutoff_corrections))
 
 
 PERIOD_MARK = "__period_"  # _ticket_values: a column's code and period, as code__period_0
@@ -519,8 +642,9 @@ def _summed(conn: Connection, f: Filters, by: str | None, codes,
     month = _month(today)
     if by in s.ROLLUP_UNITS:
         u = s.ticket_unit_rollup.c
-        before = [select(func.nullif(u.unit, "")).where(
-            u.unit_kind == by, u.basis == "reported", u.day < month, *f.town(u.town_code))]
+        kept_rows, _ = unit_rows(u, None, month, u.unit_kind == by, u.basis == "reported",
+                                 *f.town(u.town_code))  # no days: month is a month's first
+        before = [select(func.nullif(u.unit, "")).where(where) for where in kept_rows]
         since = month
     else:
         before = [select(r[by]).where(r.grain == "M", r.basis == "reported", r.day < month,

@@ -61,6 +61,16 @@ def default_cutoff(monday: date) -> datetime:
     return datetime.combine(monday + timedelta(days=7), MEETING_HOUR)
 
 
+def kept_cutoffs(now: datetime, meetings: int = 2) -> list[datetime]:
+    """The default cut-offs of the last `meetings` weekly meetings held by `now` (the latest
+    meeting's week and last week): where the refresh keeps the rollup's correction
+    (figures.keep_corrections)."""
+    latest = default_cutoff(last_full_week(now))
+    if latest > now:  # Monday before the meeting: the latest was a week ago
+        latest -= timedelta(weeks=1)
+    return [latest - timedelta(weeks=k) for k in range(meetings)]
+
+
 def parse_week(text: str | None) -> date:
     """A Monday from ISO text; ValueError (in Chinese) otherwise."""
     try:

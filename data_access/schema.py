@@ -31,7 +31,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 14
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -420,14 +420,43 @@ ticket_unit_rollup = Table(
          primary_key=True),
     _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
          primary_key=True),
-    _col("day", Date, "the first day of the calendar month counted", primary_key=True),
+    _col("grain", String(1), "M: one calendar month | Y: one calendar year (its months "
+         "summed)", primary_key=True),
+    _col("day", Date, "the first day of the month (grain M) or of the year (grain Y)",
+         primary_key=True),
     _col("town_code", String(12), "tickets.town_code", primary_key=True),
     _col("unit", String(40), "the value of that column; '' for tickets without one",
          primary_key=True),
     *(_col(code, Integer, f"tickets counted in the figure {code}", nullable=False)
       for code in ROLLUP_COUNTS),
     comment="derived (summaries.py, written by the admin tool only): ticket_states counted per "
-            "month of a basis time, town and grid cell, department or 专班, as ticket_rollup",
+            "month and per year of a basis time, town and grid cell, department or 专班, as "
+            "ticket_rollup",
+)
+
+# The ticket figures whose correction cutoff_corrections keeps (3个工作日内到期 is not among
+# them: its last day follows the workday calendar, which others may change)
+KEPT_CORRECTIONS = [*ROLLUP_COUNTS, "overdue"]
+cutoff_corrections = Table(
+    "cutoff_corrections", metadata,
+    _col("as_of", DateTime, "the cut-off (a weekly meeting's) the row corrects the rollup at",
+         primary_key=True),
+    _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
+         primary_key=True),
+    _col("day", Date, "the day of the basis time (of the stored state, or of the state at "
+         "as_of)", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code", primary_key=True),
+    _col("category", String(30), "tickets.category", primary_key=True),
+    _col("source", String(32), "tickets.source", primary_key=True),
+    *(_col(code, Integer, f"the change to the figure {code}: the tickets touched at or after "
+           "as_of, as ticket_rollup counts them taken off, as they stood at as_of added"
+           + (" (exact, on the due rows; summed over every day)" if code == "overdue" else ""),
+           nullable=False)
+      for code in KEPT_CORRECTIONS),
+    comment="derived (summaries.py, written by the admin tool only): ticket_rollup's exact "
+            "correction at the last weekly meetings' cut-offs (cockpit_meta "
+            "corrections_kept_at), rebuilt by each refresh; read while no ticket or event "
+            "was written since",
 )
 
 visit_rollup = Table(

@@ -10,7 +10,7 @@ a missed refresh costs speed, never exactness. The raw tables stay the truth.
 
 `ticket_rollup` counts the stored states per day and month × town × category × source (and
 per day × town, for the daily series of the whole town or district), and
-`ticket_unit_rollup` per month × town × grid cell, department or 专班 (ROLLUP_UNITS);
+`ticket_unit_rollup` per month and year × town × grid cell, department or 专班 (ROLLUP_UNITS);
 figures.py reads them and corrects them for the tickets they cannot judge at an as_of.
 `visit_rollup` counts the visits per day and month × town × diary type, and
 `officer_rollup` per day and month × officer × the target's town and group the visits, the
@@ -53,6 +53,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from data_access import data_quality, db
 from data_access import glossary as g
 from data_access import ticket_state as ts
+from data_access.filters import local_now
 from data_access.programme_figures import counted
 from data_access.schema import (
     ROLLUP_COUNTS,
@@ -82,7 +83,8 @@ CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
 DERIVED = ("ticket_states", "ticket_visits", "ticket_rollup", "ticket_unit_rollup",
-           "span_rollup", "visit_rollup", "officer_rollup", "quality_findings")  # refreshed
+           "span_rollup", "visit_rollup", "officer_rollup", "quality_findings",
+           "cutoff_corrections")  # refreshed
 
 
 def is_refreshed(conn: Connection) -> bool:
@@ -207,8 +209,10 @@ def _keep_ids(conn: Connection, ticket_ids) -> list:
     refresh_ids.drop(conn, checkfirst=True)
     refresh_ids.create(conn)
     chunks = _chunks(ticket_ids)
-    conn.execute(insert(refresh_ids), [{"ticket_id": ticket_id, "chunk": k}
-                                       for k, chunk in enumerate(chunks) for ticket_id in chunk])
+    rows = [{"ticket_id": ticket_id, "chunk": k}
+            for k, chunk in enumerate(chunks) for ticket_id in chunk]
+    if rows:  # none: an empty list would insert one row of defaults
+        conn.execute(insert(refresh_ids), rows)
     conn.exec_driver_sql("ANALYZE refresh_ids")  # the planner knows how few they are
     r = refresh_ids.c
     return [select(r.ticket_id).where(r.chunk == k) for k in range(len(chunks))]
@@ -265,6 +269,9 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
+    from data_access import figures, meeting  # they read what is kept here
+
+    figures.keep_corrections(conn, meeting.kept_cutoffs(local_now()))
     if not refresh_visits(conn, full) and rebuilt:  # else it was rebuilt with the visits
         refresh_officer_rollup(conn)
     data_quality.refresh_findings(conn, None if ids is None else chunks, since, top)
@@ -404,26 +411,33 @@ def _day_sqlite(element, compiler, **kw):
 
 
 class _month_start(FunctionElement):
-    """SQL: the first day of the month of a date column."""
+    """SQL: the first day of the month of a date column (_year_start: of the year)."""
 
     type = Date()
     inherit_cache = True
+    unit = "month"
+
+
+class _year_start(_month_start):
+    inherit_cache = True
+    unit = "year"
 
 
 @compiles(_month_start)
-def _month_default(element, compiler, **kw):
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+def _start_default(element, compiler, **kw):
+    return (f"CAST(date_trunc('{element.unit}', {compiler.process(element.clauses, **kw)})"
+            " AS DATE)")
 
 
 @compiles(_month_start, "sqlite")
-def _month_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+def _start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of {element.unit}')"
 
 
 def _rollup_selects(kept=ticket_states, unit: str | None = None):
     """basis → SELECT of ticket_rollup's day rows (grain D) from the ticket states `kept`
     (ticket_states, or some of its rows), or with `unit` (one of ROLLUP_UNITS) of
-    ticket_unit_rollup's month rows by that column."""
+    ticket_unit_rollup's month rows (grain M) by that column."""
     from data_access import figures
 
     k = kept.c
@@ -438,9 +452,9 @@ def _rollup_selects(kept=ticket_states, unit: str | None = None):
             head, dims = [literal("D"), literal(basis), _day(column)], [
                 k.town_code, k.category, k.source]
         else:  # a key column cannot be NULL: '' stands for none
-            head, dims = [literal(unit), literal(basis), _month_start(column)], [
+            head, dims = [literal(unit), literal(basis), literal("M"), _month_start(column)], [
                 k.town_code, func.coalesce(k[unit], "")]
-        out[basis] = select(*head, *dims, *counts).where(*needs).group_by(head[2], *dims)
+        out[basis] = select(*head, *dims, *counts).where(*needs).group_by(head[-1], *dims)
     return out
 
 
@@ -452,7 +466,7 @@ def _counted_rows(kept=ticket_states) -> dict[Table, list]:
     """Each of KEPT_ROLLUPS → SELECTs of its rows as the ticket states `kept` (ticket_states,
     or some of its rows) count them, in its columns' order: ticket_rollup's and
     officer_rollup's day rows (their months are summed from these), ticket_unit_rollup's
-    months, span_rollup's rows."""
+    months (its years are summed from these), span_rollup's rows."""
     return {ticket_rollup: list(_rollup_selects(kept).values()),
             ticket_unit_rollup: [query for unit in ROLLUP_UNITS
                                  for query in _rollup_selects(kept, unit).values()],
@@ -462,15 +476,15 @@ def _counted_rows(kept=ticket_states) -> dict[Table, list]:
 
 def refresh_rollup(conn: Connection) -> None:
     """Rebuild ticket_rollup from ticket_states (the days, then the months and the towns'
-    days summed from them),
-    ticket_unit_rollup (the months of each unit) and span_rollup."""
+    days summed from them), ticket_unit_rollup (the months of each unit, then the years
+    summed from them) and span_rollup."""
     for table, queries in _counted_rows().items():
         if table is not officer_rollup:  # rebuilt with the visits (refresh_officer_rollup)
             conn.execute(delete(table))
             for query in queries:
                 conn.execute(insert(table).from_select(list(table.c.keys()), query))
-    for summed in SUMMED[ticket_rollup]:
-        summed(conn, ticket_rollup)
+            for summed in SUMMED.get(table, ()):
+                summed(conn, table)
 
 
 def _span_selects(kept=ticket_states) -> list:
@@ -567,25 +581,34 @@ def _sum_months(conn: Connection, table: Table) -> None:
     _sum_days(conn, table, "M", {"day": _month_start(table.c.day)})
 
 
+def _sum_years(conn: Connection, table: Table) -> None:
+    """Add to ticket_unit_rollup, or to its table of changes, the year rows (grain Y), summed
+    from its month rows."""
+    _sum_days(conn, table, "Y", {"day": _year_start(table.c.day)}, of="M")
+
+
 def _sum_towns(conn: Connection, table: Table) -> None:
     """Add to ticket_rollup, or to its table of changes, the town rows (grain T): its day
     rows summed over the categories and sources ('' for both)."""
     _sum_days(conn, table, "T", {}, blank=("category", "source"))
 
 
-def _sum_days(conn: Connection, table: Table, grain: str, made: dict, blank=()) -> None:
-    """Add to `table` rows of `grain` summed from its day rows (grain D): the key columns
-    in `made` computed from theirs, those in `blank` '', the others kept."""
+def _sum_days(conn: Connection, table: Table, grain: str, made: dict, blank=(),
+              of: str = "D") -> None:
+    """Add to `table` rows of `grain` summed from its rows of grain `of` (its day rows): the
+    key columns in `made` computed from theirs, those in `blank` '', the others kept."""
     r = table.c
     keys = [made.get(c.name, c) for c in _key(table) if c.name not in ("grain", *blank)]
     values = {"grain": literal(grain), **made, **{name: literal("") for name in blank},
               **{c.name: func.sum(c) for c in _counts(table)}}
     conn.execute(insert(table).from_select(list(r.keys()), (
-        select(*(values.get(c.name, c) for c in r)).where(r.grain == "D").group_by(*keys))))
+        select(*(values.get(c.name, c) for c in r)).where(r.grain == of).group_by(*keys))))
 
 
-# The rows a rollup kept by day sums from its day rows, each rebuild and each refresh
-SUMMED = {ticket_rollup: (_sum_months, _sum_towns), officer_rollup: (_sum_months,)}
+# The rows a rollup sums from its finest rows (days; the units' months), each rebuild and
+# each refresh
+SUMMED = {ticket_rollup: (_sum_months, _sum_towns), officer_rollup: (_sum_months,),
+          ticket_unit_rollup: (_sum_years,)}
 
 
 def _key(table: Table) -> list:

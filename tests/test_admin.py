@@ -205,3 +205,36 @@ def test_the_upgrade_to_12_sums_the_towns_days_as_the_refresh_would(empty_url):
 def rows_of(conn, table) -> list[tuple]:
     return [tuple(row) for row in conn.execute(
         select(table).order_by(*table.primary_key.columns)).all()]
+
+
+def test_the_upgrade_to_13_sums_the_units_years_as_the_refresh_would(empty_url):
+    """Version 13 adds to ticket_unit_rollup a grain: its months (M) as they were, and the
+    years (Y) summed from them: the same rows as the refresh builds; the downgrade takes the
+    years and the grain off."""
+    from alembic import command
+
+    from data_access import summaries
+    from sample_data.scale import load_scaled
+
+    engine = db.writable_engine(empty_url)
+    units = schema.ticket_unit_rollup
+    try:
+        admin.upgrade(engine)
+        load_scaled(engine, datetime(2026, 11, 25, 18), 1_000, say=lambda _: None)
+        with engine.begin() as conn:
+            want = rows_of(conn, units)
+            config = admin.alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0012")
+        columns = {c["name"] for c in inspect(engine).get_columns("ticket_unit_rollup")}
+        assert "grain" not in columns and "unit" in columns
+        with engine.connect() as conn:  # the months, as version 12 kept them
+            months = conn.exec_driver_sql("SELECT COUNT(*) FROM ticket_unit_rollup").scalar()
+        assert months == sum(row[2] == "M" for row in want)
+        admin.upgrade(engine)
+        with engine.connect() as conn:
+            assert rows_of(conn, units) == want
+            assert summaries.rollups_kept(conn)
+        assert {row[2] for row in want} == {"M", "Y"}
+    finally:
+        engine.dispose()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from data_access import coverage, figures, meeting, summaries, ticket_flow, ticket_loop
+from data_access import coverage, db, figures, meeting, summaries, ticket_flow, ticket_loop
 from data_access import data_quality as dq
 from data_access import glossary as g
 from data_access import schema as s
@@ -151,11 +151,22 @@ def assert_rollup_agrees(writer) -> None:
         key: n for key, n in towns.items() if key[:3] in town_keys}
     assert len(town_keys) == len({k[:3] for k in towns})
     for unit in s.ROLLUP_UNITS:
-        unit_months = {(row[2], row[3], row[4]): row[collected - 1] for row in have_units
-                       if row[0] == unit and row[1] == "reported"}
+        unit_months = {(row[3], row[4], row[5]): row[collected] for row in have_units
+                       if row[0] == unit and row[1] == "reported" and row[2] == "M"}
         assert unit_months == dict(Counter((t.reported_at.date().replace(day=1), t.town_code,
                                             t._mapping[unit] or "") for t in raw)), unit
-    assert all(any(row[5:]) for row in have_units)
+    years = Counter()  # grain Y: the months summed
+    for row in have_units:
+        if row[2] == "M":
+            for k, code in enumerate(codes):
+                years[(*row[:2], row[3].replace(month=1), *row[4:6], code)] += row[6 + k]
+    year_rows = [row for row in have_units if row[2] == "Y"]
+    assert all(row[3].month == 1 and row[3].day == 1 for row in year_rows)
+    assert {(*row[:2], *row[3:6], code): row[6 + k] for row in year_rows
+            for k, code in enumerate(codes)} == {key: n for key, n in years.items() if any(
+                years[(*key[:-1], code)] for code in codes)}
+    assert len({row[3].year for row in year_rows}) >= 5
+    assert all(any(row[6:]) for row in have_units)
     assert_officer_rollup_agrees(writer)
     assert_span_rollup_agrees(writer)
 
@@ -265,12 +276,14 @@ OFFICER_SLICES = [{}, {"level": "town_cadre"}, {"target_group": "above_scale"},
 
 def rollup_filters() -> list[Filters]:
     """Filters whose ticket figures come from the rollup: now (mid-day), last week (as_of on
-    Monday 00:00), a past as_of at noon, a town, a category, a source."""
+    Monday 00:00), a past as_of at noon, a town, a past period of days, months and a whole
+    year (the units' year rows), a category, a source."""
     noon = datetime(2026, 11, 20, 12, 30)
     return [Filters.between(date(2022, 1, 1), date(2026, 11, 25), NOW),
             Filters.for_period("last_week", NOW),
             Filters.between(date(2026, 10, 3), date(2026, 11, 20), noon),
             Filters.between(date(2026, 1, 1), date(2026, 11, 25), NOW, town_code="330203106000"),
+            Filters.between(date(2023, 7, 10), date(2025, 3, 5), NOW),  # days, months, a year
             Filters.between(date(2025, 2, 14), date(2026, 11, 25), NOW, category="livelihood"),
             Filters.between(date(2026, 11, 1), date(2026, 11, 20), noon, source="hotline_81890")]
 
@@ -431,8 +444,106 @@ def test_the_medians_through_span_rollup_equal_the_medians_from_the_events(scale
 
 
 def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
-    url, _ = scaled
+    url, writer = scaled
     assert_rollup_figures_exact(url)
+    add_cutoff_edges(writer)
+    assert_kept_corrections_exact(url, writer)
+
+
+def add_cutoff_edges(writer) -> None:
+    """Tickets at the edges of the latest kept cut-off, then a refresh: E0000001 open and due
+    half an hour before it (超期未办结 then, on the cut-off's own day); E0000002 reported and
+    resolved in the week before it, first reported again (E0000003: same grid cell and
+    category) the day after it (not yet a repeat report at the cut-off)."""
+    cutoff = meeting.kept_cutoffs(NOW)[0]
+    with writer.begin() as conn:
+        row = conn.execute(select(s.tickets).where(s.tickets.c.visit_id.is_(None))
+                           .order_by(s.tickets.c.id).limit(1)).one()._asdict()
+        for key, reported, due in (("E0000001", -6, timedelta(minutes=-30)),
+                                   ("E0000002", -5, timedelta(days=3)),
+                                   ("E0000003", 1, timedelta(days=5))):
+            at = cutoff + timedelta(days=reported)
+            conn.execute(insert(s.tickets).values({**row, "id": key, "reported_at": at,
+                                                   "due_at": cutoff + due, "satisfaction": None}))
+            conn.execute(insert(s.ticket_events).values(ticket_id=key, stage="reported", at=at))
+        conn.execute(insert(s.ticket_events).values(ticket_id="E0000002", stage="resolved",
+                                                    at=cutoff - timedelta(days=4)))
+    with writer.begin() as conn:
+        summaries.refresh(conn)
+        kept = s.ticket_states.c
+        assert conn.execute(select(kept.repeat_reported_at).where(
+            kept.ticket_id == "E0000002")).scalar() == cutoff + timedelta(days=1)
+
+
+def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scaled):
+    url, writer = scaled
+    with writer.connect() as conn:
+        kept = db.meta_value(conn, figures.KEPT_AT)
+    assert kept == ",".join(c.isoformat() for c in sorted(meeting.kept_cutoffs(local_now())))
+    monday = datetime(2026, 11, 23)
+    assert meeting.kept_cutoffs(monday.replace(hour=8)) == [datetime(2026, 11, 16, 9),
+                                                           datetime(2026, 11, 9, 9)]
+    assert meeting.kept_cutoffs(monday.replace(hour=10)) == [datetime(2026, 11, 23, 9),
+                                                            datetime(2026, 11, 16, 9)]
+    assert meeting.kept_cutoffs(datetime(2026, 11, 29, 23)) == meeting.kept_cutoffs(
+        monday.replace(hour=9))
+
+
+KEPT_CODES = [c for c in TICKET_CODES if c != "soon_due"]  # soon_due: not kept
+
+
+def kept_periods() -> list[Filters]:
+    """Periods judged at the last two meetings' cut-offs before NOW: each meeting's week, its
+    campaign, a town's week, a category's fortnight and a source's month."""
+    out = []
+    for cutoff in meeting.kept_cutoffs(NOW):
+        week = meeting.week_filters(cutoff.date() - timedelta(days=7), cutoff)
+        out += [week, replace(week, start=date(2022, 1, 1)), week.with_town("330203106000"),
+                replace(week, start=week.start - timedelta(days=7), category="livelihood"),
+                replace(week, start=week.end - timedelta(days=30), source="hotline_81890")]
+    return out
+
+
+def assert_kept_corrections_exact(url: str, writer, kept: bool = True) -> None:
+    """At the cut-offs of the last two meetings before NOW, kept by keep_corrections (unless
+    `kept` is False: then written before the outside writes that make them unusable), the
+    ticket figures and the meeting's comparison equal the figures from the events alone;
+    while kept, they are read from cutoff_corrections (no moved ticket is looked for)."""
+    cutoffs = meeting.kept_cutoffs(NOW)
+    periods = kept_periods()
+    if kept:
+        with writer.begin() as conn:
+            assert figures.keep_corrections(conn, cutoffs) == sorted(cutoffs)
+    engine = read_only_engine(url)
+    real, found = figures._moved, []
+    try:
+        with engine.connect() as conn:
+            mark = ts.mark(conn)
+            assert [figures.corrections_kept(conn, p, mark, KEPT_CODES) for p in periods] == [
+                kept] * len(periods)
+            assert not figures.corrections_kept(conn, periods[0], mark, ["soon_due"])
+            ts.USE_SUMMARIES = False
+            slow = [figures.headline(conn, p, TICKET_CODES) for p in periods]
+            slow_meeting = meeting.fetch_comparison(conn, periods[0])  # its last week: the 2nd
+            ts.USE_SUMMARIES = True
+            figures._moved = lambda f, *rest: found.append(f) or real(f, *rest)
+            fast = figures.headlines(conn, periods, KEPT_CODES)
+            assert bool(found) != kept  # read from cutoff_corrections while kept
+            fast_meeting = meeting.fetch_comparison(conn, periods[0])
+            with_soon = figures.headlines(conn, periods, ["soon_due"])  # corrected as before
+    finally:
+        figures._moved = real
+        ts.USE_SUMMARIES = True
+        engine.dispose()
+    for p, a, b, c in zip(periods, fast, slow, with_soon):
+        assert a == {code: b[code] for code in KEPT_CODES}, p
+        assert c == {"soon_due": b["soon_due"]}, p
+    assert sum(b["overdue"] > 0 and b["collected"] > 0 for b in slow) >= 8
+    pd.testing.assert_frame_equal(fast_meeting, slow_meeting)
+    with read_only_engine(url).connect() as conn:  # the cut-offs' moved tickets are many
+        moved = conn.execute(select(func.count()).where(
+            s.ticket_states.c.last_event_at >= min(cutoffs))).scalar()
+    assert moved >= 20
 
 
 def new_day(first: int):
@@ -496,6 +607,7 @@ def test_an_incremental_import_and_changed_old_tickets_keep_states_exact(scaled)
     assert_same_figures(url)
     assert_rollup_agrees(writer)
     assert_rollup_figures_exact(url)
+    assert_kept_corrections_exact(url, writer)
     assert_findings_agree(writer)
     with writer.connect() as conn:
         assert {"时间顺序颠倒", "代码不在词表中"} <= set(dq.fetch_problems(conn, NOW)["problem"])
@@ -512,6 +624,8 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
     times are corrected, one that loses its events, then one whose id changes; the triggers
     note them in ticket_changes, and the refresh empties it."""
     url, writer = scaled
+    with writer.begin() as conn:  # kept before the writes: they make it unusable
+        figures.keep_corrections(conn, meeting.kept_cutoffs(NOW))
     with writer.begin() as conn:
         first, second, third, fourth = conn.execute(
             select(s.tickets.c.id).order_by(s.tickets.c.id).limit(4)).scalars()
@@ -546,6 +660,7 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
     # tables, and their stored counts taken off the rollup
     assert_same_figures(url)
     assert_rollup_figures_exact(url)
+    assert_kept_corrections_exact(url, writer, kept=False)
     with writer.begin() as conn:  # a refresh in between: the new ones are stored
         summaries.refresh(conn)
     assert_findings_agree(writer)
@@ -668,6 +783,19 @@ def test_a_span_of_centuries_is_stored_whole(tiny):
     with tiny.connect() as conn:
         kept = conn.execute(select(s.ticket_states.c.seconds_to_accepted)).scalar()
     assert kept == int((datetime(9999, 12, 31, 23, 59) - datetime(2026, 3, 2, 10)).total_seconds())
+
+
+def test_a_refresh_with_nothing_new_rewrites_nothing(tiny):
+    """A second refresh finds no ticket touched (it used to insert an empty list, which is one
+    row of defaults, and failed)."""
+    tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00")])
+    with tiny.writer.begin() as conn:
+        assert summaries.refresh(conn) == 1
+    with tiny.writer.begin() as conn:
+        assert summaries.refresh(conn) == 0
+    with tiny.connect() as conn:
+        assert conn.execute(select(s.ticket_states.c.ticket_id)).scalars().all() == ["A"]
+        assert summaries.status(conn) is None
 
 
 def test_a_past_as_of_ignores_events_at_or_after_it_with_states_stored(tiny):
