@@ -583,19 +583,30 @@ def correction_rows(conn: Connection, as_of: datetime, mark):
             .group_by(*key).having(or_(*(func.sum(both.c[c]) != 0 for c in codes))))
 
 
-def keep_corrections(conn: Connection, cutoffs) -> list[datetime]:
-    """Rebuild cutoff_corrections for `cutoffs` (the admin tool's refresh, in its
-    transaction, after the states are stored): the cut-offs kept, none when a ticket or
-    event was written meanwhile (the states then do not hold)."""
-    conn.execute(s.cutoff_corrections.delete())
-    db.plan_as_readers(conn)  # the queries the pages would run, planned as theirs
+def keep_corrections(conn: Connection, cutoffs, followed=()) -> list[datetime]:
+    """Keep cutoff_corrections for `cutoffs` (the admin tool's refresh, in its transaction,
+    after the states are stored): computed anew, but for those of `followed` (kept before
+    and brought up to date by the refresh: summaries._follow_corrections); the others'
+    rows dropped. Returns the cut-offs kept: none when a ticket or event was written
+    meanwhile (the states then do not hold)."""
+    c = s.cutoff_corrections.c
     mark = ts.mark(conn)
     kept = sorted(set(cutoffs)) if mark is not None and mark.complete else []
+    conn.execute(s.cutoff_corrections.delete().where(c.as_of.not_in(
+        [as_of for as_of in kept if as_of in followed])))
+    db.plan_as_readers(conn)  # the queries the pages would run, planned as theirs
     for as_of in kept:
-        conn.execute(s.cutoff_corrections.insert().from_select(
-            list(s.cutoff_corrections.c.keys()), correction_rows(conn, as_of, mark)))
+        if as_of not in followed:
+            conn.execute(s.cutoff_corrections.insert().from_select(
+                list(s.cutoff_corrections.c.keys()), correction_rows(conn, as_of, mark)))
     db.set_meta(conn, KEPT_AT, ",".join(c.isoformat() for c in kept))
     return kept
+
+
+def kept_cutoffs(conn: Connection) -> list[datetime]:
+    """The cut-offs whose correction cutoff_corrections holds (as the last refresh kept it)."""
+    kept = db.meta_value(conn, KEPT_AT) or ""
+    return [datetime.fromisoformat(text) for text in kept.split(",") if text]
 
 
 def corrections_kept(conn: Connection, f: Filters, mark, codes) -> bool:
@@ -604,8 +615,7 @@ def corrections_kept(conn: Connection, f: Filters, mark, codes) -> bool:
     states it was computed from still hold), 3个工作日内到期 not asked."""
     if not getattr(mark, "complete", False) or not set(codes) <= set(s.KEPT_CORRECTIONS):
         return False
-    kept = db.meta_value(conn, KEPT_AT) or ""
-    return f.as_of.isoformat() in kept.split(",")
+    return f.as_of in kept_cutoffs(conn)
 
 
 def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes):

@@ -61,6 +61,7 @@ from data_access.schema import (
     ROLLUP_UNITS,
     VISIT_ROLLUP_CURRENT,
     complete_record,
+    cutoff_corrections,
     meta,
     officer_rollup,
     span_bucket,
@@ -232,6 +233,7 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     if ids is not None and len(ids) > FULL_ABOVE:
         ids = None
     rollup_current = since is not None and db.meta_value(conn, ROLLUP_MARK) == str(since)
+    followed = _followable(conn, since) if ids is not None and rollup_current else []
     if ids is None:  # the indexes built after the rows: far faster than row by row
         for index in ticket_states.indexes:
             index.drop(conn, checkfirst=True)
@@ -265,13 +267,15 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     else:  # only the changes the touched tickets make
         for table, change in CHANGES.items():
             _apply(conn, table, change)
+        _follow_corrections(conn, followed)
     db.set_meta(conn, ROLLUP_MARK, str(top))
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
     from data_access import figures, meeting  # they read what is kept here
 
-    figures.keep_corrections(conn, meeting.kept_cutoffs(local_now()))
+    figures.keep_corrections(conn, meeting.kept_cutoffs(local_now()),
+                             followed=[] if rebuilt else followed)
     if not refresh_visits(conn, full) and rebuilt:  # else it was rebuilt with the visits
         refresh_officer_rollup(conn)
     data_quality.refresh_findings(conn, None if ids is None else chunks, since, top)
@@ -282,6 +286,44 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
         for table in DERIVED:
             conn.exec_driver_sql(f"ANALYZE {table}")
     return count
+
+
+def _followable(conn: Connection, since: int) -> list[datetime]:
+    """The cut-offs kept in cutoff_corrections that this incremental refresh brings up to
+    date by ticket_rollup's changes alone (_follow_corrections): those before every change
+    it finds (each new event's time; each ticket written since, new and reported at or after
+    the cut-off), so that no ticket's state at them changed. None when a stored ticket was
+    written (its columns, or its events changed or deleted)."""
+    from data_access import figures
+
+    kept = figures.kept_cutoffs(conn)
+    written = select(ticket_changes.c.ticket_id)
+    if not kept or conn.execute(select(ticket_states.c.ticket_id).where(
+            ticket_states.c.ticket_id.in_(written)).limit(1)).first() is not None:
+        return []
+    ev = ticket_events.c
+    firsts = [conn.execute(select(func.min(ev.at)).where(ev.id > since)).scalar(),
+              conn.execute(select(func.min(tickets.c.reported_at))
+                           .where(tickets.c.id.in_(written))).scalar()]
+    first = min((x for x in firsts if x is not None), default=None)
+    return [cutoff for cutoff in kept if first is None or first >= cutoff]
+
+
+def _follow_corrections(conn: Connection, cutoffs) -> None:
+    """Bring cutoff_corrections at `cutoffs` (_followable) up to date by this refresh's
+    changes of ticket_rollup's day rows (CHANGES): no ticket's state at those cut-offs
+    changed, so each touched ticket's correction changes by its stored counts' change, taken
+    off (超期未办结: its 在办 due before the cut-off's day)."""
+    change = CHANGES[ticket_rollup].c
+    key = [change.basis, change.day, change.town_code, change.category, change.source]
+    for cutoff in cutoffs:
+        overdue = func.sum(case((and_(change.basis == "due", change.day < cutoff.date()),
+                                 change.open), else_=0))
+        counts = [-func.sum(change[c]) for c in ROLLUP_COUNTS] + [-overdue]
+        _add(conn, cutoff_corrections, select(
+            literal(cutoff, cutoff_corrections.c.as_of.type), *key, *counts)
+            .where(change.grain == "D").group_by(*key)
+            .having(or_(*(count != 0 for count in counts))))
 
 
 def rollups_kept(conn: Connection) -> bool:
@@ -649,17 +691,24 @@ def _count_changes(conn: Connection, ticket_ids, sign: int) -> None:
 
 def _apply(conn: Connection, table: Table, change: Table) -> None:
     """Add the changes of the counts in `change` (its rows of CHANGES; the SUMMED rows
-    summed here from its day rows) to `table`, inserting the rows it lacks; then
-    drop the rows left counting nothing (the upsert returns them), as a rebuild would not
-    have them."""
+    summed here from its day rows) to `table` (_add)."""
     for summed in SUMMED.get(table, ()):
         summed(conn, change)
-    r, c = table.c, change.c
+    c = change.c
     key = [column.name for column in _key(table)]
     counted = [column.name for column in _counts(table)]
-    net = (select(*(c[name] for name in key), *(func.sum(c[name]) for name in counted))
-           .group_by(*(c[name] for name in key))
-           .having(or_(*(func.sum(c[name]) != 0 for name in counted))))
+    _add(conn, table, select(*(c[name] for name in key), *(func.sum(c[name]) for name in counted))
+         .group_by(*(c[name] for name in key))
+         .having(or_(*(func.sum(c[name]) != 0 for name in counted))))
+
+
+def _add(conn: Connection, table: Table, net) -> None:
+    """Add the counts of `net` (a SELECT of `table`'s key, then its counts, each key once) to
+    `table`, inserting the rows it lacks; then drop the rows left counting nothing (the
+    upsert returns them), as a rebuild would not have them."""
+    r = table.c
+    key = [column.name for column in table.primary_key.columns]
+    counted = [column.name for column in table.c if column.name not in key]
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:

@@ -450,6 +450,65 @@ def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
     assert_kept_corrections_exact(url, writer)
 
 
+def test_a_refresh_after_the_cut_offs_follows_their_kept_correction(scaled, monkeypatch):
+    """A refresh whose changes all lie at or after the kept cut-offs (a day's new tickets and
+    events, the 办结 of an older ticket) brings their correction up to date by the rollup's
+    changes, without computing it anew: the rows equal a computation anew, and the figures
+    at the cut-offs the events alone. An event dated before the latest cut-off (not before
+    the earlier) makes the refresh compute the latest's anew, and follow the earlier's."""
+    url, writer = scaled
+    monkeypatch.setattr(summaries, "local_now", lambda: NOW)
+    cutoffs = meeting.kept_cutoffs(NOW)
+    with writer.begin() as conn:
+        summaries.refresh(conn)  # nothing new: keeps NOW's cut-offs
+        assert figures.kept_cutoffs(conn) == sorted(cutoffs)
+    computed, real = [], figures.correction_rows
+    monkeypatch.setattr(figures, "correction_rows", lambda conn, as_of, mark: (
+        computed.append(as_of) or real(conn, as_of, mark)))
+    t, ev = s.tickets.c, s.ticket_events.c
+    with writer.begin() as conn:
+        row = conn.execute(select(s.tickets).where(t.visit_id.is_(None)).order_by(t.id)
+                           .limit(1)).one()._asdict()
+        for k in range(5):  # a day's new tickets
+            at = datetime(2026, 11, 25, 9 + k)
+            conn.execute(insert(s.tickets).values({**row, "id": f"F000000{k}", "reported_at": at,
+                                                   "due_at": at + timedelta(days=3)}))
+            conn.execute(insert(s.ticket_events).values(
+                [{"ticket_id": f"F000000{k}", "stage": "reported", "at": at},
+                 {"ticket_id": f"F000000{k}", "stage": "dispatched",
+                  "at": at + timedelta(minutes=30)}]))
+        old = conn.execute(select(s.ticket_states.c.ticket_id).where(
+            s.ticket_states.c.accepted_at.is_not(None), s.ticket_states.c.resolved_at.is_(None),
+            s.ticket_states.c.reported_at < min(cutoffs)).limit(1)).scalar()
+        conn.execute(insert(s.ticket_events).values(ticket_id=old, stage="resolved",
+                                                    at=datetime(2026, 11, 25, 17)))
+    with writer.begin() as conn:
+        assert summaries.refresh(conn) >= 6
+    assert computed == []
+    assert_kept_rows_as_computed(writer)
+    assert_kept_corrections_exact(url, writer, keep=False)
+    computed.clear()  # (the comparison above computed both)
+    with writer.begin() as conn:  # an event between the two cut-offs
+        conn.execute(insert(s.ticket_events).values(ticket_id=old, stage="supervised",
+                                                    at=cutoffs[0] - timedelta(days=2)))
+    with writer.begin() as conn:
+        summaries.refresh(conn)
+    assert computed == [cutoffs[0]]
+    assert_kept_rows_as_computed(writer)
+    assert_kept_corrections_exact(url, writer, keep=False)
+
+
+def assert_kept_rows_as_computed(writer) -> None:
+    """cutoff_corrections as kept == computed anew for the same cut-offs."""
+    with writer.connect() as conn:
+        have = rows_of(conn, s.cutoff_corrections)
+        cutoffs = figures.kept_cutoffs(conn)
+        figures.keep_corrections(conn, cutoffs)
+        assert rows_of(conn, s.cutoff_corrections) == have
+        conn.rollback()
+    assert len({row[0] for row in have}) == 2
+
+
 def add_cutoff_edges(writer) -> None:
     """Tickets at the edges of the latest kept cut-off, then a refresh: E0000001 open and due
     half an hour before it (超期未办结 then, on the cut-off's own day); E0000002 reported and
@@ -504,14 +563,16 @@ def kept_periods() -> list[Filters]:
     return out
 
 
-def assert_kept_corrections_exact(url: str, writer, kept: bool = True) -> None:
-    """At the cut-offs of the last two meetings before NOW, kept by keep_corrections (unless
-    `kept` is False: then written before the outside writes that make them unusable), the
-    ticket figures and the meeting's comparison equal the figures from the events alone;
-    while kept, they are read from cutoff_corrections (no moved ticket is looked for)."""
+def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
+                                  keep: bool = True) -> None:
+    """At the cut-offs of the last two meetings before NOW, kept by keep_corrections here
+    (unless `keep` is False: kept before, by a refresh; or `kept` is False: then written
+    before the outside writes that make them unusable), the ticket figures and the meeting's
+    comparison equal the figures from the events alone; while kept, they are read from
+    cutoff_corrections (no moved ticket is looked for)."""
     cutoffs = meeting.kept_cutoffs(NOW)
     periods = kept_periods()
-    if kept:
+    if kept and keep:
         with writer.begin() as conn:
             assert figures.keep_corrections(conn, cutoffs) == sorted(cutoffs)
     engine = read_only_engine(url)
