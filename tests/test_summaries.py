@@ -465,7 +465,7 @@ def test_a_refresh_after_the_cut_offs_follows_their_kept_correction(scaled, monk
     computed, real = [], figures.correction_rows
     monkeypatch.setattr(figures, "correction_rows", lambda conn, as_of, mark: (
         computed.append(as_of) or real(conn, as_of, mark)))
-    t, ev = s.tickets.c, s.ticket_events.c
+    t = s.tickets.c
     with writer.begin() as conn:
         row = conn.execute(select(s.tickets).where(t.visit_id.is_(None)).order_by(t.id)
                            .limit(1)).one()._asdict()
