@@ -599,11 +599,11 @@ def keep_corrections(conn: Connection, cutoffs, followed=()) -> list[datetime]:
         if as_of not in followed:
             conn.execute(s.cutoff_corrections.insert().from_select(
                 list(s.cutoff_corrections.c.keys()), correction_rows(conn, as_of, mark)))
-    db.set_meta(conn, KEPT_AT, ",".join(c.isoformat() for c in kept))
+    db.set_meta(conn, KEPT_AT, ",".join(as_of.isoformat() for as_of in kept))
     return kept
 
 
-def kept_cutoffs(conn: Connection) -> list[datetime]:
+def cutoffs_kept(conn: Connection) -> list[datetime]:
     """The cut-offs whose correction cutoff_corrections holds (as the last refresh kept it)."""
     kept = db.meta_value(conn, KEPT_AT) or ""
     return [datetime.fromisoformat(text) for text in kept.split(",") if text]
@@ -615,7 +615,7 @@ def corrections_kept(conn: Connection, f: Filters, mark, codes) -> bool:
     states it was computed from still hold), 3个工作日内到期 not asked."""
     if not getattr(mark, "complete", False) or not set(codes) <= set(s.KEPT_CORRECTIONS):
         return False
-    return f.as_of in kept_cutoffs(conn)
+    return f.as_of in cutoffs_kept(conn)
 
 
 def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes):

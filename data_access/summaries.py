@@ -220,7 +220,9 @@ def _keep_ids(conn: Connection, ticket_ids) -> list:
 
 
 def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
-    """Bring ticket_states up to date with the raw tables, in the caller's transaction.
+    """Bring ticket_states up to date with the raw tables, in the caller's transaction, and
+    the tables derived from them, the rollups and the corrections kept at the last meetings'
+    cut-offs (figures.keep_corrections) among them.
     Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
     pass the ids of tickets whose own columns an import changed). Returns how many
     tickets were rewritten."""
@@ -272,13 +274,13 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
-    from data_access import figures, meeting  # they read what is kept here
-
-    figures.keep_corrections(conn, meeting.kept_cutoffs(local_now()),
-                             followed=[] if rebuilt else followed)
     if not refresh_visits(conn, full) and rebuilt:  # else it was rebuilt with the visits
         refresh_officer_rollup(conn)
     data_quality.refresh_findings(conn, None if ids is None else chunks, since, top)
+    from data_access import figures, meeting  # they read what is kept here
+
+    figures.keep_corrections(conn, meeting.kept_cutoffs(local_now()),  # plans as the pages'
+                             followed=[] if rebuilt else followed)  # (last: to the commit)
     if ids is not None:
         for scratch in (*CHANGES.values(), refresh_ids):
             scratch.drop(conn)
@@ -296,7 +298,7 @@ def _followable(conn: Connection, since: int) -> list[datetime]:
     written (its columns, or its events changed or deleted)."""
     from data_access import figures
 
-    kept = figures.kept_cutoffs(conn)
+    kept = figures.cutoffs_kept(conn)
     written = select(ticket_changes.c.ticket_id)
     if not kept or conn.execute(select(ticket_states.c.ticket_id).where(
             ticket_states.c.ticket_id.in_(written)).limit(1)).first() is not None:

@@ -461,7 +461,7 @@ def test_a_refresh_after_the_cut_offs_follows_their_kept_correction(scaled, monk
     cutoffs = meeting.kept_cutoffs(NOW)
     with writer.begin() as conn:
         summaries.refresh(conn)  # nothing new: keeps NOW's cut-offs
-        assert figures.kept_cutoffs(conn) == sorted(cutoffs)
+        assert figures.cutoffs_kept(conn) == sorted(cutoffs)
     computed, real = [], figures.correction_rows
     monkeypatch.setattr(figures, "correction_rows", lambda conn, as_of, mark: (
         computed.append(as_of) or real(conn, as_of, mark)))
@@ -502,7 +502,7 @@ def assert_kept_rows_as_computed(writer) -> None:
     """cutoff_corrections as kept == computed anew for the same cut-offs."""
     with writer.connect() as conn:
         have = rows_of(conn, s.cutoff_corrections)
-        cutoffs = figures.kept_cutoffs(conn)
+        cutoffs = figures.cutoffs_kept(conn)
         figures.keep_corrections(conn, cutoffs)
         assert rows_of(conn, s.cutoff_corrections) == have
         conn.rollback()
