@@ -291,20 +291,27 @@ def fetch_longest_overdue(conn: Connection, f: Filters,
     (datetime); overdue_days (float: days past the deadline at the cut-off);
     reporter_name, reporter_phone (str, unmasked: mask before showing).
     """
-    rows = summaries.every_ticket(conn, f, only=lambda st: ts.is_overdue(st, f))
-    late = (select(rows.id.label("id"), rows.t.due_at).select_from(rows.source)
-            .where(*rows.where)
-            .order_by(rows.t.due_at, rows.id).limit(n).subquery())  # the n first, then names
-    query = (select(tickets.c.id, tickets.c.title, tickets.c.category, towns.c.name,
-                    grid_cells.c.name, tickets.c.department, tickets.c.reported_at,
-                    tickets.c.due_at, tickets.c.reporter_name, tickets.c.reporter_phone)
-             .select_from(places.placed(late.join(tickets, tickets.c.id == late.c.id),
-                                        tickets.c))
-             .order_by(late.c.due_at, late.c.id))
-    out = fetch(conn, query, {
-        "id": "str", "title": "str", "category": "str", "town": "str", "grid_cell": "str",
-        "department": "str", "reported_at": "datetime", "due_at": "datetime",
-        "reporter_name": "str", "reporter_phone": "str"})
+    # the tickets due at or before a bound first (the oldest open ones): when n of them are
+    # overdue at the cut-off, no other can be among the n; else all of them
+    bound = summaries.open_due_bound(conn, f, 2 * n) if ts.USE_SUMMARIES else None
+    for within in ([lambda c: [c.due_at <= bound]] if bound is not None else []) + [None]:
+        rows = summaries.every_ticket(conn, f, only=lambda st: ts.is_overdue(st, f),
+                                      within=within)
+        late = (select(rows.id.label("id"), rows.t.due_at).select_from(rows.source)
+                .where(*rows.where)
+                .order_by(rows.t.due_at, rows.id).limit(n).subquery())  # the n, then names
+        query = (select(tickets.c.id, tickets.c.title, tickets.c.category, towns.c.name,
+                        grid_cells.c.name, tickets.c.department, tickets.c.reported_at,
+                        tickets.c.due_at, tickets.c.reporter_name, tickets.c.reporter_phone)
+                 .select_from(places.placed(late.join(tickets, tickets.c.id == late.c.id),
+                                            tickets.c))
+                 .order_by(late.c.due_at, late.c.id))
+        out = fetch(conn, query, {
+            "id": "str", "title": "str", "category": "str", "town": "str",
+            "grid_cell": "str", "department": "str", "reported_at": "datetime",
+            "due_at": "datetime", "reporter_name": "str", "reporter_phone": "str"})
+        if within is None or len(out) >= n:
+            break
     return out.assign(overdue_days=(f.as_of - out["due_at"]).dt.total_seconds() / 86400)
 
 

@@ -718,6 +718,9 @@ OPEN_STATE = or_(_kept.ticket_id.is_(None), ~and_(
     or_(_kept.reopened_at.is_(None), _kept.reopened_at < _kept.resolved_at)))
 Index("ix_ticket_states_open", _kept.reported_at, sqlite_where=OPEN_STATE,
       postgresql_where=OPEN_STATE)
+# and in order of their due times: the longest overdue at a cut-off (its bound, then the few)
+Index("ix_ticket_states_open_due", _kept.due_at, sqlite_where=OPEN_STATE,
+      postgresql_where=OPEN_STATE)
 # the few tickets with data-quality findings, found without reading the others
 for _name, _finding in (("skipped_step", skipped_step), ("event_findings", has_event_findings)):
     Index(f"ix_ticket_states_{_name}", ticket_states.c.reported_at,

@@ -56,6 +56,7 @@ from data_access import ticket_state as ts
 from data_access.filters import local_now
 from data_access.programme_figures import counted
 from data_access.schema import (
+    OPEN_STATE,
     ROLLUP_COUNTS,
     ROLLUP_MARK,
     ROLLUP_UNITS,
@@ -274,6 +275,9 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
+    # its statistics say empty again: with autovacuum off, PostgreSQL otherwise counts the
+    # pages the deleted rows leave and plans for a few thousand changed tickets in every query
+    conn.exec_driver_sql("ANALYZE ticket_changes")
     if not refresh_visits(conn, full) and rebuilt:  # else it was rebuilt with the visits
         refresh_officer_rollup(conn)
     data_quality.refresh_findings(conn, None if ids is None else chunks, since, top)
@@ -383,8 +387,8 @@ def _hold(conn: Connection, f, seen: ts.Mark | None) -> bool:
                         .limit(1)).first() is None
 
 
-def every_ticket(conn: Connection, f, only=None,
-                 reported_in_period: bool = False) -> EveryTicket:
+def every_ticket(conn: Connection, f, only=None, reported_in_period: bool = False,
+                 within=None) -> EveryTicket:
     """ticket_states itself when every stored state holds at as_of (states_hold: its indexes
     serve the period and the choices); else ticket_state.ticket_rows once the summaries are
     refreshed (no join, read mostly from ticket_states); else tickets LEFT JOIN
@@ -393,21 +397,39 @@ def every_ticket(conn: Connection, f, only=None,
     branches: a few open tickets at a past cut-off are then found through the partial index
     of the open states, not picked from a union of every ticket. `reported_in_period`: the
     caller asks for the tickets reported in f's period alone (and keeps them): ticket_rows
-    then judges only those (see there)."""
+    then judges only those (see there). `within` (ticket columns → WHERE clauses on the
+    ticket's own columns): only the tickets it keeps, judged alone in the same way."""
+    kept_to = [] if within is None else [within]
+    if reported_in_period:
+        kept_to.append(lambda c: f.period(c.reported_at))
     seen = ts.mark(conn)
     if _hold(conn, f, seen):
         kept = ticket_states
         return EveryTicket(kept, kept, kept.c, kept.c.ticket_id,
                            [*f.known(kept.c.reported_at), *f.ticket_choices(kept),
-                            *_only(only, kept)], stored=True)
+                            *_only(only, kept), *(w for k in kept_to for w in k(kept.c))],
+                           stored=True)
     if ts.USE_SUMMARIES and seen is not None:
         rows = ts.ticket_rows(f, mark=seen, only=only,  # the known and the choices
-                              reported_in_period=reported_in_period)
+                              within=(lambda c: [w for k in kept_to for w in k(c)])
+                              if kept_to else None)
         return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [], stored=True)
     st = ts.state(f)
     t = tickets.c
     return EveryTicket(ts.joined(st), st, t, t.id,
-                       [*f.known(t.reported_at), *f.ticket_choices(tickets), *_only(only, st)])
+                       [*f.known(t.reported_at), *f.ticket_choices(tickets), *_only(only, st),
+                        *(w for k in kept_to for w in k(t))])
+
+
+def open_due_bound(conn: Connection, f, n: int):
+    """The due time of the n-th oldest due of the tickets stored as open (the partial index
+    of the open states in due order), due before f.as_of and among f's ticket choices: at or
+    before it at least n tickets are most likely overdue at as_of (the caller checks).
+    None when fewer are stored so."""
+    kept = ticket_states.c
+    return conn.execute(select(kept.due_at).where(OPEN_STATE, kept.due_at < f.as_of,
+                                                  *f.ticket_choices(ticket_states))
+                        .order_by(kept.due_at).offset(n - 1).limit(1)).scalar()
 
 
 def _only(only, st) -> list:

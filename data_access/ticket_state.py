@@ -305,7 +305,7 @@ def recomputed_state(f: Filters, ids=None, mark: int | None = None):
 
 
 def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
-                covers_changed: bool = False, reported_in_period: bool = False):
+                covers_changed: bool = False, within=None):
     """Subquery: every ticket reported before `as_of` that matches the filters' ticket
     choices, with its DIMENSIONS, its state at as_of (STATE_COLUMNS, NULL without events
     before as_of) and its first repeat (repeat_reported_at, see first_repeat): what tickets
@@ -318,13 +318,14 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
     without reading the others. `covers_changed`: `ids` holds every ticket
     changed_since_stored (figures' moved tickets do), so the recomputed ones are those alone
     (a second test against `ids` per event cost a fifth of the statement at 2M).
-    `reported_in_period`: only the tickets reported in f's period, each branch kept to that
-    range of report times (a week's reports at a past cut-off: the events of those touched
-    since, not of every ticket touched since)."""
+    `within` (ticket columns → WHERE clauses on the ticket's own columns, e.g. its report
+    time in f's period): only the tickets it keeps, each branch kept to them (a week's
+    reports at a past cut-off: the events of those touched since, not of every ticket
+    touched since)."""
     kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
     only_kept = [] if ids is None else [kept.ticket_id.in_(ids)]
     only_raw = [] if ids is None or covers_changed else [t.id.in_(ids)]
-    period_kept = f.period(kept.reported_at) if reported_in_period else []
+    period_kept = [] if within is None else within(kept)
     only_kept += period_kept
     seen = _seen(kept.ticket_id, mark)
     # a stored first repeat is exact unless an unseen ticket may be one (unseen_neighbours)
@@ -350,12 +351,12 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
     fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed),
                         *([] if not only_raw else [ev.ticket_id.in_(ids)])).subquery("fresh")
     in_raw = [*f.known(t.reported_at), *f.ticket_choices(tickets),
-              *(f.period(t.reported_at) if reported_in_period else [])]
+              *([] if within is None else within(t))]
     columns = [t.id.label("ticket_id"), *(t[c] for c in DIMENSIONS),
                *(fresh.c[c] for c in STATE_COLUMNS),
                first_repeat(t, fresh.c.resolved_at, f).label("repeat_reported_at")]
     branches = [stored, quiet]
-    if not reported_in_period:
+    if within is None:
         branches.append(select(*columns)
                         .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
                         .where(*in_raw, t.id.in_(changed), *only_raw))

@@ -204,8 +204,11 @@ def test_the_partial_index_of_open_tickets_repeats_the_definition_of_open():
     from data_access import schema
     from data_access import ticket_state as ts
 
-    (index,) = [i for i in schema.ticket_states.indexes if i.name == "ix_ticket_states_open"]
-    for dialect in (sqlite.dialect(), postgresql.dialect()):
-        condition = index.dialect_options[dialect.name]["where"]
-        assert str(condition.compile(dialect=dialect)) == \
-            str(ts.is_open(schema.ticket_states).compile(dialect=dialect))
+    indexes = [i for i in schema.ticket_states.indexes
+               if i.name in ("ix_ticket_states_open", "ix_ticket_states_open_due")]
+    assert len(indexes) == 2
+    for index in indexes:
+        for dialect in (sqlite.dialect(), postgresql.dialect()):
+            condition = index.dialect_options[dialect.name]["where"]
+            assert str(condition.compile(dialect=dialect)) == \
+                str(ts.is_open(schema.ticket_states).compile(dialect=dialect))

@@ -448,6 +448,7 @@ def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
     assert_rollup_figures_exact(url)
     add_cutoff_edges(writer)
     assert_kept_corrections_exact(url, writer)
+    assert_longest_overdue_exact(url)
 
 
 def test_a_refresh_after_the_cut_offs_follows_their_kept_correction(scaled, monkeypatch):
@@ -901,6 +902,62 @@ def test_the_open_tickets_at_a_past_cut_off_are_found_in_every_kind_of_state(tin
             finally:
                 ts.USE_SUMMARIES = True
     assert got[True] == got[False] == (["A", "B", "C", "E"], 4)
+
+
+def test_the_longest_overdue_beyond_the_oldest_open_are_found_too(tiny, monkeypatch):
+    """The longest overdue at a cut-off are looked for first among the tickets due no later
+    than the oldest open ones (summaries.open_due_bound); when fewer of those were overdue at
+    the cut-off, among all. A and B, open now and due first, were resolved at the cut-off
+    (reopened after it); C, due later, was overdue then: the one longest overdue is C."""
+    for ticket_id, due_days in (("A", 1), ("B", 2)):
+        tiny.add_ticket(ticket_id, reported="2026-03-02 09:00", due_days=due_days,
+                        events=[("resolved", "2026-03-03 10:00"),
+                                ("reopened", "2026-03-20 10:00")])
+    tiny.add_ticket("C", reported="2026-03-02 09:00", due_days=4,
+                    events=[("dispatched", "2026-03-02 10:00")])
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    cut_off = meeting.week_filters(date(2026, 3, 9), datetime(2026, 3, 16, 9))
+    calls, real = [], summaries.every_ticket
+    monkeypatch.setattr(summaries, "every_ticket", lambda conn, f, **kw: (
+        calls.append(kw.get("within")) or real(conn, f, **kw)))
+    with tiny.connect() as conn:
+        assert summaries.open_due_bound(conn, cut_off, 2) == datetime(2026, 3, 4, 9)
+        assert list(meeting.fetch_longest_overdue(conn, cut_off, n=1)["id"]) == ["C"]
+        assert [w is None for w in calls] == [False, True]  # bounded, then all
+        ts.USE_SUMMARIES = False
+        try:
+            assert list(meeting.fetch_longest_overdue(conn, cut_off, n=1)["id"]) == ["C"]
+        finally:
+            ts.USE_SUMMARIES = True
+
+
+def assert_longest_overdue_exact(url: str) -> None:
+    """meeting.fetch_longest_overdue at the kept periods' cut-offs, for the district and a
+    town and several lengths, equals the list from the events alone; the district's are
+    found among the tickets due by the bound alone (one query each)."""
+    engine = read_only_engine(url)
+    real, bounded = summaries.every_ticket, []
+    try:
+        with engine.connect() as conn:
+            for f in kept_periods()[::5] + kept_periods()[2::5]:  # each week, and a town's
+                for n in (3, 10):
+                    ts.USE_SUMMARIES = False
+                    want = meeting.fetch_longest_overdue(conn, f, n=n)
+                    ts.USE_SUMMARIES = True
+                    calls = []
+                    summaries.every_ticket = lambda c, g, calls=calls, **kw: (
+                        calls.append(kw.get("within")) or real(c, g, **kw))
+                    got = meeting.fetch_longest_overdue(conn, f, n=n)
+                    summaries.every_ticket = real
+                    pd.testing.assert_frame_equal(got, want, obj=f"{f} {n}")
+                    if f.town_code is None:  # a town of this small sample may need all
+                        bounded.append(len(calls) == 1 and calls[0] is not None)
+    finally:
+        summaries.every_ticket = real
+        ts.USE_SUMMARIES = True
+        engine.dispose()
+    assert bounded == [True] * 4
 
 
 def kept_repeat(tiny, ticket_id):

@@ -1,5 +1,7 @@
 """the rollup's correction kept at the weekly meetings' cut-offs (cutoff_corrections, schema
-version 14)
+version 14); the open ticket states in order of their due times
+
+`ix_ticket_states_open_due` finds the longest overdue at a cut-off in a few rows.
 
 `cutoff_corrections` is derived: the upgrade creates it empty, and the next refresh (every
 refresh) fills it for the cut-offs of the last two weekly meetings. Until then the figures
@@ -20,6 +22,8 @@ KEPT = ['collected', 'resolved', 'dispatched', 'accepted', 'signed_off', 'evalua
         'on_time', 'ever_resolved', 'reopened', 'supervised', 'coordinated', 'bounced',
         'fast_closed', 'signed_off_unscored', 'repeat_reported', 'resolved_in_period',
         'evaluations', 'satisfied', 'open', 'overdue']
+OPEN = ('ticket_id IS NULL OR NOT (resolved_at IS NOT NULL AND '
+        '(reopened_at IS NULL OR reopened_at < resolved_at))')  # schema.OPEN_STATE
 CHANGE = ('the change to the figure {}: the tickets touched at or after as_of, as '
           'ticket_rollup counts them taken off, as they stood at as_of added')
 
@@ -50,6 +54,8 @@ def upgrade() -> None:
                 "corrections_kept_at), rebuilt by each refresh; read while no ticket or event "
                 "was written since",
     )
+    op.create_index('ix_ticket_states_open_due', 'ticket_states', ['due_at'],
+                    sqlite_where=sa.text(OPEN), postgresql_where=sa.text(OPEN))
     meta = _meta()
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='14'))
 
@@ -59,3 +65,4 @@ def downgrade() -> None:
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='13'))
     op.execute(meta.delete().where(meta.c.key == 'corrections_kept_at'))
     op.drop_table('cutoff_corrections')
+    op.drop_index('ix_ticket_states_open_due', table_name='ticket_states')
