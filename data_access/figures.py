@@ -770,13 +770,12 @@ def family_query(conn: Connection, f: Filters, family: str, group,
     list of columns (grouped by all)."""
     groups = [] if group is None else group if isinstance(group, list) else [group]
     if family == "tickets":
-        rows = summaries.every_ticket(conn, f, reported_in_period=reported_in_period)
+        rows = summaries.every_ticket(conn, f, within=(lambda c: f.period(c.reported_at))
+                                      if reported_in_period else None)
         counts = _ticket_counts(f, rows.st, load_calendar(conn), rows.t)
         counts = {c: v for c, v in counts.items() if only is None or c in only} or counts
         query = (select(*(rows.t[column.name] for column in groups), *counts.values())
-                 .select_from(rows.source)
-                 .where(*rows.where,
-                        *(f.period(rows.t.reported_at) if reported_in_period else [])))
+                 .select_from(rows.source).where(*rows.where))
         return list(counts), query
     if family == "visits":
         query = (select(*groups, func.count())

@@ -387,38 +387,32 @@ def _hold(conn: Connection, f, seen: ts.Mark | None) -> bool:
                         .limit(1)).first() is None
 
 
-def every_ticket(conn: Connection, f, only=None, reported_in_period: bool = False,
-                 within=None) -> EveryTicket:
+def every_ticket(conn: Connection, f, only=None, within=None) -> EveryTicket:
     """ticket_states itself when every stored state holds at as_of (states_hold: its indexes
     serve the period and the choices); else ticket_state.ticket_rows once the summaries are
     refreshed (no join, read mostly from ticket_states); else tickets LEFT JOIN
     ticket_state.state(f). `only` (st → SQL truth on the state, e.g. ticket_state.is_open;
     see ticket_rows) keeps the tickets it holds for, in `where` or in each of ticket_rows'
     branches: a few open tickets at a past cut-off are then found through the partial index
-    of the open states, not picked from a union of every ticket. `reported_in_period`: the
-    caller asks for the tickets reported in f's period alone (and keeps them): ticket_rows
-    then judges only those (see there). `within` (ticket columns → WHERE clauses on the
-    ticket's own columns): only the tickets it keeps, judged alone in the same way."""
-    kept_to = [] if within is None else [within]
-    if reported_in_period:
-        kept_to.append(lambda c: f.period(c.reported_at))
+    of the open states, not picked from a union of every ticket. `within` (ticket columns →
+    WHERE clauses on the ticket's own columns, e.g. the report time in f's period): only the
+    tickets it keeps; ticket_rows then judges only those (see there)."""
     seen = ts.mark(conn)
     if _hold(conn, f, seen):
         kept = ticket_states
         return EveryTicket(kept, kept, kept.c, kept.c.ticket_id,
                            [*f.known(kept.c.reported_at), *f.ticket_choices(kept),
-                            *_only(only, kept), *(w for k in kept_to for w in k(kept.c))],
+                            *_only(only, kept), *([] if within is None else within(kept.c))],
                            stored=True)
     if ts.USE_SUMMARIES and seen is not None:
         rows = ts.ticket_rows(f, mark=seen, only=only,  # the known and the choices
-                              within=(lambda c: [w for k in kept_to for w in k(c)])
-                              if kept_to else None)
+                              within=within)
         return EveryTicket(rows, rows, rows.c, rows.c.ticket_id, [], stored=True)
     st = ts.state(f)
     t = tickets.c
     return EveryTicket(ts.joined(st), st, t, t.id,
                        [*f.known(t.reported_at), *f.ticket_choices(tickets), *_only(only, st),
-                        *(w for k in kept_to for w in k(t))])
+                        *([] if within is None else within(t))])
 
 
 def open_due_bound(conn: Connection, f, n: int):

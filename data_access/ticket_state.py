@@ -325,8 +325,8 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
     kept, t, ev = ticket_states.c, tickets.c, ticket_events.c
     only_kept = [] if ids is None else [kept.ticket_id.in_(ids)]
     only_raw = [] if ids is None or covers_changed else [t.id.in_(ids)]
-    period_kept = [] if within is None else within(kept)
-    only_kept += period_kept
+    kept_within = [] if within is None else within(kept)
+    only_kept += kept_within
     seen = _seen(kept.ticket_id, mark)
     # a stored first repeat is exact unless an unseen ticket may be one (unseen_neighbours)
     repeat = case((kept.ticket_id.in_(unseen_neighbours(mark)),
@@ -347,7 +347,7 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
     if ids is None:  # the few tickets first touched after as_of, by that index: SQLite would
         # otherwise read them through `only`'s due times, nearly every ticket
         quiet = db.through_index(quiet, ticket_states, "ix_ticket_states_last_event")
-    changed = changed_since_stored(f, mark, period_kept)
+    changed = changed_since_stored(f, mark, kept_within)
     fresh = event_state(*f.known(ev.at), ev.ticket_id.in_(changed),
                         *([] if not only_raw else [ev.ticket_id.in_(ids)])).subquery("fresh")
     in_raw = [*f.known(t.reported_at), *f.ticket_choices(tickets),
