@@ -554,7 +554,8 @@ def correction_rows(conn: Connection, as_of: datetime, mark):
     """SELECT of cutoff_corrections' rows at `as_of` (in its columns' order): the tickets
     _moved at as_of, counted as ticket_rollup counts their stored states and taken off, and
     as their states at as_of count them (办结后重复反映 as known then) and added, per basis,
-    day of the basis time, town, category and source; `overdue` on the due rows: their
+    day of the basis time, town, category and source (ticket_rollup's day rows of both,
+    summaries._rollup_selects, the first signed); `overdue` on the due rows: their
     exact change to 超期未办结 (taken off: open and due before as_of's day, as the rollup
     answers it; added: overdue at as_of). `mark`: ts.mark, complete."""
     f = Filters(start=as_of.date(), end=as_of.date(), as_of=as_of)
@@ -565,22 +566,22 @@ def correction_rows(conn: Connection, as_of: datetime, mark):
     at = select(at).cte("at").prefix_with("MATERIALIZED")  # judged once, read per basis
     today = datetime.combine(as_of.date(), time())
     parts = []
-    for sign, rows, judged in ((-1, stored, None), (1, at, f)):
-        overdue = (ts.is_overdue(at, f) if judged else
-                   and_(ts.is_open(stored), stored.c.due_at < today))
-        for basis, (column, conditions) in rollup_bases(rows, rows.c, judged).items():
-            conditions = {**conditions, **({"overdue": overdue} if basis == "due" else {})}
-            day = summaries._day(column).label("day")
-            dims = [rows.c.town_code, rows.c.category, rows.c.source]
-            parts.append(select(literal(basis).label("basis"), day, *dims, *(
-                (func.sum(case((conditions[c], sign), else_=0)) if c in conditions
-                 else literal(0)).label(c) for c in codes))
-                .where(column.is_not(None)).group_by(day, *dims))
+    for sign, rows, judged, overdue in (
+            (-1, stored, None, and_(ts.is_open(stored), stored.c.due_at < today)),
+            (1, at, f, ts.is_overdue(at, f))):
+        for query in summaries._rollup_selects(rows, judged=judged).values():
+            day_rows = list(query.subquery().c)  # grain, basis, day, town, category, source
+            parts.append(select(*day_rows[1:6], *(sign * n for n in day_rows[6:]),
+                                literal(0)))
+        day, dims = summaries._day(rows.c.due_at), [rows.c.town_code, rows.c.category,
+                                                     rows.c.source]
+        parts.append(select(literal("due"), day, *dims, *(literal(0) for _ in s.ROLLUP_COUNTS),
+                            literal(sign) * func.count()).where(overdue).group_by(day, *dims))
     both = union_all(*parts).subquery()
-    key = [both.c[name] for name in ("basis", "day", "town_code", "category", "source")]
+    key, counts = list(both.c)[:5], list(both.c)[5:]  # counts: KEPT_CORRECTIONS' order
     return (select(literal(as_of, s.cutoff_corrections.c.as_of.type), *key,
-                   *(func.sum(both.c[c]) for c in codes))
-            .group_by(*key).having(or_(*(func.sum(both.c[c]) != 0 for c in codes))))
+                   *(func.sum(n) for n in counts))
+            .group_by(*key).having(or_(*(func.sum(n) != 0 for n in counts))))
 
 
 def keep_corrections(conn: Connection, cutoffs, followed=()) -> list[datetime]:

@@ -494,15 +494,16 @@ def _start_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of {element.unit}')"
 
 
-def _rollup_selects(kept=ticket_states, unit: str | None = None):
+def _rollup_selects(kept=ticket_states, unit: str | None = None, judged=None):
     """basis → SELECT of ticket_rollup's day rows (grain D) from the ticket states `kept`
     (ticket_states, or some of its rows), or with `unit` (one of ROLLUP_UNITS) of
-    ticket_unit_rollup's month rows (grain M) by that column."""
+    ticket_unit_rollup's month rows (grain M) by that column. `judged` (Filters): `kept`
+    are states at its as_of (figures.rollup_bases)."""
     from data_access import figures
 
     k = kept.c
     out = {}
-    for basis, (column, conditions) in figures.rollup_bases(kept, k).items():
+    for basis, (column, conditions) in figures.rollup_bases(kept, k, judged).items():
         counts = [func.coalesce(func.sum(_one(conditions[c])), 0) if c in conditions
                   else literal(0) for c in ROLLUP_COUNTS]
         needs = [column.is_not(None)]
