@@ -860,6 +860,35 @@ def test_a_refresh_with_nothing_new_rewrites_nothing(tiny):
         assert summaries.status(conn) is None
 
 
+def changes_counted(conn) -> int:
+    """How many rows the planner's statistics give ticket_changes (SQLite: sqlite_stat1;
+    PostgreSQL: pg_class.reltuples, -1 before any ANALYZE)."""
+    if conn.dialect.name == "sqlite":
+        stat = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 "
+                                    "WHERE tbl = 'ticket_changes'").scalar()
+        return 0 if stat is None else int(stat.split()[0])
+    return int(conn.exec_driver_sql("SELECT reltuples FROM pg_class "  # this schema's
+                                    "WHERE oid = 'ticket_changes'::regclass").scalar())
+
+
+def test_the_refresh_leaves_ticket_changes_counted_empty(tiny):
+    """After emptying ticket_changes the refresh analyses it: statistics taken while it held
+    rows (or PostgreSQL's count of the pages they left) would plan every query that looks
+    for changed tickets as if they were still there."""
+    tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00")])
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    tiny.add_ticket("B", events=[("dispatched", "2026-03-03 10:00")])
+    tiny.add_ticket("C", events=[("dispatched", "2026-03-03 11:00")])
+    with tiny.writer.begin() as conn:
+        conn.exec_driver_sql("ANALYZE ticket_changes")
+        assert changes_counted(conn) == 2
+        summaries.refresh(conn)
+        assert conn.execute(select(func.count()).select_from(s.ticket_changes)).scalar() == 0
+    with tiny.connect() as conn:
+        assert changes_counted(conn) == 0
+
+
 def test_a_past_as_of_ignores_events_at_or_after_it_with_states_stored(tiny):
     tiny.add_ticket("A", events=[("dispatched", "2026-03-02 10:00"),
                                  ("resolved", "2026-03-09 00:00")])
