@@ -499,8 +499,10 @@ def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
     # their correction kept at a meeting's cut-off)
     mark = ts.mark(conn)
     columns = [f"{code}{PERIOD_MARK}{i}" for i in range(len(periods)) for code in codes]
-    if by is None and corrections_kept(conn, f, mark, codes):
-        moves, known = _frame(conn, _kept_correction(periods, cal, codes), [], columns), set()
+    since = None if by is not None else correction_kept_from(conn, f, mark, codes)
+    if since is not None:
+        query = _kept_correction(periods, cal, codes, since, mark)
+        moves, known = _frame(conn, query, [], columns), set()
     else:
         moves = _frame(conn, _correction(periods, by, codes, cal, mark, columns), key,
                        [*columns, KNOWN])
@@ -604,24 +606,36 @@ def keep_corrections(conn: Connection, cutoffs, followed=()) -> list[datetime]:
     return kept
 
 
+def week_ago_midnights(now: datetime) -> list[datetime]:
+    """The midnights a comparison with the week before (Filters.shifted_weeks(-1): 总览's and
+    大屏's 上周) starts its correction from (correction_kept_from), kept by the refresh besides
+    the meetings' cut-offs: the start of the day a week before now's, and of the next (for
+    tomorrow until the next refresh)."""
+    day = datetime.combine(now.date(), time())
+    return [day - timedelta(days=7), day - timedelta(days=6)]
+
+
 def cutoffs_kept(conn: Connection) -> list[datetime]:
     """The cut-offs whose correction cutoff_corrections holds (as the last refresh kept it)."""
     kept = db.meta_value(conn, KEPT_AT) or ""
     return [datetime.fromisoformat(text) for text in kept.split(",") if text]
 
 
-def corrections_kept(conn: Connection, f: Filters, mark, codes) -> bool:
-    """Whether the rollup's correction for `codes` at f.as_of can be read from
-    cutoff_corrections: kept at that cut-off by the last refresh, nothing written since (the
-    states it was computed from still hold), 3个工作日内到期 not asked."""
+def correction_kept_from(conn: Connection, f: Filters, mark, codes) -> datetime | None:
+    """The kept cut-off the rollup's correction for `codes` at f.as_of can start from: the
+    latest kept by the last refresh (cutoff_corrections) on as_of's day and not after it;
+    None when there is none, something was written since the refresh (the states it was
+    computed from no longer hold) or 3个工作日内到期 is asked."""
     if not getattr(mark, "complete", False) or not set(codes) <= set(s.KEPT_CORRECTIONS):
-        return False
-    return f.as_of in cutoffs_kept(conn)
+        return None
+    return max((cutoff for cutoff in cutoffs_kept(conn)
+                if cutoff.date() == f.as_of.date() and cutoff <= f.as_of), default=None)
 
 
-def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes):
-    """SELECT of one row: the kept correction of each code for each period (columns
-    code__period_i), summed over the days each counts (_day_ranges; 超期未办结: all)."""
+def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes, since: datetime, mark):
+    """SELECT of one row: the correction of each code for each period (columns
+    code__period_i) at as_of: the one kept at `since` (correction_kept_from), summed over
+    the days each counts (_day_ranges; 超期未办结: all), and its change since (_between)."""
     c = s.cutoff_corrections.c
     sums = []
     for fp in periods:
@@ -631,8 +645,55 @@ def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes):
             on_days = [] if code == "overdue" else _within(c.day, first, stop)
             sums.append(func.coalesce(func.sum(case((and_(c.basis == basis, *on_days), c[code]),
                                                     else_=0)), 0))
-    return select(*sums).where(c.as_of == periods[0].as_of,
-                               *periods[0].ticket_choices(s.cutoff_corrections))
+    kept = select(*sums).where(c.as_of == since, *periods[0].ticket_choices(s.cutoff_corrections))
+    if since == periods[0].as_of:
+        return kept
+    both = union_all(kept, _between(periods, cal, codes, since, mark)).subquery()
+    return select(*(func.sum(column) for column in both.c))
+
+
+def _between(periods: list[Filters], cal: WorkCalendar, codes, since: datetime, mark):
+    """SELECT of one row: each code's change for each period from `since` to as_of (the same
+    day): the tickets whose counts may differ between the two moments (changed_between),
+    counted as their states at as_of count them, less as their states at `since` did."""
+    f = periods[0]
+    ids = changed_between(since, f.as_of, codes)
+    parts = []
+    for sign, at in ((1, f.as_of), (-1, since)):
+        rows = ts.ticket_rows(replace(f, as_of=at), ids=ids, mark=mark)
+        parts.append(select(*(sign * counts[code] for counts in (
+            _ticket_counts(replace(fp, as_of=at), rows, cal, rows.c) for fp in periods)
+            for code in codes)))
+    both = union_all(*parts).subquery()
+    return select(*(func.sum(column) for column in both.c))
+
+
+def changed_between(since: datetime, until: datetime, codes):
+    """SELECT ticket_id of the tickets whose count of a figure of `codes` may differ between
+    their states at `since` and at `until` (a superset, while no ticket is unseen by the
+    refresh): an event that changes the state (any but the report) in [since, until), a
+    report then; for 超期未办结, due then; for 办结后重复反映, first reported again then, or
+    a state not final at `until` with a report of the same grid cell and category then (the
+    first repeat as known at each moment may differ though the stored one does not)."""
+    ev, kept = s.ticket_events.c, s.ticket_states.c
+
+    def then(column):
+        return [column >= since, column < until]
+
+    found = [select(ev.ticket_id).where(ev.stage.in_(ts.STATE_STAGES), *then(ev.at)),
+             select(kept.ticket_id).where(*then(kept.reported_at))]
+    if "overdue" in codes:
+        found.append(select(kept.ticket_id).where(*then(kept.due_at)))
+    if "repeat_reported" in codes:
+        reports = select(kept.grid_cell_code, kept.category).where(
+            *then(kept.reported_at)).subquery("reports")
+        found += [select(kept.ticket_id).where(*then(kept.repeat_reported_at)),
+                  select(kept.ticket_id).select_from(s.ticket_states.join(reports, and_(
+                      reports.c.grid_cell_code == kept.grid_cell_code,
+                      reports.c.category == kept.category)))
+                  .where(kept.last_event_at >= until)]
+    between = union(*found).cte("between")
+    return select(between.c.ticket_id)
 
 
 PERIOD_MARK = "__period_"  # _ticket_values: a column's code and period, as code__period_0

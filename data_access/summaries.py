@@ -223,7 +223,7 @@ def _keep_ids(conn: Connection, ticket_ids) -> list:
 def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     """Bring ticket_states up to date with the raw tables, in the caller's transaction, and
     the tables derived from them, the rollups and the corrections kept at the last meetings'
-    cut-offs (figures.keep_corrections) among them.
+    cut-offs and a week ago's midnights (figures.keep_corrections) among them.
     Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
     pass the ids of tickets whose own columns an import changed). Returns how many
     tickets were rewritten."""
@@ -283,8 +283,9 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     data_quality.refresh_findings(conn, None if ids is None else chunks, since, top)
     from data_access import figures, meeting  # they read what is kept here
 
-    figures.keep_corrections(conn, meeting.kept_cutoffs(local_now()),  # plans as the pages'
-                             followed=[] if rebuilt else followed)  # (last: to the commit)
+    now = local_now()
+    figures.keep_corrections(conn, meeting.kept_cutoffs(now) + figures.week_ago_midnights(now),
+                             followed=[] if rebuilt else followed)  # last: plans as the pages
     if ids is not None:
         for scratch in (*CHANGES.values(), refresh_ids):
             scratch.drop(conn)

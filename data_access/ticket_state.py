@@ -52,6 +52,7 @@ from data_access.schema import (
 )
 
 EVENT_STAGES = [*g.STAGES, *g.SIDE_EVENTS]
+STATE_STAGES = [s for s in EVENT_STAGES if s != "reported"]  # what event_state reads
 
 
 class seconds(FunctionElement):
@@ -116,7 +117,7 @@ def event_state(*where, extra=()):
 
     return (
         select(ev.ticket_id,
-               *(last(s).label(f"{s}_at") for s in EVENT_STAGES if s != "reported"),
+               *(last(s).label(f"{s}_at") for s in STATE_STAGES),
                last("accepted", "coordinated", "reopened").label("handling_since"),
                # distinct times: a duplicated event (a shared database may hold one) counts once
                func.count(func.distinct(case((ev.stage == "rejected", ev.at)))).label("rejections"),

@@ -447,6 +447,7 @@ def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
     url, writer = scaled
     assert_rollup_figures_exact(url)
     add_cutoff_edges(writer)
+    add_window_edges(writer)
     assert_kept_corrections_exact(url, writer)
     assert_longest_overdue_exact(url)
 
@@ -462,7 +463,7 @@ def test_a_refresh_after_the_cut_offs_follows_their_kept_correction(scaled, monk
     cutoffs = meeting.kept_cutoffs(NOW)
     with writer.begin() as conn:
         summaries.refresh(conn)  # nothing new: keeps NOW's cut-offs
-        assert figures.cutoffs_kept(conn) == sorted(cutoffs)
+        assert figures.cutoffs_kept(conn) == kept_cutoffs()
     computed, real = [], figures.correction_rows
     monkeypatch.setattr(figures, "correction_rows", lambda conn, as_of, mark: (
         computed.append(as_of) or real(conn, as_of, mark)))
@@ -507,7 +508,7 @@ def assert_kept_rows_as_computed(writer) -> None:
         figures.keep_corrections(conn, cutoffs)
         assert rows_of(conn, s.cutoff_corrections) == have
         conn.rollback()
-    assert len({row[0] for row in have}) == 2
+    assert len({row[0] for row in have}) == len(kept_cutoffs())
 
 
 def add_cutoff_edges(writer) -> None:
@@ -535,11 +536,52 @@ def add_cutoff_edges(writer) -> None:
             kept.ticket_id == "E0000002")).scalar() == cutoff + timedelta(days=1)
 
 
+def add_window_edges(writer) -> None:
+    """Tickets whose counts change between the latest meeting's cut-off K and LATER that day
+    (figures.changed_between), then a refresh: W1 resolved then; W2 reported then; W3 open
+    and due then; W4 resolved before K, reported again then (W2), its state final; W6
+    resolved before K, reported again then (W7), reopened and resolved again the next day
+    (its stored first repeat is none: only its state at LATER knows W7)."""
+    cutoff = meeting.kept_cutoffs(NOW)[0]
+    t = s.tickets.c
+    with writer.begin() as conn:
+        first, other = (conn.execute(select(s.tickets).where(t.visit_id.is_(None), t.id == key))
+                        .one()._asdict() for key in conn.execute(
+                            select(t.id).where(t.visit_id.is_(None)).order_by(t.id.desc())
+                            .limit(2)).scalars())
+        hours = timedelta(hours=1)
+        tickets = [("W1", first, -10 * 24, 30 * 24, [("resolved", 2)]),
+                   ("W2", first, 1, 30 * 24, []),
+                   ("W3", first, -5 * 24, 3, []),
+                   ("W4", first, -20 * 24, 30 * 24, [("resolved", -5 * 24)]),
+                   ("W6", other, -20 * 24, 30 * 24, [("resolved", -3 * 24), ("reopened", 24),
+                                                      ("resolved", 25)]),
+                   ("W7", other, 5, 30 * 24, [])]
+        for key, row, reported, due, events in tickets:
+            at = cutoff + reported * hours
+            conn.execute(insert(s.tickets).values({**row, "id": key, "reported_at": at,
+                                                   "due_at": cutoff + due * hours}))
+            conn.execute(insert(s.ticket_events).values(
+                [{"ticket_id": key, "stage": "reported", "at": at}]
+                + [{"ticket_id": key, "stage": stage, "at": cutoff + h * hours}
+                   for stage, h in events]))
+    with writer.begin() as conn:
+        summaries.refresh(conn)
+        kept = s.ticket_states.c
+        repeats = dict(conn.execute(select(kept.ticket_id, kept.repeat_reported_at)
+                                    .where(kept.ticket_id.in_(["W4", "W6"]))).all())
+    assert repeats == {"W4": cutoff + hours, "W6": None}
+
+
 def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scaled):
     url, writer = scaled
     with writer.connect() as conn:
         kept = db.meta_value(conn, figures.KEPT_AT)
-    assert kept == ",".join(c.isoformat() for c in sorted(meeting.kept_cutoffs(local_now())))
+    now = local_now()
+    assert kept == ",".join(c.isoformat() for c in sorted(
+        meeting.kept_cutoffs(now) + figures.week_ago_midnights(now)))
+    assert figures.week_ago_midnights(datetime(2026, 11, 25, 0, 5)) == [
+        datetime(2026, 11, 18), datetime(2026, 11, 19)]
     monday = datetime(2026, 11, 23)
     assert meeting.kept_cutoffs(monday.replace(hour=8)) == [datetime(2026, 11, 16, 9),
                                                            datetime(2026, 11, 9, 9)]
@@ -552,12 +594,21 @@ def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scal
 KEPT_CODES = [c for c in TICKET_CODES if c != "soon_due"]  # soon_due: not kept
 
 
-def kept_periods() -> list[Filters]:
-    """Periods judged at the last two meetings' cut-offs before NOW: each meeting's week, its
-    campaign, a town's week, a category's fortnight and a source's month."""
+def kept_cutoffs() -> list[datetime]:
+    """The cut-offs a refresh at NOW keeps: the last two meetings' and a week ago's midnights."""
+    return sorted(meeting.kept_cutoffs(NOW) + figures.week_ago_midnights(NOW))
+
+
+LATER = timedelta(hours=7, minutes=30)  # a moment later on a kept cut-off's day
+
+
+def kept_periods(later: timedelta = timedelta(0)) -> list[Filters]:
+    """Periods judged at the last two meetings' cut-offs before NOW and a week ago's midnights
+    (`later` than each): each one's week, its campaign, a town's week, a category's
+    fortnight and a source's month."""
     out = []
-    for cutoff in meeting.kept_cutoffs(NOW):
-        week = meeting.week_filters(cutoff.date() - timedelta(days=7), cutoff)
+    for cutoff in kept_cutoffs():
+        week = meeting.week_filters(cutoff.date() - timedelta(days=7), cutoff + later)
         out += [week, replace(week, start=date(2022, 1, 1)), week.with_town("330203106000"),
                 replace(week, start=week.start - timedelta(days=7), category="livelihood"),
                 replace(week, start=week.end - timedelta(days=30), source="hotline_81890")]
@@ -566,24 +617,26 @@ def kept_periods() -> list[Filters]:
 
 def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
                                   keep: bool = True) -> None:
-    """At the cut-offs of the last two meetings before NOW, kept by keep_corrections here
+    """At the cut-offs a refresh at NOW keeps (kept_cutoffs), kept by keep_corrections here
     (unless `keep` is False: kept before, by a refresh; or `kept` is False: then written
-    before the outside writes that make them unusable), the ticket figures and the meeting's
-    comparison equal the figures from the events alone; while kept, they are read from
-    cutoff_corrections (no moved ticket is looked for)."""
-    cutoffs = meeting.kept_cutoffs(NOW)
-    periods = kept_periods()
+    before the outside writes that make them unusable), and LATER on their days, the ticket
+    figures and the meeting's comparison equal the figures from the events alone; while
+    kept, they are read from cutoff_corrections and their change since (no moved ticket is
+    looked for)."""
+    cutoffs = kept_cutoffs()
+    periods = kept_periods() + kept_periods(LATER)
     if kept and keep:
         with writer.begin() as conn:
-            assert figures.keep_corrections(conn, cutoffs) == sorted(cutoffs)
+            assert figures.keep_corrections(conn, cutoffs) == cutoffs
     engine = read_only_engine(url)
     real, found = figures._moved, []
     try:
         with engine.connect() as conn:
             mark = ts.mark(conn)
-            assert [figures.corrections_kept(conn, p, mark, KEPT_CODES) for p in periods] == [
-                kept] * len(periods)
-            assert not figures.corrections_kept(conn, periods[0], mark, ["soon_due"])
+            assert [figures.correction_kept_from(conn, p, mark, KEPT_CODES) for p in periods
+                    ] == [p.as_of - LATER * (p.as_of not in cutoffs) if kept else None
+                          for p in periods]
+            assert figures.correction_kept_from(conn, periods[0], mark, ["soon_due"]) is None
             ts.USE_SUMMARIES = False
             slow = [figures.headline(conn, p, TICKET_CODES) for p in periods]
             slow_meeting = meeting.fetch_comparison(conn, periods[0])  # its last week: the 2nd
@@ -687,7 +740,7 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
     note them in ticket_changes, and the refresh empties it."""
     url, writer = scaled
     with writer.begin() as conn:  # kept before the writes: they make it unusable
-        figures.keep_corrections(conn, meeting.kept_cutoffs(NOW))
+        figures.keep_corrections(conn, kept_cutoffs())
     with writer.begin() as conn:
         first, second, third, fourth = conn.execute(
             select(s.tickets.c.id).order_by(s.tickets.c.id).limit(4)).scalars()
@@ -986,7 +1039,7 @@ def assert_longest_overdue_exact(url: str) -> None:
         summaries.every_ticket = real
         ts.USE_SUMMARIES = True
         engine.dispose()
-    assert bounded == [True] * 4
+    assert bounded == [True] * 2 * len(kept_cutoffs())  # n: 3 and 10
 
 
 def kept_repeat(tiny, ticket_id):

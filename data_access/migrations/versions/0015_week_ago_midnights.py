@@ -1,0 +1,52 @@
+"""the rollup's correction kept also at a week ago's midnights (schema version 15)
+
+cutoff_corrections keeps, besides the last two weekly meetings' cut-offs, the midnights
+of the days 7 and 6 days before the refresh's: a comparison with the week before (总览's
+and 大屏's 上周) starts from the one on its day and adds the change since. The rows are
+the same kind; only the comments say so. The next refresh keeps the midnights.
+
+Revision ID: 0015
+Revises: 0014
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0015'
+down_revision = '0014'
+branch_labels = None
+depends_on = None
+
+AS_OF = ("the cut-off (a weekly meeting's) the row corrects the rollup at",
+         "the cut-off the row corrects the rollup at (a weekly meeting's, or a midnight a "
+         "week-ago comparison starts from)")
+TABLE = ("derived (summaries.py, written by the admin tool only): ticket_rollup's exact "
+         "correction at the last weekly meetings' cut-offs{} (cockpit_meta "
+         "corrections_kept_at), rebuilt by each refresh; read while no ticket or event was "
+         "written since")
+MIDNIGHTS = " and at the midnights 7 and 6 days before the refresh's day"
+
+
+def _meta():
+    return sa.table('cockpit_meta', sa.column('key', sa.String), sa.column('value', sa.String))
+
+
+def _comments(version: int) -> None:
+    if op.get_bind().dialect.name == 'sqlite':  # SQLite keeps no comments
+        return
+    before, after = AS_OF if version == 15 else AS_OF[::-1]
+    op.alter_column('cutoff_corrections', 'as_of', existing_type=sa.DateTime(),
+                    existing_nullable=False, comment=after, existing_comment=before)
+    op.create_table_comment('cutoff_corrections',
+                            TABLE.format(MIDNIGHTS if version == 15 else ''))
+
+
+def upgrade() -> None:
+    _comments(15)
+    meta = _meta()
+    op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='15'))
+
+
+def downgrade() -> None:
+    meta = _meta()
+    op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='14'))
+    _comments(14)
