@@ -42,6 +42,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -543,8 +544,7 @@ def refresh_rollup(conn: Connection) -> None:
     for table, queries in _counted_rows().items():
         if table is not officer_rollup:  # rebuilt with the visits (refresh_officer_rollup)
             conn.execute(delete(table))
-            for query in queries:
-                conn.execute(insert(table).from_select(list(table.c.keys()), query))
+            _fill(conn, table, union_all(*queries))
             for summed in SUMMED.get(table, ()):
                 summed(conn, table)
 
@@ -577,11 +577,10 @@ def refresh_visits(conn: Connection, full: bool = False) -> bool:
     day, town = _day(visits.c.visited_at), func.coalesce(targets.c.town_code, "")
     diary = func.coalesce(visits.c.diary_type, "")
     conn.execute(delete(visit_rollup))
-    conn.execute(insert(visit_rollup).from_select(list(visit_rollup.c.keys()), (
-        select(literal("D"), day, town, diary, func.count(),
-               func.sum(_one(complete_record(visits.c))))
-        .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
-        .where(visits.c.visited_at.is_not(None)).group_by(day, town, diary))))
+    _fill(conn, visit_rollup, select(literal("D"), day, town, diary, func.count(),
+                                     func.sum(_one(complete_record(visits.c))))
+          .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
+          .where(visits.c.visited_at.is_not(None)).group_by(day, town, diary))
     _sum_months(conn, visit_rollup)
     refresh_officer_rollup(conn)  # it counts the tickets by their visits
     db.set_meta(conn, VISIT_ROLLUP_CURRENT, datetime.now().replace(microsecond=0).isoformat())
@@ -632,8 +631,8 @@ def refresh_officer_rollup(conn: Connection) -> None:
     rows = union_all(made, _officer_tickets()).subquery()
     key = [rows.c[name] for name in names[:5]]
     conn.execute(delete(officer_rollup))
-    conn.execute(insert(officer_rollup).from_select(names, select(
-        *key, *(func.sum(rows.c[name]) for name in names[5:])).group_by(*key)))
+    _fill(conn, officer_rollup, select(*key, *(func.sum(rows.c[name]) for name in names[5:]))
+          .group_by(*key))
     _sum_months(conn, officer_rollup)
 
 
@@ -663,8 +662,17 @@ def _sum_days(conn: Connection, table: Table, grain: str, made: dict, blank=(),
     keys = [made.get(c.name, c) for c in _key(table) if c.name not in ("grain", *blank)]
     values = {"grain": literal(grain), **made, **{name: literal("") for name in blank},
               **{c.name: func.sum(c) for c in _counts(table)}}
-    conn.execute(insert(table).from_select(list(r.keys()), (
-        select(*(values.get(c.name, c) for c in r)).where(r.grain == of).group_by(*keys))))
+    _fill(conn, table, select(*(values.get(c.name, c) for c in r)).where(r.grain == of)
+          .group_by(*keys))
+
+
+def _fill(conn: Connection, table: Table, query) -> None:
+    """Insert the rows of `query` (in `table`'s columns' order) into `table` (a rollup, or
+    its table of changes) in the order of its key: a range of the key that a reader asks
+    for (a basis's days, a unit's months) is then a run of pages, not a page a row."""
+    names = list(table.c.keys())
+    order = [literal_column(str(names.index(c.name) + 1)) for c in _key(table)]
+    conn.execute(insert(table).from_select(names, query.order_by(*order)))
 
 
 # The rows a rollup sums from its finest rows (days; the units' months), each rebuild and
@@ -719,7 +727,8 @@ def _apply(conn: Connection, table: Table, change: Table) -> None:
     counted = [column.name for column in _counts(table)]
     _add(conn, table, select(*(c[name] for name in key), *(func.sum(c[name]) for name in counted))
          .group_by(*(c[name] for name in key))
-         .having(or_(*(func.sum(c[name]) != 0 for name in counted))))
+         .having(or_(*(func.sum(c[name]) != 0 for name in counted)))
+         .order_by(*(c[name] for name in key)))  # the rows it adds: in key order (_fill)
 
 
 def _add(conn: Connection, table: Table, net) -> None:

@@ -20,6 +20,7 @@ from data_access.db import read_only_engine, writable_engine
 from data_access.filters import Filters, local_now
 from sample_data.scale import ScaledSample, load_scaled
 from tests.conftest import BACKENDS, fresh_database_url
+from tests.test_admin import ROLLUPS, in_key_order
 from tests.test_data_quality import oracle_problems, statements_run
 
 NOW = datetime(2026, 11, 25, 18)
@@ -441,6 +442,15 @@ def test_the_medians_through_span_rollup_equal_the_medians_from_the_events(scale
             pd.testing.assert_frame_equal(fast, slow, check_exact=False, rtol=1e-12, obj=str(f))
             assert f.start == NOW.date() or slow["tickets"].sum() > 0
     assert len(taken) == len(filters)
+
+
+def test_the_load_writes_the_rollups_in_the_order_of_their_keys(scaled):
+    """The refresh fills each rollup in the order of its key, so a range of days is a run of
+    pages (on PostgreSQL, a page a row: 20 ms instead of 1.5 ms for a month's days at 2M)."""
+    url, writer = scaled
+    with writer.connect() as conn:
+        for table, fixed in ROLLUPS.items():
+            assert in_key_order(conn, table, fixed), table.name
 
 
 def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):

@@ -1,9 +1,14 @@
-"""the rollup's correction kept also at a week ago's midnights (schema version 15)
+"""the rollup's correction kept also at a week ago's midnights; the rollups in the order of
+their keys (schema version 15)
 
 cutoff_corrections keeps, besides the last two weekly meetings' cut-offs, the midnights
 of the days 7 and 6 days before the refresh's: a comparison with the week before (总览's
 and 大屏's 上周) starts from the one on its day and adds the change since. The rows are
 the same kind; only the comments say so. The next refresh keeps the midnights.
+
+The rollups are rewritten in the order of their primary keys (PostgreSQL: CLUSTER; SQLite:
+the rows copied out and back in order), as every rebuild now writes them: a reader's range
+of days is then a run of pages, not a page a row.
 
 Revision ID: 0015
 Revises: 0014
@@ -24,6 +29,13 @@ TABLE = ("derived (summaries.py, written by the admin tool only): ticket_rollup'
          "corrections_kept_at), rebuilt by each refresh; read while no ticket or event was "
          "written since")
 MIDNIGHTS = " and at the midnights 7 and 6 days before the refresh's day"
+ROLLUPS = {  # table → its primary key, as version 14 declares it
+    'ticket_rollup': ['grain', 'basis', 'day', 'town_code', 'category', 'source'],
+    'ticket_unit_rollup': ['unit_kind', 'basis', 'grain', 'day', 'town_code', 'unit'],
+    'span_rollup': ['day', 'town_code', 'stage', 'bucket'],
+    'visit_rollup': ['grain', 'day', 'town_code', 'diary_type'],
+    'officer_rollup': ['grain', 'day', 'officer_id', 'town_code', 'target_group'],
+}
 
 
 def _meta():
@@ -40,8 +52,23 @@ def _comments(version: int) -> None:
                             TABLE.format(MIDNIGHTS if version == 15 else ''))
 
 
+def _in_key_order() -> None:
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    for table, key in ROLLUPS.items():
+        if postgresql:
+            op.execute(f'CLUSTER {table} USING {table}_pkey')
+            op.execute(f'ANALYZE {table}')
+            continue
+        order = ', '.join(key)
+        op.execute(f'CREATE TEMPORARY TABLE sorted_rows AS SELECT * FROM {table} ORDER BY {order}')
+        op.execute(f'DELETE FROM {table}')
+        op.execute(f'INSERT INTO {table} SELECT * FROM sorted_rows ORDER BY {order}')
+        op.execute('DROP TABLE sorted_rows')
+
+
 def upgrade() -> None:
     _comments(15)
+    _in_key_order()
     meta = _meta()
     op.execute(meta.update().where(meta.c.key == 'schema_version').values(value='15'))
 
