@@ -405,7 +405,8 @@ def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
 def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
     """rollup count → (basis, first day, stop day) for each ticket figure the rollup answers:
     whole days only; a ticket whose figure the day alone cannot decide (due on as_of's day or
-    on the last day of 3个工作日内到期) is one of the `moved` tickets."""
+    on the last day of 3个工作日内到期) is counted by _split_days, or one of the `moved`
+    tickets."""
     period = (f.start, f.end + timedelta(days=1))
     today = f.as_of.date()
     soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date()
@@ -416,18 +417,19 @@ def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
     return out
 
 
-def _moved(f: Filters, cal: WorkCalendar, mark: int | None, codes):
+def _moved(f: Filters, cal: WorkCalendar, mark: int | None, codes, split_days: bool = True):
     """SELECT ticket_id of the tickets whose count of a figure of `codes` in the rollup may
     differ from their count at as_of: touched at or after as_of, reported at or after it,
     unseen by the last refresh (ticket_state.unseen); for 超期未办结 and 3个工作日内到期, due on a day the
-    rollup cannot split (see _day_ranges); for 办结后重复反映, first reported again at or
-    after as_of, or near a ticket the refresh has not seen. A common table: a statement that
-    reads it several times finds the tickets once."""
+    rollup cannot split (see _day_ranges; not with `split_days` False: _split_days counts
+    those whose state is stored); for 办结后重复反映, first reported again at or after as_of,
+    or near a ticket the refresh has not seen. A common table: a statement that reads it
+    several times finds the tickets once."""
     kept = s.ticket_states.c
     found = [select(kept.ticket_id).where(kept.last_event_at >= f.as_of),
              select(kept.ticket_id).where(kept.reported_at >= f.as_of),
              *ts.unseen(mark).selects]
-    if {"overdue", "soon_due"} & set(codes):
+    if split_days and {"overdue", "soon_due"} & set(codes):
         today = datetime.combine(f.as_of.date(), time())
         soon = datetime.combine(cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date(), time())
         found += [select(kept.ticket_id).where(kept.due_at >= day, kept.due_at < day + timedelta(1))
@@ -522,7 +524,7 @@ def _correction(periods: list[Filters], by: str | None, codes, cal: WorkCalendar
     statement that finds them once."""
     f = periods[0]
     key = [] if by is None else [by]
-    moved = _moved(f, cal, mark, codes)
+    moved = _moved(f, cal, mark, codes, split_days=False)
     kept = s.ticket_states
     bases = rollup_bases(kept, kept.c)
     stored = []
@@ -543,9 +545,34 @@ def _correction(periods: list[Filters], by: str | None, codes, cal: WorkCalendar
     added = (select(*(rows.c[k] for k in key), *(n.label(c) for n, c in zip(added, columns)),
                     func.count().label(KNOWN))
              .group_by(*(rows.c[k] for k in key)))
-    both = union_all(taken, added).subquery()
+    both = union_all(taken, added, *_split_days(periods, by, codes, cal, moved)).subquery()
     return (select(*(both.c[k] for k in key), *(func.sum(both.c[c]) for c in [*columns, KNOWN]))
             .group_by(*(both.c[k] for k in key)))
+
+
+def _split_days(periods: list[Filters], by: str | None, codes, cal: WorkCalendar, moved):
+    """[SELECT [by,] a column per code and period (0 but for 超期未办结 and 3个工作日内到期), KNOWN 0]:
+    the tickets not `moved` (their stored state is theirs at as_of), open and due on a day
+    whose whole the rollup cannot count for those figures (_day_ranges): 超期未办结 if due
+    on as_of's day before as_of, 3个工作日内到期 if due on it from as_of on, or on the last
+    day of those three workdays up to its end. A range of the open states' due index."""
+    f = periods[0]
+    if not {"overdue", "soon_due"} & set(codes):
+        return []
+    kept = s.ticket_states.c
+    today = datetime.combine(f.as_of.date(), time())
+    soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
+    last_day = datetime.combine(soon.date(), time())
+    overdue = and_(kept.due_at >= today, kept.due_at < f.as_of)
+    soon_due = or_(and_(kept.due_at >= f.as_of, kept.due_at < today + timedelta(days=1)),
+                   and_(kept.due_at >= last_day, kept.due_at <= soon))
+    counts = {"overdue": count_if(overdue), "soon_due": count_if(soon_due)}
+    key = [] if by is None else [kept[by]]
+    return [select(*key, *(counts.get(code, literal(0)) for _ in periods for code in codes),
+                   literal(0))
+            .where(ts.is_open(s.ticket_states), or_(overdue, soon_due),
+                   kept.ticket_id.not_in(moved), *f.ticket_choices(s.ticket_states))
+            .group_by(*key)]
 
 
 # --- the correction kept at the weekly meetings' cut-offs (cutoff_corrections) ----------------

@@ -369,7 +369,7 @@ def assert_headlines_share_the_correction(url: str) -> None:
             ts.USE_SUMMARIES = False
             slow = [figures.headline(conn, p, TICKET_CODES) for p in periods]
             ts.USE_SUMMARIES = True
-            figures._moved = lambda f, *rest: found.append(f) or real(f, *rest)
+            figures._moved = lambda f, *rest, **kw: found.append(f) or real(f, *rest, **kw)
             fast = figures.headlines(conn, periods, TICKET_CODES)
     finally:
         figures._moved = real
@@ -455,6 +455,7 @@ def test_the_load_writes_the_rollups_in_the_order_of_their_keys(scaled):
 
 def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
     url, writer = scaled
+    add_split_day_edges(writer)
     assert_rollup_figures_exact(url)
     add_cutoff_edges(writer)
     add_window_edges(writer)
@@ -544,6 +545,27 @@ def add_cutoff_edges(writer) -> None:
         kept = s.ticket_states.c
         assert conn.execute(select(kept.repeat_reported_at).where(
             kept.ticket_id == "E0000002")).scalar() == cutoff + timedelta(days=1)
+
+
+def add_split_day_edges(writer) -> None:
+    """Open tickets due on the day of rollup_filters' noon, before it (figures._split_days),
+    then a refresh: S1 untouched since (超期未办结 at noon by its stored state), S2 督办 the
+    next day (one of the moved tickets, counted once)."""
+    noon = datetime(2026, 11, 20, 12, 30)
+    t = s.tickets.c
+    with writer.begin() as conn:
+        row = conn.execute(select(s.tickets).where(t.visit_id.is_(None)).order_by(t.id)
+                           .limit(1)).one()._asdict()
+        for key, due, later in (("S1", 9, []), ("S2", 10, [("supervised", noon + timedelta(1))])):
+            at = datetime(2026, 11, 10, 9)
+            conn.execute(insert(s.tickets).values({**row, "id": key, "reported_at": at,
+                                                   "due_at": noon.replace(hour=due, minute=0)}))
+            conn.execute(insert(s.ticket_events).values(
+                [{"ticket_id": key, "stage": "reported", "at": at},
+                 {"ticket_id": key, "stage": "dispatched", "at": at + timedelta(hours=1)}]
+                + [{"ticket_id": key, "stage": stage, "at": when} for stage, when in later]))
+    with writer.begin() as conn:
+        summaries.refresh(conn)
 
 
 def add_window_edges(writer) -> None:
@@ -651,7 +673,7 @@ def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
             slow = [figures.headline(conn, p, TICKET_CODES) for p in periods]
             slow_meeting = meeting.fetch_comparison(conn, periods[0])  # its last week: the 2nd
             ts.USE_SUMMARIES = True
-            figures._moved = lambda f, *rest: found.append(f) or real(f, *rest)
+            figures._moved = lambda f, *rest, **kw: found.append(f) or real(f, *rest, **kw)
             fast = figures.headlines(conn, periods, KEPT_CODES)
             assert bool(found) != kept  # read from cutoff_corrections while kept
             fast_meeting = meeting.fetch_comparison(conn, periods[0])
