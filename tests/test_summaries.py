@@ -571,9 +571,9 @@ def add_split_day_edges(writer) -> None:
 def add_window_edges(writer) -> None:
     """Tickets whose counts change between the latest meeting's cut-off K and LATER that day
     (figures.changed_between), then a refresh: W1 resolved then; W2 reported then; W3 open
-    and due then; W4 resolved before K, reported again then (W2), its state final; W6
-    resolved before K, reported again then (W7), reopened and resolved again the next day
-    (its stored first repeat is none: only its state at LATER knows W7)."""
+    and due then; W4 resolved before K, reported again then (W2), its state final; W5
+    resolved before K, reported again then (W6), reopened and resolved again the next day
+    (its stored first repeat is none: only its state at LATER knows W6)."""
     cutoff = meeting.kept_cutoffs(NOW)[0]
     t = s.tickets.c
     with writer.begin() as conn:
@@ -586,9 +586,9 @@ def add_window_edges(writer) -> None:
                    ("W2", first, 1, 30 * 24, []),
                    ("W3", first, -5 * 24, 3, []),
                    ("W4", first, -20 * 24, 30 * 24, [("resolved", -5 * 24)]),
-                   ("W6", other, -20 * 24, 30 * 24, [("resolved", -3 * 24), ("reopened", 24),
+                   ("W5", other, -20 * 24, 30 * 24, [("resolved", -3 * 24), ("reopened", 24),
                                                       ("resolved", 25)]),
-                   ("W7", other, 5, 30 * 24, [])]
+                   ("W6", other, 5, 30 * 24, [])]
         for key, row, reported, due, events in tickets:
             at = cutoff + reported * hours
             conn.execute(insert(s.tickets).values({**row, "id": key, "reported_at": at,
@@ -601,8 +601,8 @@ def add_window_edges(writer) -> None:
         summaries.refresh(conn)
         kept = s.ticket_states.c
         repeats = dict(conn.execute(select(kept.ticket_id, kept.repeat_reported_at)
-                                    .where(kept.ticket_id.in_(["W4", "W6"]))).all())
-    assert repeats == {"W4": cutoff + hours, "W6": None}
+                                    .where(kept.ticket_id.in_(["W4", "W5"]))).all())
+    assert repeats == {"W4": cutoff + hours, "W5": None}
 
 
 def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scaled):
