@@ -260,7 +260,7 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, t) -> dict:
 ROLLUP_DIMENSIONS = ("town_code", "category", "source")  # what ticket_rollup is kept by
 ROLLUP_MOVED_MAX = 50_000  # more tickets touched at or after as_of: read the tickets instead
 # The ticket counts over the period's reports (the cohort's): counted on the report day.
-COHORT_COUNTS = s.ROLLUP_COUNTS[:s.ROLLUP_COUNTS.index("resolved_in_period")]
+COHORT_COUNTS = s.COHORT_COUNTS
 _BASIS_OF = {code: basis for basis, codes in {
     "reported": COHORT_COUNTS,
     "resolved": ["resolved_in_period"],
@@ -577,6 +577,7 @@ def _split_days(periods: list[Filters], by: str | None, codes, cal: WorkCalendar
 
 # --- the correction kept at the weekly meetings' cut-offs (cutoff_corrections) ----------------
 KEPT_AT = "corrections_kept_at"  # cockpit_meta: the cut-offs kept, ISO, comma-separated
+REPORTS_AT = "reports_kept_at"  # cockpit_meta: the cut-offs of cutoff_reports, likewise
 
 
 def correction_rows(conn: Connection, as_of: datetime, mark):
@@ -613,24 +614,71 @@ def correction_rows(conn: Connection, as_of: datetime, mark):
             .group_by(*key).having(or_(*(func.sum(n) != 0 for n in counts))))
 
 
-def keep_corrections(conn: Connection, cutoffs, followed=()) -> list[datetime]:
+def keep_corrections(conn: Connection, cutoffs, followed=(), meetings=()) -> list[datetime]:
     """Keep cutoff_corrections for `cutoffs` (the admin tool's refresh, in its transaction,
     after the states are stored): computed anew, but for those of `followed` (kept before
     and brought up to date by the refresh: summaries._follow_corrections); the others'
-    rows dropped. Returns the cut-offs kept: none when a ticket or event was written
-    meanwhile (the states then do not hold)."""
-    c = s.cutoff_corrections.c
+    rows dropped. For those of `meetings` (weekly meetings' cut-offs) also cutoff_reports,
+    their week's reports per town and department (report_rows): computed anew unless
+    followed and kept before (no state at the cut-off changed). Returns the cut-offs kept:
+    none when a ticket or event was written meanwhile (the states then do not hold)."""
+    c, r = s.cutoff_corrections.c, s.cutoff_reports.c
     mark = ts.mark(conn)
     kept = sorted(set(cutoffs)) if mark is not None and mark.complete else []
     conn.execute(s.cutoff_corrections.delete().where(c.as_of.not_in(
         [as_of for as_of in kept if as_of in followed])))
+    reported = [as_of for as_of in kept if as_of in meetings]
+    held = [as_of for as_of in reported if as_of in followed and as_of in reports_kept(conn)]
+    conn.execute(s.cutoff_reports.delete().where(r.as_of.not_in(held)))
     db.plan_as_readers(conn)  # the queries the pages would run, planned as theirs
     for as_of in kept:
         if as_of not in followed:
             conn.execute(s.cutoff_corrections.insert().from_select(
                 list(s.cutoff_corrections.c.keys()), correction_rows(conn, as_of, mark)))
+    for as_of in reported:
+        if as_of not in held:
+            conn.execute(s.cutoff_reports.insert().from_select(
+                list(s.cutoff_reports.c.keys()), report_rows(conn, as_of)))
     db.set_meta(conn, KEPT_AT, ",".join(as_of.isoformat() for as_of in kept))
+    db.set_meta(conn, REPORTS_AT, ",".join(as_of.isoformat() for as_of in reported))
     return kept
+
+
+def report_rows(conn: Connection, as_of: datetime):
+    """SELECT of cutoff_reports' rows at a meeting's cut-off `as_of` (in its columns'
+    order): the reports of the seven days before its day, per town and department, in each
+    of COHORT_COUNTS as they stood at as_of (what 周例会's boards read: _reported_counts)."""
+    day = as_of.date()
+    f = Filters(start=day - timedelta(days=7), end=day - timedelta(days=1), as_of=as_of)
+    names, query = family_query(conn, f, "tickets", [tickets.c.town_code, tickets.c.department],
+                                COHORT_COUNTS, reported_in_period=True)
+    town, department, *counts = query.group_by(*query.selected_columns[:2]).subquery().c
+    by_name = dict(zip(names, counts))
+    return select(literal(as_of, s.cutoff_reports.c.as_of.type), town, department,
+                  *(by_name[code] for code in COHORT_COUNTS))
+
+
+def reports_kept(conn: Connection) -> list[datetime]:
+    """The cut-offs whose week's reports cutoff_reports holds (as the last refresh kept it)."""
+    return _moments(db.meta_value(conn, REPORTS_AT))
+
+
+def _kept_reports(conn: Connection, f: Filters, bys: list[str], counts) -> list | None:
+    """cutoff_reports' rows (town_code, department, `counts`…) for the ticket `counts` over
+    f's reports grouped by `bys`, when they answer it: f is the week before a meeting's
+    cut-off they were kept at (as_of), chosen by town at most, grouped by town and
+    department only, nothing written since the refresh. None otherwise."""
+    if not ts.USE_SUMMARIES or not set(bys) <= {"town_code", "department"} or not set(
+            counts) <= set(COHORT_COUNTS) or f.category or f.source or f.department or (
+            f.task_force) or f.as_of not in reports_kept(conn):
+        return None
+    day = f.as_of.date()
+    if (f.start, f.end) != (day - timedelta(days=7), day - timedelta(days=1)) or not getattr(
+            ts.mark(conn), "complete", False):
+        return None
+    r = s.cutoff_reports.c
+    return conn.execute(select(r.town_code, r.department, *(r[c] for c in counts))
+                        .where(r.as_of == f.as_of, *f.town(r.town_code))).all()
 
 
 def week_ago_midnights(now: datetime) -> list[datetime]:
@@ -644,8 +692,11 @@ def week_ago_midnights(now: datetime) -> list[datetime]:
 
 def cutoffs_kept(conn: Connection) -> list[datetime]:
     """The cut-offs whose correction cutoff_corrections holds (as the last refresh kept it)."""
-    kept = db.meta_value(conn, KEPT_AT) or ""
-    return [datetime.fromisoformat(text) for text in kept.split(",") if text]
+    return _moments(db.meta_value(conn, KEPT_AT))
+
+
+def _moments(text: str | None) -> list[datetime]:
+    return [datetime.fromisoformat(part) for part in (text or "").split(",") if part]
 
 
 def correction_kept_from(conn: Connection, f: Filters, mark, codes) -> datetime | None:
@@ -1025,10 +1076,16 @@ def _reported_counts(conn: Connection, f: Filters, bys: list[str],
                      counts: list[str]) -> dict[str, pd.DataFrame]:
     """The ticket `counts` over the period's reports per value of each of `bys` (key, counts…),
     from one query grouped by all of them."""
-    columns = [DIMENSIONS[by]["tickets"] for by in bys]
-    names, query = family_query(conn, f, "tickets", columns, counts, reported_in_period=True)
-    rows = conn.execute(query.group_by(*query.selected_columns[:len(bys)])).all()
-    frame = typed(rows, {**dict.fromkeys(bys, "str"), **dict.fromkeys(names, "int")})
+    kept = _kept_reports(conn, f, bys, counts)
+    if kept is not None:  # per town and department: each dimension is summed from them
+        names = list(counts)
+        frame = typed(kept, {"town_code": "str", "department": "str",
+                             **dict.fromkeys(names, "int")})
+    else:
+        columns = [DIMENSIONS[by]["tickets"] for by in bys]
+        names, query = family_query(conn, f, "tickets", columns, counts, reported_in_period=True)
+        rows = conn.execute(query.group_by(*query.selected_columns[:len(bys)])).all()
+        frame = typed(rows, {**dict.fromkeys(bys, "str"), **dict.fromkeys(names, "int")})
     out = {}
     for by in bys:
         part = frame.groupby(by, dropna=False, sort=False)[names].sum().reset_index()

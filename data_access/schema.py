@@ -459,6 +459,22 @@ cutoff_corrections = Table(
             "refresh; read while no ticket or event was written since",
 )
 
+# The ticket figures counted over a period's reports (figures.COHORT_COUNTS)
+COHORT_COUNTS = ROLLUP_COUNTS[:ROLLUP_COUNTS.index("resolved_in_period")]
+cutoff_reports = Table(
+    "cutoff_reports", metadata,
+    _col("as_of", DateTime, "a weekly meeting's cut-off (a Monday 09:00)", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code", primary_key=True),
+    _col("department", String(40), "tickets.department", primary_key=True),
+    *(_col(code, Integer, f"the week's reports (the seven days before the cut-off's day) in "
+           f"the figure {code}, as they stood at the cut-off", nullable=False)
+      for code in COHORT_COUNTS),
+    comment="derived (summaries.py, written by the admin tool only): 周例会's boards, the "
+            "week's reports per town and department at the last weekly meetings' cut-offs "
+            "(cockpit_meta reports_kept_at), kept by each refresh with cutoff_corrections; "
+            "read while no ticket or event was written since",
+)
+
 visit_rollup = Table(
     "visit_rollup", metadata,
     _col("grain", String(1), "D: one day | M: one calendar month", primary_key=True),

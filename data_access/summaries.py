@@ -87,7 +87,7 @@ FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at on
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
 DERIVED = ("ticket_states", "ticket_visits", "ticket_rollup", "ticket_unit_rollup",
            "span_rollup", "visit_rollup", "officer_rollup", "quality_findings",
-           "cutoff_corrections")  # refreshed
+           "cutoff_corrections", "cutoff_reports")  # refreshed
 
 
 def is_refreshed(conn: Connection) -> bool:
@@ -286,7 +286,8 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
 
     now = local_now()
     figures.keep_corrections(conn, meeting.kept_cutoffs(now) + figures.week_ago_midnights(now),
-                             followed=[] if rebuilt else followed)  # last: plans as the pages
+                             followed=[] if rebuilt else followed,  # last: plans as the pages
+                             meetings=meeting.kept_cutoffs(now))
     if ids is not None:
         for scratch in (*CHANGES.values(), refresh_ids):
             scratch.drop(conn)

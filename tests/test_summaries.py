@@ -512,14 +512,16 @@ def test_a_refresh_after_the_cut_offs_follows_their_kept_correction(scaled, monk
 
 
 def assert_kept_rows_as_computed(writer) -> None:
-    """cutoff_corrections as kept == computed anew for the same cut-offs."""
+    """cutoff_corrections and cutoff_reports as kept == computed anew for the same cut-offs."""
     with writer.connect() as conn:
-        have = rows_of(conn, s.cutoff_corrections)
+        have = [rows_of(conn, table) for table in (s.cutoff_corrections, s.cutoff_reports)]
         cutoffs = figures.cutoffs_kept(conn)
-        figures.keep_corrections(conn, cutoffs)
-        assert rows_of(conn, s.cutoff_corrections) == have
+        figures.keep_corrections(conn, cutoffs, meetings=figures.reports_kept(conn))
+        assert [rows_of(conn, table) for table in (s.cutoff_corrections, s.cutoff_reports)
+                ] == have
         conn.rollback()
-    assert len({row[0] for row in have}) == len(kept_cutoffs())
+    assert len({row[0] for row in have[0]}) == len(kept_cutoffs())
+    assert {row[0] for row in have[1]} == set(meeting.kept_cutoffs(NOW))
 
 
 def add_cutoff_edges(writer) -> None:
@@ -659,7 +661,9 @@ def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
     periods = kept_periods() + kept_periods(LATER)
     if kept and keep:
         with writer.begin() as conn:
-            assert figures.keep_corrections(conn, cutoffs) == cutoffs
+            assert figures.keep_corrections(conn, cutoffs,
+                                            meetings=meeting.kept_cutoffs(NOW)) == cutoffs
+    assert_kept_boards_exact(url, kept)
     engine = read_only_engine(url)
     real, found = figures._moved, []
     try:
@@ -691,6 +695,44 @@ def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
         moved = conn.execute(select(func.count()).where(
             s.ticket_states.c.last_event_at >= min(cutoffs))).scalar()
     assert moved >= 20
+
+
+def assert_kept_boards_exact(url: str, kept: bool) -> None:
+    """The weeks before the last two meetings' cut-offs (the district's and a town's): their
+    reports' counts per town and department, and 周例会's boards, equal those from the events
+    alone; while kept, no week's reports are read at those cut-offs (cutoff_reports answers;
+    the latest's last week is the earlier's)."""
+    meetings = meeting.kept_cutoffs(NOW)
+    weeks = [meeting.week_filters(cutoff.date() - timedelta(days=7), cutoff, town)
+             for cutoff in meetings for town in (None, "330203106000")]
+    codes = {"town_code": figures.COHORT_COUNTS, "department": ["collected", "on_time"]}
+    engine = read_only_engine(url)
+    real, read = summaries.every_ticket, []
+
+    def both(conn, week):
+        return (figures.grouped_each(conn, week, codes, reported_only=True),
+                meeting.fetch_boards(conn, week))
+
+    try:
+        with engine.connect() as conn:
+            ts.USE_SUMMARIES = False
+            slow = [both(conn, week) for week in weeks]
+            ts.USE_SUMMARIES = True
+            summaries.every_ticket = lambda c, f, **kw: read.append(f.as_of) or real(c, f, **kw)
+            fast = [both(conn, week) for week in weeks]
+    finally:
+        summaries.every_ticket = real
+        ts.USE_SUMMARIES = True
+        engine.dispose()
+    assert bool(set(read) & set(meetings)) != kept
+    for week, a, b in zip(weeks, fast, slow):
+        for got, want in zip(a, b):
+            assert got.keys() == want.keys()
+            for key in want:
+                pd.testing.assert_frame_equal(got[key], want[key], obj=f"{week} {key}")
+    for counts, _ in slow[::2]:  # the district's weeks: several towns and departments
+        assert counts["town_code"]["collected"].sum() >= 5
+        assert (counts["department"]["collected"] > 0).sum() >= 3
 
 
 def new_day(first: int):
