@@ -814,7 +814,7 @@ def test_tickets_other_programs_write_are_found_by_the_next_refresh(scaled):
     note them in ticket_changes, and the refresh empties it."""
     url, writer = scaled
     with writer.begin() as conn:  # kept before the writes: they make it unusable
-        figures.keep_corrections(conn, kept_cutoffs())
+        figures.keep_corrections(conn, kept_cutoffs(), meetings=meeting.kept_cutoffs(NOW))
     with writer.begin() as conn:
         first, second, third, fourth = conn.execute(
             select(s.tickets.c.id).order_by(s.tickets.c.id).limit(4)).scalars()
