@@ -430,10 +430,9 @@ def _moved(f: Filters, cal: WorkCalendar, mark: int | None, codes, split_days: b
              select(kept.ticket_id).where(kept.reported_at >= f.as_of),
              *ts.unseen(mark).selects]
     if split_days and {"overdue", "soon_due"} & set(codes):
-        today = datetime.combine(f.as_of.date(), time())
-        soon = datetime.combine(cal.due_at(f.as_of, SOON_DUE_WORKDAYS).date(), time())
+        today, _, last_day = _split_moments(f, cal)
         found += [select(kept.ticket_id).where(kept.due_at >= day, kept.due_at < day + timedelta(1))
-                  for day in (today, soon)]
+                  for day in (today, last_day)]
     if "repeat_reported" in codes:
         found += [select(kept.ticket_id).where(kept.repeat_reported_at >= f.as_of),
                   *ts.unseen_neighbours(mark).selects]
@@ -550,6 +549,14 @@ def _correction(periods: list[Filters], by: str | None, codes, cal: WorkCalendar
             .group_by(*(both.c[k] for k in key)))
 
 
+def _split_moments(f: Filters, cal: WorkCalendar) -> tuple[datetime, datetime, datetime]:
+    """(the start of as_of's day, the end of 3个工作日内到期, the start of its day): the two
+    days whose due tickets the rollup cannot split by day (_day_ranges)."""
+    soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
+    return (datetime.combine(f.as_of.date(), time()), soon,
+            datetime.combine(soon.date(), time()))
+
+
 def _split_days(periods: list[Filters], by: str | None, codes, cal: WorkCalendar, moved):
     """[SELECT [by,] a column per code and period (0 but for 超期未办结 and 3个工作日内到期), KNOWN 0]:
     the tickets not `moved` (their stored state is theirs at as_of), open and due on a day
@@ -560,9 +567,7 @@ def _split_days(periods: list[Filters], by: str | None, codes, cal: WorkCalendar
     if not {"overdue", "soon_due"} & set(codes):
         return []
     kept = s.ticket_states.c
-    today = datetime.combine(f.as_of.date(), time())
-    soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
-    last_day = datetime.combine(soon.date(), time())
+    today, soon, last_day = _split_moments(f, cal)
     overdue = and_(kept.due_at >= today, kept.due_at < f.as_of)
     soon_due = or_(and_(kept.due_at >= f.as_of, kept.due_at < today + timedelta(days=1)),
                    and_(kept.due_at >= last_day, kept.due_at <= soon))
@@ -628,7 +633,8 @@ def keep_corrections(conn: Connection, cutoffs, followed=(), meetings=()) -> lis
     conn.execute(s.cutoff_corrections.delete().where(c.as_of.not_in(
         [as_of for as_of in kept if as_of in followed])))
     reported = [as_of for as_of in kept if as_of in meetings]
-    held = [as_of for as_of in reported if as_of in followed and as_of in reports_kept(conn)]
+    before = reports_kept(conn)
+    held = [as_of for as_of in reported if as_of in followed and as_of in before]
     conn.execute(s.cutoff_reports.delete().where(r.as_of.not_in(held)))
     db.plan_as_readers(conn)  # the queries the pages would run, planned as theirs
     for as_of in kept:

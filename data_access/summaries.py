@@ -285,9 +285,10 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     from data_access import figures, meeting  # they read what is kept here
 
     now = local_now()
-    figures.keep_corrections(conn, meeting.kept_cutoffs(now) + figures.week_ago_midnights(now),
+    meetings = meeting.kept_cutoffs(now)
+    figures.keep_corrections(conn, meetings + figures.week_ago_midnights(now),
                              followed=[] if rebuilt else followed,  # last: plans as the pages
-                             meetings=meeting.kept_cutoffs(now))
+                             meetings=meetings)
     if ids is not None:
         for scratch in (*CHANGES.values(), refresh_ids):
             scratch.drop(conn)
