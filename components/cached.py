@@ -245,7 +245,7 @@ def section() -> Iterator[None]:
     """A part of a page that may be missing during an outage without ending the page:
 
         with cached.section():
-            st.altair_chart(charts.funnel(cached.call(ticket_loop.fetch_funnel, f)))
+            st.altair_chart(charts.weekly_trend(cached.call(ticket_flow.fetch_weekly_flow, f)))
 
     If a query in it has no earlier result, the message stands in its place and the page
     goes on after the block."""

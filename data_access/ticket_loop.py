@@ -43,6 +43,7 @@ LOOP_RATES = ["collected", "resolved", "resolution_rate", "completion_rate", "on
 SLA = ["open", "overdue", "soon_due", "supervised", "reopened"]
 CLOSURE_QUALITY = ["bounced", "reopened", "repeat_reported", "fast_closed",
                    "signed_off_unscored"]
+LOOP_FIGURES = list(dict.fromkeys([*LOOP_RATES, *FUNNEL.values(), *SLA, *CLOSURE_QUALITY]))
 BREAKDOWN_FIGURES = ["collected", "resolved", "resolution_rate", "open", "overdue"]
 BREAKDOWNS = ["category", "source", "town_code", "department", "task_force"]
 # Open tickets' age in working days since the day of reporting.
@@ -51,21 +52,23 @@ AGING_BUCKETS = [(5, "0–5个工作日"), (10, "6–10个工作日"), (20, "11�
 SORT_WORK_MEM = "256MB"  # PostgreSQL: the stage medians sort millions of spans in memory
 
 
-def fetch_funnel(conn: Connection, f: Filters) -> pd.DataFrame:
-    """Tickets of the period that reached each step of the loop, in loop order.
+def fetch_loop_figures(conn: Connection, f: Filters) -> dict:
+    """The registry figures of 问题流转's tiles and funnel (LOOP_FIGURES: LOOP_RATES, FUNNEL's,
+    SLA, CLOSURE_QUALITY; counts as int, rates 0–1, NaN when undefined), computed together:
+    the rollup's correction for all of them judges the tickets touched since as_of once."""
+    return figures.headline(conn, f, LOOP_FIGURES)
+
+
+def funnel(values: dict) -> pd.DataFrame:
+    """The funnel of the loop from fetch_loop_figures' `values`: tickets of the period that
+    reached each step, in loop order.
 
     Columns: stage (str, g.LOOP_STAGES), tickets (int), conversion_rate (float, share of
     the previous step's tickets; 1.0 for 上报, NaN after an empty step).
     """
-    got = figures.headline(conn, f, list(FUNNEL.values()))
-    counts = [got[code] for code in FUNNEL.values()]
+    counts = [values[code] for code in FUNNEL.values()]
     rates = [1.0] + [ratio(b, a) for a, b in zip(counts, counts[1:])]
     return pd.DataFrame({"stage": list(FUNNEL), "tickets": counts, "conversion_rate": rates})
-
-
-def fetch_loop_rates(conn: Connection, f: Filters) -> dict:
-    """The registry figures LOOP_RATES (rates 0–1, NaN when undefined)."""
-    return figures.headline(conn, f, LOOP_RATES)
 
 
 def fetch_stage_hours(conn: Connection, f: Filters) -> pd.DataFrame:
@@ -221,16 +224,6 @@ def fetch_breakdown(conn: Connection, f: Filters, by: str) -> pd.DataFrame:
     out = figures.grouped(conn, f, by, BREAKDOWN_FIGURES)
     out = out[out["collected"] > 0]
     return out.sort_values(["collected", "key"], ascending=[False, True], ignore_index=True)
-
-
-def fetch_sla(conn: Connection, f: Filters) -> dict:
-    """The registry figures SLA: the open stock at as_of and the period's 督办/重办."""
-    return figures.headline(conn, f, SLA)
-
-
-def fetch_closure_quality(conn: Connection, f: Filters) -> dict:
-    """The registry figures CLOSURE_QUALITY for the period's tickets."""
-    return figures.headline(conn, f, CLOSURE_QUALITY)
 
 
 def fetch_open_aging(conn: Connection, f: Filters) -> pd.DataFrame:

@@ -33,13 +33,13 @@ narrow = f.narrowed(**picked)
 
 # Headline: the seed's figures and the loop's rates, for the page's filters.
 with st.spinner("正在计算…"):
-    rates = cached.call(ticket_loop.fetch_loop_rates, narrow)
-    kpis.row(*(kpis.figure(code, rates) for code in ticket_loop.LOOP_RATES))
+    loop = cached.call(ticket_loop.fetch_loop_figures, narrow)  # tiles and funnel at once
+    kpis.row(*(kpis.figure(code, loop) for code in ticket_loop.LOOP_RATES))
 
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.subheader("闭环流转：" + " → ".join(g.STAGES[s] for s in ticket_loop.FUNNEL))
-        st.altair_chart(charts.funnel(cached.call(ticket_loop.fetch_funnel, narrow)))
+        st.altair_chart(charts.funnel(ticket_loop.funnel(loop)))
     with right:
         st.subheader("各环节停留时间（中位数）")
         hours = cached.call(ticket_loop.fetch_stage_hours, narrow)
@@ -74,8 +74,7 @@ for col, (dim, (title, labels)) in zip(st.columns(len(DIMS)), DIMS.items()):
 # Service level: the stock of open tickets and how old they are.
 st.subheader("时限与督办")
 with st.spinner("正在计算…"):
-    sla = cached.call(ticket_loop.fetch_sla, narrow)
-    kpis.row(*(kpis.figure(code, sla) for code in ticket_loop.SLA))
+    kpis.row(*(kpis.figure(code, loop) for code in ticket_loop.SLA))
     left, right = st.columns([2, 3], gap="large")
     left.altair_chart(charts.aging(cached.call(ticket_loop.fetch_open_aging, narrow)))
     right.altair_chart(charts.weekly_trend(cached.call(ticket_flow.fetch_weekly_flow, narrow)))
@@ -83,8 +82,7 @@ with st.spinner("正在计算…"):
 # Closure quality: tickets closed in ways that deserve a second look.
 st.subheader("办结质量")
 with st.spinner("正在计算…"):
-    quality_figures = cached.call(ticket_loop.fetch_closure_quality, narrow)
-    kpis.row(*(kpis.figure(code, quality_figures) for code in ticket_loop.CLOSURE_QUALITY))
+    kpis.row(*(kpis.figure(code, loop) for code in ticket_loop.CLOSURE_QUALITY))
 
 # The tickets behind the numbers.
 st.subheader("问题清单（可查）")

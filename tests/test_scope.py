@@ -160,12 +160,9 @@ SCOPED = {
         [ticket_list.fetch_tickets(c, f, show, in_period=False) for show in ticket_list.SHOWS]),
     "ticket_loop.fetch_breakdown": lambda c, f, w: pd.concat(
         [ticket_loop.fetch_breakdown(c, f, by) for by in ticket_loop.BREAKDOWNS]),
-    "ticket_loop.fetch_closure_quality": lambda c, f, w: ticket_loop.fetch_closure_quality(c, f),
     "ticket_loop.fetch_data_quality": lambda c, f, w: ticket_loop.fetch_data_quality(c, f),
-    "ticket_loop.fetch_funnel": lambda c, f, w: ticket_loop.fetch_funnel(c, f),
-    "ticket_loop.fetch_loop_rates": lambda c, f, w: ticket_loop.fetch_loop_rates(c, f),
+    "ticket_loop.fetch_loop_figures": lambda c, f, w: ticket_loop.fetch_loop_figures(c, f),
     "ticket_loop.fetch_open_aging": lambda c, f, w: ticket_loop.fetch_open_aging(c, f),
-    "ticket_loop.fetch_sla": lambda c, f, w: ticket_loop.fetch_sla(c, f),
     "ticket_loop.fetch_stage_hours": lambda c, f, w: ticket_loop.fetch_stage_hours(c, f),
 }
 def week(f: Filters) -> Filters:

@@ -17,13 +17,17 @@ def call(db, fn, *args, **kw):
         return fn(conn, *args, **kw)
 
 
+def funnel_of(db, f):
+    return ticket_loop.funnel(call(db, ticket_loop.fetch_loop_figures, f))
+
+
 def test_funnel_counts_each_stage_and_its_conversion(tiny):
     tiny.add_ticket("A", events=[*FULL, ("signed_off", "2026-03-06 18:00"),
                                  ("evaluated", "2026-03-07 09:00")], satisfaction=5)
     tiny.add_ticket("B", events=FULL)
     tiny.add_ticket("C", events=FULL[:2])
     tiny.add_ticket("D", events=FULL[:1])
-    got = call(tiny, ticket_loop.fetch_funnel, MARCH).set_index("stage")
+    got = funnel_of(tiny, MARCH).set_index("stage")
     assert got.index.tolist() == ["reported", "dispatched", "accepted", "resolved", "signed_off",
                                   "evaluated"]
     assert got["tickets"].tolist() == [4, 4, 3, 2, 1, 1]
@@ -36,23 +40,23 @@ def test_a_bounced_ticket_waits_for_dispatch_again_and_counts_as_bounced_twice(t
                                  ("dispatched", "2026-03-03 10:00"), ("rejected", "2026-03-03 12:00")])
     tiny.add_ticket("B", events=[("dispatched", "2026-03-02 10:00"), ("rejected", "2026-03-02 12:00"),
                                  ("dispatched", "2026-03-03 10:00"), ("accepted", "2026-03-03 12:00")])
-    funnel = call(tiny, ticket_loop.fetch_funnel, MARCH).set_index("stage")["tickets"]
+    funnel = funnel_of(tiny, MARCH).set_index("stage")["tickets"]
     assert (funnel["dispatched"], funnel["accepted"]) == (1, 1)
-    assert call(tiny, ticket_loop.fetch_closure_quality, MARCH)["bounced"] == 1
+    assert call(tiny, ticket_loop.fetch_loop_figures, MARCH)["bounced"] == 1
     assert call(tiny, ticket_list.fetch_tickets, MARCH, "bounced")["id"].tolist() == ["A"]
 
 
 def test_a_ticket_resolved_without_dispatch_event_counts_as_dispatched_and_as_a_skip(tiny):
     tiny.add_ticket("A", events=[("resolved", "2026-03-04 10:00")])
-    funnel = call(tiny, ticket_loop.fetch_funnel, MARCH).set_index("stage")["tickets"]
+    funnel = funnel_of(tiny, MARCH).set_index("stage")["tickets"]
     assert (funnel["dispatched"], funnel["accepted"], funnel["resolved"]) == (1, 1, 1)
     assert call(tiny, ticket_loop.fetch_data_quality, MARCH)["skipped_stage"] == 1
 
 
 def test_an_empty_period_has_an_empty_funnel_and_undefined_rates(tiny):
-    funnel = call(tiny, ticket_loop.fetch_funnel, MARCH)
+    funnel = funnel_of(tiny, MARCH)
     assert funnel["tickets"].tolist() == [0, 0, 0, 0, 0, 0]
-    rates = call(tiny, ticket_loop.fetch_loop_rates, MARCH)
+    rates = call(tiny, ticket_loop.fetch_loop_figures, MARCH)
     for key in ("completion_rate", "on_time_rate", "satisfaction_rate", "reopen_rate"):
         assert rates[key] != rates[key], key
 
@@ -67,7 +71,7 @@ def test_loop_rates_with_known_answers(tiny):
                                  ("resolved", "2026-03-09 09:00")])
     tiny.add_ticket("D", events=FULL[:1])
     tiny.add_ticket("E", events=FULL)
-    got = call(tiny, ticket_loop.fetch_loop_rates, MARCH)
+    got = call(tiny, ticket_loop.fetch_loop_figures, MARCH)
     assert (got["collected"], got["resolved"]) == (5, 4)
     assert got["resolution_rate"] == pytest.approx(4 / 5)
     assert got["completion_rate"] == pytest.approx(4 / 4)  # D was dispatched, never accepted
@@ -136,7 +140,7 @@ def test_sla_and_aging_of_open_tickets_at_as_of(tiny):
     tiny.add_ticket("soon", reported="2026-03-25 09:00", due_days=8)  # due 04-02
     tiny.add_ticket("fresh", reported="2026-03-30 09:00", due_days=20)
     tiny.add_ticket("done", reported="2026-03-02 09:00", events=FULL)
-    sla = call(tiny, ticket_loop.fetch_sla, MARCH)  # as_of = 2026-04-01 00:00
+    sla = call(tiny, ticket_loop.fetch_loop_figures, MARCH)  # as_of = 2026-04-01 00:00
     assert (sla["open"], sla["overdue"], sla["soon_due"], sla["supervised"]) == (4, 2, 1, 1)
     aging = call(tiny, ticket_loop.fetch_open_aging, MARCH).set_index("bucket")
     assert aging["tickets"].tolist() == [2, 1, 0, 0, 1]
@@ -149,7 +153,7 @@ def test_inconsistent_events_are_counted_not_fatal(tiny):
     got = call(tiny, ticket_loop.fetch_data_quality, MARCH)
     assert got["before_report"] == 1
     assert got["unknown_stage"] == 1
-    assert call(tiny, ticket_loop.fetch_funnel, MARCH)["tickets"].iloc[0] == 2
+    assert funnel_of(tiny, MARCH)["tickets"].iloc[0] == 2
 
 
 def test_ticket_list_shows_status_and_history(tiny):
