@@ -21,7 +21,7 @@ crossfilter.banner(crossfilter.chosen({crossfilter.TOWN: names}, f),
 with st.spinner("正在计算…"):
     this_week = Filters.for_period("this_week", frame.data_moment(), town_code=f.town_code)
     last_week = this_week.shifted_weeks(-1)
-    period, now, before = (cached.call(overview.fetch_kpis, x) for x in (f, this_week, last_week))
+    period, now, before = cached.call(overview.fetch_kpis_each, (f, this_week, last_week))
     kpis.tiles(overview.LOOP_TILES, period, now, before)
     kpis.tiles(overview.WORK_TILES, period, now, before)
 

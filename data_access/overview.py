@@ -18,6 +18,13 @@ def fetch_kpis(conn: Connection, f: Filters) -> dict:
     return figures.headline(conn, f, LOOP_TILES + WORK_TILES)
 
 
+def fetch_kpis_each(conn: Connection, periods: tuple[Filters, ...]) -> list[dict]:
+    """fetch_kpis for each of `periods` (总览's period, this week and last week), in one
+    call: those judged alike (the same as_of and choices) share the rollup's correction,
+    the tickets touched since as_of judged once (figures.headlines)."""
+    return figures.headlines(conn, list(periods), LOOP_TILES + WORK_TILES)
+
+
 def fetch_town_comparison(conn: Connection, f: Filters) -> pd.DataFrame:
     """One row per town (all 17, or the filtered one), in code order.
 

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from data_access import coverage, figures, overview, places
@@ -20,6 +21,17 @@ def test_seed_ticket_headline_1337_collected_1169_resolved_87_4_pct(conn, campai
     assert got["collected"] == 1337
     assert got["resolved"] == 1169
     assert round(got["resolution_rate"] * 100, 1) == 87.4
+
+
+def test_headlines_of_several_periods_in_one_call_equal_each_asked_alone(conn, campaign):
+    # 总览 asks for its period, this week and last week at once (fetch_kpis_each): the first
+    # two are judged alike and share the rollup's correction; the figures must not change
+    this_week = Filters.for_period("this_week", SAMPLE_NOW)
+    periods = (campaign, this_week, this_week.shifted_weeks(-1))
+    together = overview.fetch_kpis_each(conn, periods)
+    pd.testing.assert_frame_equal(pd.DataFrame(together),
+                                  pd.DataFrame([overview.fetch_kpis(conn, p) for p in periods]))
+    assert together[0]["collected"] == 1337
 
 
 def test_seed_has_1409_grid_cells_in_17_towns(conn):

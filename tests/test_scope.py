@@ -139,6 +139,8 @@ SCOPED = {
         r for r in (geo.get_cell(c, w.cell_in[t], scope_town=f.scope_town)
                     for t in (SCOPE, OTHER)) if r]),
     "overview.fetch_kpis": lambda c, f, w: overview.fetch_kpis(c, f),
+    "overview.fetch_kpis_each": lambda c, f, w: dict(enumerate(overview.fetch_kpis_each(
+        c, (f, f.shifted_weeks(-1))))),
     "overview.fetch_town_comparison": lambda c, f, w: overview.fetch_town_comparison(c, f),
     "places.count_grid_cells": lambda c, f, w: places.count_grid_cells(c, scope_town=f.scope_town),
     "places.list_towns": lambda c, f, w: places.list_towns(c, scope_town=f.scope_town),
