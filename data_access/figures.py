@@ -11,6 +11,7 @@ expressions with a GROUP BY. Pages, tiles, tooltips, tables, the map, exports an
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 import pandas as pd
 from sqlalchemy import (
@@ -231,6 +232,13 @@ def rollup_bases(st, t, f: Filters | None = None) -> dict:
     }
 
 
+@cache
+def stored_bases() -> dict:
+    """rollup_bases of the stored states (ticket_states), built once: the expressions are
+    immutable and the same for every statement that counts the stored states."""
+    return rollup_bases(s.ticket_states, s.ticket_states.c)
+
+
 def _ticket_counts(f: Filters, st, cal: WorkCalendar, t) -> dict:
     """The SQL count of each ticket figure, over tickets reported before as_of; `t`: the
     ticket columns (of tickets, or of ts.ticket_rows that carries them)."""
@@ -386,7 +394,7 @@ def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
     the days of the months the range cuts counted from ticket_states as the rollup counts
     them."""
     u, kept = s.ticket_unit_rollup.c, s.ticket_states
-    column, conditions = rollup_bases(kept, kept.c)[basis]
+    column, conditions = stored_bases()[basis]
     kept_rows, days = unit_rows(u, first, stop, u.unit_kind == unit, u.basis == basis,
                                 *f.town(u.town_code))
     parts = [select(func.nullif(u.unit, "").label("key"),
@@ -443,12 +451,16 @@ def _moved(f: Filters, cal: WorkCalendar, mark: int | None, codes, split_days: b
 def rollup_usable(conn: Connection, f: Filters, by: str | None) -> bool:
     """Whether the ticket figures for `f` (grouped `by`) can come from ticket_rollup: built by
     the last refresh, the filters and grouping among its dimensions, and few moved tickets."""
+    return rollup_answers(f, by) and rollup_current(conn, f)
+
+
+def rollup_answers(f: Filters, by: str | None) -> bool:
+    """Whether the filters and the grouping are among the rollups' dimensions (rollup_usable
+    without asking the database whether they are current)."""
     if not ts.USE_SUMMARIES or f.department or f.task_force:
         return False
-    if by is not None and by not in ROLLUP_DIMENSIONS and (
-            by not in s.ROLLUP_UNITS or f.category or f.source):  # units are kept by town only
-        return False
-    return rollup_current(conn, f)
+    return by is None or by in ROLLUP_DIMENSIONS or (
+        by in s.ROLLUP_UNITS and not (f.category or f.source))  # units are kept by town only
 
 
 def rollup_current(conn: Connection, f: Filters) -> bool:
@@ -464,68 +476,88 @@ def rollup_current(conn: Connection, f: Filters) -> bool:
     return late <= ROLLUP_MOVED_MAX
 
 
-def _ticket_values(conn: Connection, periods: list[Filters], by: str | None,
-                   codes) -> list[pd.DataFrame]:
+def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -> list[dict]:
     """The ticket figures `codes` (counts the rollup answers) from ticket_rollup for each of
-    `periods` (Filters that differ in their period alone: same_judgement), corrected exactly
-    for the moved tickets: their rollup counts (from their stored state, by the same rules as
+    `periods` (Filters that differ in their period alone: same_judgement), grouped by each of
+    `bys` ([None]: not grouped; else DIMENSIONS keys), corrected exactly for the moved
+    tickets: their rollup counts (from their stored state, by the same rules as
     summaries.refresh) taken off, their counts at as_of (ticket_rows) added. The moved
-    tickets are found and judged once for all the periods: one column per period and code.
-    One frame per period; columns: key (when `by`), then one per code."""
+    tickets are found and judged once for all the periods and groupings: one column per
+    period and code, one row per combination of the groupings' values, summed per grouping.
+    Per period {by: frame}; columns: key (when `by`), then one per code."""
     f = periods[0]
     cal = load_calendar(conn)
     r = s.ticket_rollup.c
-    key = [] if by is None else [by]
-    frames = [[] for _ in periods]
-    # 1. the rollup: one query per period and (basis, days)
+    keys = [by for by in bys if by is not None]
+    if keys != list(bys) and bys != [None]:
+        raise ValueError(f"不分组与分组不能一起计算: {bys}")
+    frames = [{by: [] for by in bys} for _ in periods]
+    dims = [by for by in keys if by not in s.ROLLUP_UNITS]  # ticket_rollup's: read together
+    # 1. the rollup: one query per period and (basis, days) for ticket_rollup's groupings,
+    # grouped by all of them and summed per grouping; one more per ROLLUP_UNITS grouping
     for frames_of, fp in zip(frames, periods):
         ranges = _day_ranges(fp, cal)
         by_days = {}
         for code in codes:
             by_days.setdefault(ranges[code], []).append(code)
         for (basis, first, stop), group in by_days.items():
-            if by in s.ROLLUP_UNITS:
-                frames_of.append(_frame(conn, _unit_counts(fp, by, basis, first, stop, group),
-                                        key, list(group)))
-                continue
-            rows = union_all(*(select(*(r[k] for k in key), *(r[_column(c)] for c in group))
-                               .where(part, *fp.ticket_choices(s.ticket_rollup))
-                               for part in _rollup_rows(basis, first, stop))).subquery()
-            query = select(*(rows.c[k] for k in key),
-                           *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c)
-                             for c in group))
-            frames_of.append(_frame(conn, query.group_by(*(rows.c[k] for k in key)), key,
-                                    list(group)))
+            for by in (by for by in keys if by in s.ROLLUP_UNITS):
+                frames_of[by].append(_frame(conn, _unit_counts(fp, by, basis, first, stop,
+                                                               group), ["key"], list(group)))
+            if dims or bys == [None]:
+                rows = union_all(*(select(*(r[k] for k in dims), *(r[_column(c)] for c in group))
+                                   .where(part, *fp.ticket_choices(s.ticket_rollup))
+                                   for part in _rollup_rows(basis, first, stop))).subquery()
+                query = select(*(rows.c[k] for k in dims),
+                               *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c)
+                                 for c in group)).group_by(*(rows.c[k] for k in dims))
+                got = _frame(conn, query, dims, list(group))
+                for by in dims or [None]:
+                    frames_of[by].append(got if by is None else _per(got, by, list(group)))
     # 2. the moved tickets: as the rollup counted them, taken off, and at as_of, added (or
-    # their correction kept at a meeting's cut-off)
+    # their correction kept at a meeting's cut-off); grouped by all of `keys` at once
     mark = ts.mark(conn)
     columns = [f"{code}{PERIOD_MARK}{i}" for i in range(len(periods)) for code in codes]
-    since = None if by is not None else correction_kept_from(conn, f, mark, codes)
+    since = None if keys else correction_kept_from(conn, f, mark, codes)
     if since is not None:
         query = _kept_correction(periods, cal, codes, since, mark)
-        moves, known = _frame(conn, query, [], columns), set()
+        moves = _frame(conn, query, [], columns)
     else:
-        moves = _frame(conn, _correction(periods, by, codes, cal, mark, columns), key,
+        moves = _frame(conn, _correction(periods, keys, codes, cal, mark, columns), keys,
                        [*columns, KNOWN])
-        known = set(moves.loc[moves[KNOWN] > 0, "key"]) if key else set()
-    out = []
-    for i, (frames_of, fp) in enumerate(zip(frames, periods)):
-        mine = {f"{code}{PERIOD_MARK}{i}": code for code in codes}
-        correction = moves[["key", *mine] if key else list(mine)].rename(columns=mine)
-        out.append(_summed(conn, fp, by, codes, [*frames_of, correction], known))
+    groups = _group_keys(conn, f, keys)
+    out = [{} for _ in periods]
+    for by in bys:
+        if by is None:
+            mine_moves = moves
+        else:  # this grouping's correction: the combinations' rows summed per its value
+            mine_moves = _per(moves, by, [*columns, KNOWN])
+            groups[by] |= set(mine_moves.loc[mine_moves[KNOWN] > 0, "key"])  # known at as_of
+        for i in range(len(periods)):
+            mine = {f"{code}{PERIOD_MARK}{i}": code for code in codes}
+            correction = mine_moves[list(mine) if by is None else ["key", *mine]].rename(
+                columns=mine)
+            out[i][by] = _summed(codes, [*frames[i][by], correction], groups.get(by))
     return out
 
 
-def _correction(periods: list[Filters], by: str | None, codes, cal: WorkCalendar, mark,
+def _per(frame: pd.DataFrame, by: str, columns: list[str]) -> pd.DataFrame:
+    """`frame`'s rows (one per combination of several groupings' values) summed per value of
+    one grouping `by`: key, columns…"""
+    return (frame.groupby(by, dropna=False, sort=False)[columns].sum().reset_index()
+            .rename(columns={by: "key"}))
+
+
+def _correction(periods: list[Filters], keys: list[str], codes, cal: WorkCalendar, mark,
                 columns):
-    """SELECT [by,] the correction of each code for each period (`columns`), KNOWN: the
+    """SELECT `keys`…, the correction of each code for each period (`columns`), KNOWN: the
     moved tickets (_moved) as the rollup counted them taken off, and at as_of added, in one
-    statement that finds them once."""
+    statement that finds them once; grouped by `keys` (none: one row)."""
     f = periods[0]
-    key = [] if by is None else [by]
+    key = list(keys)
     moved = _moved(f, cal, mark, codes, split_days=False)
     kept = s.ticket_states
-    bases = rollup_bases(kept, kept.c)
+    bases = stored_bases()
     stored = []
     for fp in periods:
         ranges = _day_ranges(fp, cal)
@@ -544,7 +576,7 @@ def _correction(periods: list[Filters], by: str | None, codes, cal: WorkCalendar
     added = (select(*(rows.c[k] for k in key), *(n.label(c) for n, c in zip(added, columns)),
                     func.count().label(KNOWN))
              .group_by(*(rows.c[k] for k in key)))
-    both = union_all(taken, added, *_split_days(periods, by, codes, cal, moved)).subquery()
+    both = union_all(taken, added, *_split_days(periods, key, codes, cal, moved)).subquery()
     return (select(*(both.c[k] for k in key), *(func.sum(both.c[c]) for c in [*columns, KNOWN]))
             .group_by(*(both.c[k] for k in key)))
 
@@ -557,8 +589,8 @@ def _split_moments(f: Filters, cal: WorkCalendar) -> tuple[datetime, datetime, d
             datetime.combine(soon.date(), time()))
 
 
-def _split_days(periods: list[Filters], by: str | None, codes, cal: WorkCalendar, moved):
-    """[SELECT [by,] a column per code and period (0 but for 超期未办结 and 3个工作日内到期), KNOWN 0]:
+def _split_days(periods: list[Filters], keys: list[str], codes, cal: WorkCalendar, moved):
+    """[SELECT keys…, a column per code and period (0 but for 超期未办结 and 3个工作日内到期), KNOWN 0]:
     the tickets not `moved` (their stored state is theirs at as_of), open and due on a day
     whose whole the rollup cannot count for those figures (_day_ranges): 超期未办结 if due
     on as_of's day before as_of, 3个工作日内到期 if due on it from as_of on, or on the last
@@ -572,7 +604,7 @@ def _split_days(periods: list[Filters], by: str | None, codes, cal: WorkCalendar
     soon_due = or_(and_(kept.due_at >= f.as_of, kept.due_at < today + timedelta(days=1)),
                    and_(kept.due_at >= last_day, kept.due_at <= soon))
     counts = {"overdue": count_if(overdue), "soon_due": count_if(soon_due)}
-    key = [] if by is None else [kept[by]]
+    key = [kept[k] for k in keys]
     return [select(*key, *(counts.get(code, literal(0)) for _ in periods for code in codes),
                    literal(0))
             .where(ts.is_open(s.ticket_states), or_(overdue, soon_due),
@@ -784,40 +816,51 @@ PERIOD_MARK = "__period_"  # _ticket_values: a column's code and period, as code
 KNOWN = "known__"  # _ticket_values: how many of a group's moved tickets are known at as_of
 
 
-def _summed(conn: Connection, f: Filters, by: str | None, codes,
-            frames: list[pd.DataFrame], known: set) -> pd.DataFrame:
-    """_ticket_values' parts of one period summed: one row, or one per key of the groups with
-    a ticket reported before as_of (`known`: the keys of the moved tickets known then)."""
+def _summed(codes, frames: list[pd.DataFrame], keys: set | None) -> pd.DataFrame:
+    """_ticket_values' parts of one period summed: one row (`keys` None), or one per key of
+    `keys` (the groups a grouped figure lists: _group_keys)."""
     out = pd.concat(frames, ignore_index=True)
     out[list(codes)] = out[list(codes)].fillna(0)
-    if by is None:
+    if keys is None:
         return out[list(codes)].sum().astype("int64").to_frame().T
-    # the groups are those with a ticket reported before as_of, as over the tickets
-    r, kept = s.ticket_rollup.c, s.ticket_states
-    today = f.as_of.date()
-    month = _month(today)
-    if by in s.ROLLUP_UNITS:
-        u = s.ticket_unit_rollup.c
-        kept_rows, _ = unit_rows(u, None, month, u.unit_kind == by, u.basis == "reported",
-                                 *f.town(u.town_code))  # no days: month is a month's first
-        before = [select(func.nullif(u.unit, "")).where(where) for where in kept_rows]
-        since = month
-    else:
-        before = [select(r[by]).where(r.grain == "M", r.basis == "reported", r.day < month,
-                                      *f.ticket_choices(s.ticket_rollup)),
-                  select(r[by]).where(r.grain == "D", r.basis == "reported", r.day >= month,
-                                      r.day < today, *f.ticket_choices(s.ticket_rollup))]
-        since = today
-    reported = union(*before, select(kept.c[by]).where(
-        kept.c.reported_at >= datetime.combine(since, time()), *f.known(kept.c.reported_at),
-        *f.ticket_choices(kept)))
-    keys = {k for (k,) in conn.execute(reported).all()} | known
     # pandas groups no NULL key: a stand-in while it sums
     out["key"] = out["key"].map(_key_text)
     sums = out.groupby("key")[list(codes)].sum()
     out = sums.reindex(sorted({_key_text(k) for k in keys}), fill_value=0).astype("int64")
     out = out.rename_axis("key").reset_index()
     out["key"] = out["key"].where(out["key"] != NO_KEY, None)  # str or None, as result.typed
+    return out
+
+
+def _group_keys(conn: Connection, f: Filters, bys: list[str]) -> dict[str, set]:
+    """{by: the values of the grouping with a ticket reported before f.as_of in f's choices}:
+    the groups a grouped figure lists, as over the tickets (_ticket_values adds those of the
+    moved tickets known at as_of). ticket_rollup's groupings read together, each of
+    ROLLUP_UNITS apart."""
+    r, kept = s.ticket_rollup.c, s.ticket_states
+    today = f.as_of.date()
+    month = _month(today)
+    out = {}
+    dims = [by for by in bys if by not in s.ROLLUP_UNITS]
+    if dims:
+        rows = conn.execute(union(
+            *(select(*(r[by] for by in dims)).where(
+                r.basis == "reported", *where, *f.ticket_choices(s.ticket_rollup))
+              for where in ((r.grain == "M", r.day < month),
+                            (r.grain == "D", r.day >= month, r.day < today))),
+            select(*(kept.c[by] for by in dims)).where(
+                kept.c.reported_at >= datetime.combine(today, time()),
+                *f.known(kept.c.reported_at), *f.ticket_choices(kept)))).all()
+        out = {by: {row[i] for row in rows} for i, by in enumerate(dims)}
+    u = s.ticket_unit_rollup.c
+    for by in (by for by in bys if by in s.ROLLUP_UNITS):
+        kept_rows, _ = unit_rows(u, None, month, u.unit_kind == by, u.basis == "reported",
+                                 *f.town(u.town_code))  # no days: month is a month's first
+        out[by] = {k for (k,) in conn.execute(union(
+            *(select(func.nullif(u.unit, "")).where(where) for where in kept_rows),
+            select(kept.c[by]).where(kept.c.reported_at >= datetime.combine(month, time()),
+                                     *f.known(kept.c.reported_at),
+                                     *f.ticket_choices(kept)))).all()}
     return out
 
 
@@ -840,7 +883,7 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     mark = ts.mark(conn)
     moved = _moved(f, cal, mark, codes)
     r, kept = s.ticket_rollup.c, s.ticket_states
-    stored_bases = rollup_bases(kept, kept.c)
+    stored = stored_bases()
     at_rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
     at_counts = _ticket_counts(f, at_rows, cal, at_rows.c)
     at_bases = rollup_bases(at_rows, at_rows.c)
@@ -854,16 +897,16 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
         frames.append(_frame(conn, select(r.day, *(func.sum(r[c]) for c in group))
                              .where(r.grain == grain, r.basis == basis, r.day >= f.start,
                                     r.day <= f.end, *f.ticket_choices(s.ticket_rollup))
-                             .group_by(r.day), ["day"], group))
-        column, conditions = stored_bases[basis]
+                             .group_by(r.day), ["key"], group))
+        column, conditions = stored[basis]
         on_days = [column >= f.start_at, column < f.end_before]
         day = summaries._day(column)
         frames.append(_frame(conn, select(day, *(-count_if(conditions[c]) for c in group))
                              .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept),
-                                    *on_days).group_by(day), ["day"], group))
+                                    *on_days).group_by(day), ["key"], group))
         day = summaries._day(at_bases[basis][0])
         frames.append(_frame(conn, select(day, *(at_counts[c] for c in group))
-                             .where(day.is_not(None)).group_by(day), ["day"], group))
+                             .where(day.is_not(None)).group_by(day), ["key"], group))
     out = pd.concat(frames, ignore_index=True)
     out = out[out["key"].notna()]
     out["key"] = pd.to_datetime(out["key"].astype(str))
@@ -876,9 +919,11 @@ def _column(code: str) -> str:
     return "open" if code in ("overdue", "soon_due") else code
 
 
-def _frame(conn, query, key, codes) -> pd.DataFrame:
+def _frame(conn, query, keys: list[str], codes) -> pd.DataFrame:
+    """The rows of `query` (its groupings, then one column per code) named `keys` and
+    `codes`."""
     rows = conn.execute(query).all()
-    names = (["key"] if key else []) + codes
+    names = list(keys) + list(codes)
     return pd.DataFrame([tuple(row) for row in rows], columns=names)
 
 
@@ -993,9 +1038,9 @@ def headlines(conn: Connection, periods: list[Filters], codes) -> list[dict]:
         for members in alike.values():
             if rollup_usable(conn, periods[members[0]], None):
                 summed = [c for c in needed if c in _BASIS_OF]
-                frames = _ticket_values(conn, [periods[i] for i in members], None, summed)
+                frames = _ticket_values(conn, [periods[i] for i in members], [None], summed)
                 for i, frame in zip(members, frames):
-                    values[i].update(frame.iloc[0].astype(int).to_dict())
+                    values[i].update(frame[None].iloc[0].astype(int).to_dict())
                 rolled.update(members)
     for i, fp in enumerate(periods):
         for family in dict.fromkeys(_family_of(c) for c in needed):
@@ -1073,9 +1118,25 @@ def grouped_each(conn: Connection, f: Filters, codes_by: dict,
                                        if _family_of(c) == "tickets"))
     reports = _reported_counts(conn, f, list(codes_by), ticket_counts) \
         if few and ticket_counts else None
+    rolled = _rolled_each(conn, f, needed) if reports is None else {}
     return {by: _grouped(conn, f, by, codes_by[by], needed[by], reported_only,
-                         None if reports is None else reports[by])
+                         None if reports is None else reports[by], rolled.get(by))
             for by in codes_by}
+
+
+def _rolled_each(conn: Connection, f: Filters, needed: dict) -> dict[str, pd.DataFrame]:
+    """{by: frame} of the ticket counts that ticket_rollup answers (_BASIS_OF), for each
+    grouping of `needed` (by → counts) with ticket counts that it can answer (rollup_usable);
+    the groupings that need the same counts read together: the moved tickets found and
+    judged once for all of them (_ticket_values)."""
+    alike = {}
+    for by, counts in needed.items():
+        if "tickets" in {_family_of(c) for c in counts} and rollup_answers(f, by):
+            alike.setdefault(tuple(c for c in counts if c in _BASIS_OF), []).append(by)
+    if not alike or not rollup_current(conn, f):
+        return {}
+    return {by: frame for summed, bys in alike.items()
+            for by, frame in _ticket_values(conn, [f], bys, list(summed))[0].items()}
 
 
 def _reported_counts(conn: Connection, f: Filters, bys: list[str],
@@ -1100,9 +1161,10 @@ def _reported_counts(conn: Connection, f: Filters, bys: list[str],
 
 
 def _grouped(conn: Connection, f: Filters, by: str, codes, needed, reported_only: bool,
-             reports: pd.DataFrame | None) -> pd.DataFrame:
+             reports: pd.DataFrame | None, rolled: pd.DataFrame | None) -> pd.DataFrame:
     """grouped, with the ticket counts over the period's reports already read (`reports`:
-    key, counts…) where the period is short."""
+    key, counts…) where the period is short, or those the rollup answers (`rolled`,
+    _rolled_each) where it can."""
     columns = DIMENSIONS[by]
     out = None
     for family in dict.fromkeys(_family_of(c) for c in needed):
@@ -1111,9 +1173,8 @@ def _grouped(conn: Connection, f: Filters, by: str, codes, needed, reported_only
         if family == "tickets" and reports is not None:
             parts.append(reports)
             only = []
-        elif family == "tickets" and rollup_usable(conn, f, by):
-            summed = [c for c in needed if c in _BASIS_OF]
-            parts.append(_ticket_values(conn, [f], by, summed)[0])
+        elif family == "tickets" and rolled is not None:
+            parts.append(rolled)
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
         if family == "visits" and (rolled := visit_counts(conn, f, by)) is not None:
             parts.append(rolled[["key", "visits"]])

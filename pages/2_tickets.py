@@ -54,12 +54,13 @@ with st.spinner("正在计算…"):
 
 # Breakdowns: a click filters the whole page; each chart shows the other choices' tickets.
 st.subheader("分类分析（点击条形筛选整页，再次点击取消）")
+asked = tuple((dim, (f.with_town(None) if dim == crossfilter.TOWN else f).narrowed(
+    **{d: c for d, c in picked.items() if d != dim})) for dim in DIMS)
+with st.spinner("正在计算…"):
+    breakdowns = cached.call(ticket_loop.fetch_breakdowns, asked)  # alike filters: together
 for col, (dim, (title, labels)) in zip(st.columns(len(DIMS)), DIMS.items()):
     col.markdown(f"**{title}**")
-    others = {d: c for d, c in picked.items() if d != dim}
-    base = f.with_town(None) if dim == crossfilter.TOWN else f
-    with col, st.spinner("正在计算…"):
-        data = cached.call(ticket_loop.fetch_breakdown, base.narrowed(**others), dim)
+    data = breakdowns[dim]
     if dim == "task_force":
         unassigned = int(data.loc[data["key"].isna(), "collected"].sum())
         data = data[data["key"].notna()]

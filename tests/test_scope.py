@@ -162,6 +162,8 @@ SCOPED = {
         [ticket_list.fetch_tickets(c, f, show, in_period=False) for show in ticket_list.SHOWS]),
     "ticket_loop.fetch_breakdown": lambda c, f, w: pd.concat(
         [ticket_loop.fetch_breakdown(c, f, by) for by in ticket_loop.BREAKDOWNS]),
+    "ticket_loop.fetch_breakdowns": lambda c, f, w: pd.concat(ticket_loop.fetch_breakdowns(
+        c, tuple((by, f) for by in ticket_loop.BREAKDOWNS)).values()),
     "ticket_loop.fetch_data_quality": lambda c, f, w: ticket_loop.fetch_data_quality(c, f),
     "ticket_loop.fetch_loop_figures": lambda c, f, w: ticket_loop.fetch_loop_figures(c, f),
     "ticket_loop.fetch_open_aging": lambda c, f, w: ticket_loop.fetch_open_aging(c, f),

@@ -303,6 +303,8 @@ def assert_rollup_figures_exact(url: str) -> None:
                 ts.USE_SUMMARIES = True
                 fast = [figures.headline(conn, f, TICKET_CODES)] + [
                     figures.grouped(conn, f, by, TICKET_CODES) for by in groupings]
+                # every grouping at once: one correction, grouped by all of them, summed
+                together = figures.grouped_each(conn, f, dict.fromkeys(groupings, TICKET_CODES))
                 ts.USE_SUMMARIES = False
                 slow = [figures.headline(conn, f, TICKET_CODES)] + [
                     figures.grouped(conn, f, by, TICKET_CODES) for by in groupings]
@@ -310,8 +312,9 @@ def assert_rollup_figures_exact(url: str) -> None:
                 assert fast[0] == slow[0], f
                 for few in FEW_CODES:  # the rollup corrects only the tickets these may move
                     assert figures.headline(conn, f, few) == {c: slow[0][c] for c in few}, few
-                for a, b in zip(fast[1:], slow[1:]):
+                for by, a, b in zip(groupings, fast[1:], slow[1:]):
                     assert a.equals(b), (f, a, b)
+                    assert together[by].equals(b), (f, by, together[by], b)
     finally:
         ts.USE_SUMMARIES = True
         engine.dispose()

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from data_access import summaries, ticket_list, ticket_loop
@@ -131,6 +132,29 @@ def test_breakdown_by_department_and_task_force(tiny):
     assert sorted(forces["key"].dropna()) == ["finance", "policy"]
     with pytest.raises(ValueError):
         call(tiny, ticket_loop.fetch_breakdown, MARCH, "reporter_phone")
+
+
+@pytest.mark.parametrize("refreshed", [False, True])
+def test_breakdowns_asked_together_equal_each_asked_alone(tiny, refreshed):
+    # 问题流转 asks for its five charts in one call, each with the others' choices: the
+    # charts with the same filters are computed together, the others apart
+    tiny.add_ticket("A", department="区住建局", task_force="policy", events=FULL)
+    tiny.add_ticket("B", department="区住建局", category="enterprise")
+    tiny.add_ticket("C", department="区商务局", task_force="finance", events=FULL)
+    if refreshed:  # the unfiltered chart through the rollup
+        with tiny.writer.begin() as conn:
+            summaries.refresh(conn)
+    chosen = MARCH.narrowed(department="区住建局")
+    asked = (("category", chosen), ("source", chosen), ("town_code", chosen),
+             ("department", MARCH), ("task_force", chosen))
+    together = call(tiny, ticket_loop.fetch_breakdowns, asked)
+    assert list(together) == [by for by, _ in asked]
+    for by, f in asked:
+        pd.testing.assert_frame_equal(together[by], call(tiny, ticket_loop.fetch_breakdown, f, by))
+    assert together["department"]["collected"].tolist() == [2, 1]
+    assert together["category"]["collected"].sum() == 2  # 区住建局's two
+    with pytest.raises(ValueError, match="reporter_phone"):
+        call(tiny, ticket_loop.fetch_breakdowns, (("reporter_phone", MARCH),))
 
 
 def test_sla_and_aging_of_open_tickets_at_as_of(tiny):
