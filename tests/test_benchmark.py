@@ -27,6 +27,21 @@ def test_the_benchmark_measures_every_page_and_prints_its_table(monkeypatch, cap
     assert "peak memory" in out
 
 
+def test_a_call_repeated_with_equal_arguments_is_timed_once_as_the_cache_answers_it():
+    from data_access import geo, places
+    from data_access.filters import Filters
+
+    week = Filters.between(datetime(2026, 11, 16).date(), datetime(2026, 11, 22).date(),
+                           datetime(2026, 11, 23, 9))
+    calls = [(places.list_towns, (), {"scope_town": None}),
+             (geo.fetch_area_metrics, (week, "town"), {}),
+             (places.list_towns, (), {"scope_town": None}),
+             (geo.fetch_area_metrics, (week, "cell"), {}),
+             (geo.fetch_area_metrics, (week.with_town("330203001000"), "town"), {}),
+             (geo.fetch_area_metrics, (week, "town"), {})]
+    assert scale.distinct_calls(calls) == [calls[0], calls[1], calls[3], calls[4]]
+
+
 def test_the_days_import_is_reported_on_the_datas_last_day_and_closes_older_tickets(tmp_path):
     from sqlalchemy import func, select
 
