@@ -68,10 +68,15 @@ level = "cell" if cell_info else "town" if f.town_code else "district"
 detail = "district" if level == "district" else "town"
 
 
+def area_metrics(area: str) -> pd.DataFrame:
+    """The METRICS of the towns or the grid cells: both layers' from one call."""
+    return cached.call(geo.fetch_area_metrics_each, f, ("town", "cell"))[area]
+
+
 def area_figures(area: str) -> pd.DataFrame:
     if metric == WORST:
         return cached.call(geo.fetch_worst_stage, f, area).rename(columns={"key": "code"})
-    return cached.call(geo.fetch_area_metrics, f, area)
+    return area_metrics(area)
 
 
 def props(shapes, figures, dim_except=None):
@@ -237,7 +242,7 @@ with map_col, st.container(key="map_box"):
 
 with panel:
     if cell_info:
-        all_cells = cached.call(geo.fetch_area_metrics, f, "cell").set_index("code")
+        all_cells = area_metrics("cell").set_index("code")
         figures = all_cells.loc[cell]
         st.subheader(fmt.md_text(cell_info["name"]))
         st.caption(f"{fmt.md_text(cell_info['town'])} · 常住人口 {cell_info['population']:,} · "
@@ -293,7 +298,7 @@ with panel:
         st.text("、".join(here) if here else "无")
     else:
         area = "cell" if f.town_code else "town"
-        figures = cached.call(geo.fetch_area_metrics, f, area)
+        figures = area_metrics(area)
         names = dict(zip(cell_shapes["code"], cell_shapes["name"])) if f.town_code else towns
         figures = figures[figures["code"].isin(names)]
         rank = metric if metric in figures else next(iter(geo.METRICS))

@@ -4,10 +4,11 @@ import json
 from datetime import date, datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from components import crs, layers, map_geometry, map_settings
-from data_access import geo
+from data_access import geo, summaries
 from data_access.filters import Filters
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
@@ -46,6 +47,27 @@ def test_area_metrics_per_cell_with_known_answers(tiny):
     assert row["coverage_rate"] == 1.0 and row["satisfaction_rate"] == 1.0
     other = got.loc["330203005-001"]
     assert other["collected"] == 0 and np.isnan(other["coverage_rate"])
+
+
+@pytest.mark.parametrize("refreshed", [False, True])
+def test_both_layers_metrics_in_one_call_equal_each_asked_alone(tiny, refreshed):
+    # 地图 asks for the towns' and the grid cells' metrics at once: one correction of the
+    # rollup for both groupings after a refresh; the figures must be each area's own
+    tiny.add_ticket("A", events=[("resolved", "2026-03-04 10:00"), ("evaluated", "2026-03-05 09:00")],
+                    satisfaction=5)
+    tiny.add_ticket("B", reported="2026-01-02 09:00")
+    tiny.add_ticket("C", town="鼓楼街道", reported="2026-03-09 09:00",
+                    events=[("resolved", "2026-04-20 10:00")])  # resolved after as_of
+    if refreshed:
+        with tiny.writer.begin() as conn:
+            summaries.refresh(conn)
+    with tiny.connect() as conn:
+        both = geo.fetch_area_metrics_each(conn, MARCH, ("town", "cell"))
+        for area in ("town", "cell"):
+            pd.testing.assert_frame_equal(both[area], geo.fetch_area_metrics(conn, MARCH, area))
+    assert list(both) == ["town", "cell"]
+    towns = both["town"].set_index("code")
+    assert towns["collected"].sum() == 2 and towns["open"].sum() == 2
 
 
 def test_gcj02_round_trip_and_offset_near_ningbo():

@@ -126,6 +126,8 @@ SCOPED = {
     "coverage.list_officers": lambda c, f, w: coverage.list_officers(c, f),
     "geo.fetch_area_metrics": lambda c, f, w: pd.concat(
         [geo.fetch_area_metrics(c, f, a) for a in ("cell", "town")]),
+    "geo.fetch_area_metrics_each": lambda c, f, w: pd.concat(
+        geo.fetch_area_metrics_each(c, f, ("cell", "town")).values()),
     "geo.fetch_cell_visits": lambda c, f, w: geo.fetch_cell_visits(c, f, w.cell_in[OTHER]),
     "geo.fetch_clinic_points": lambda c, f, w: geo.fetch_clinic_points(c, f),
     "geo.fetch_compounds": lambda c, f, w: geo.fetch_compounds(c, f),
