@@ -884,30 +884,34 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     moved = _moved(f, cal, mark, codes)
     r, kept = s.ticket_rollup.c, s.ticket_states
     stored = stored_bases()
-    at_rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
-    at_counts = _ticket_counts(f, at_rows, cal, at_rows.c)
-    at_bases = rollup_bases(at_rows, at_rows.c)
+    at = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
+    at = select(at).cte("at").prefix_with("MATERIALIZED")  # judged once, read per basis
+    at_counts = _ticket_counts(f, at, cal, at.c)
+    at_bases = rollup_bases(at, at.c)
     groups = {}
     for code in codes:
         groups.setdefault(_BASIS_OF[code], []).append(code)
     # the town's days (grain T, summed over categories and sources) unless those are chosen
     grain = "D" if f.category is not None or f.source is not None else "T"
-    frames = []
+
+    def per_day(day, counts: dict):  # a part's columns: its day, a count per code (0: not its)
+        return [day.label("key"), *(counts.get(c, literal(0)).label(c) for c in codes)]
+
+    parts = []  # per basis: the rollup's days, the moved tickets taken off, and added
     for basis, group in groups.items():
-        frames.append(_frame(conn, select(r.day, *(func.sum(r[c]) for c in group))
-                             .where(r.grain == grain, r.basis == basis, r.day >= f.start,
-                                    r.day <= f.end, *f.ticket_choices(s.ticket_rollup))
-                             .group_by(r.day), ["key"], group))
+        parts.append(select(*per_day(r.day, {c: func.sum(r[c]) for c in group}))
+                     .where(r.grain == grain, r.basis == basis, r.day >= f.start,
+                            r.day <= f.end, *f.ticket_choices(s.ticket_rollup))
+                     .group_by(r.day))
         column, conditions = stored[basis]
-        on_days = [column >= f.start_at, column < f.end_before]
         day = summaries._day(column)
-        frames.append(_frame(conn, select(day, *(-count_if(conditions[c]) for c in group))
-                             .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept),
-                                    *on_days).group_by(day), ["key"], group))
+        parts.append(select(*per_day(day, {c: -count_if(conditions[c]) for c in group}))
+                     .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept),
+                            column >= f.start_at, column < f.end_before).group_by(day))
         day = summaries._day(at_bases[basis][0])
-        frames.append(_frame(conn, select(day, *(at_counts[c] for c in group))
-                             .where(day.is_not(None)).group_by(day), ["key"], group))
-    out = pd.concat(frames, ignore_index=True)
+        parts.append(select(*per_day(day, {c: at_counts[c] for c in group}))
+                     .where(day.is_not(None)).group_by(day))
+    out = _frame(conn, union_all(*parts), ["key"], list(codes))  # one statement: moved once
     out = out[out["key"].notna()]
     out["key"] = pd.to_datetime(out["key"].astype(str))
     out = out.fillna(0).groupby("key")[list(codes)].sum().astype("int64").reset_index()
