@@ -632,30 +632,18 @@ def correction_rows(conn: Connection, as_of: datetime, mark):
     at = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
     at = select(at).cte("at").prefix_with("MATERIALIZED")  # judged once, read per basis
     today = datetime.combine(as_of.date(), time())
-    return _rows_at(as_of, [
-        *_kept_rows(stored, None, -1, and_(ts.is_open(stored), stored.c.due_at < today)),
-        *_kept_rows(at, f, 1, ts.is_overdue(at, f))])
-
-
-def _kept_rows(rows, judged: Filters | None, sign: int, overdue) -> list:
-    """SELECTs of cutoff_corrections' columns but the cut-off (basis, day, town, category,
-    source, KEPT_CORRECTIONS' counts) for the ticket states `rows`, times `sign`: their
-    ticket_rollup day rows (summaries._rollup_selects; `judged`: states at that Filters'
-    as_of) and, on the due rows, those `overdue`."""
     parts = []
-    for query in summaries._rollup_selects(rows, judged=judged).values():
-        day_rows = list(query.subquery().c)  # grain, basis, day, town, category, source
-        parts.append(select(*day_rows[1:6], *(sign * n for n in day_rows[6:]), literal(0)))
-    day, dims = summaries._day(rows.c.due_at), [rows.c.town_code, rows.c.category,
-                                                 rows.c.source]
-    parts.append(select(literal("due"), day, *dims, *(literal(0) for _ in s.ROLLUP_COUNTS),
-                        literal(sign) * func.count()).where(overdue).group_by(day, *dims))
-    return parts
-
-
-def _rows_at(as_of: datetime, parts: list):
-    """SELECT of cutoff_corrections' rows at `as_of` from the `parts` (_kept_rows): summed
-    per basis, day, town, category and source; the rows all of whose counts are 0 left out."""
+    for sign, rows, judged, overdue in (
+            (-1, stored, None, and_(ts.is_open(stored), stored.c.due_at < today)),
+            (1, at, f, ts.is_overdue(at, f))):
+        for query in summaries._rollup_selects(rows, judged=judged).values():
+            day_rows = list(query.subquery().c)  # grain, basis, day, town, category, source
+            parts.append(select(*day_rows[1:6], *(sign * n for n in day_rows[6:]),
+                                literal(0)))
+        day, dims = summaries._day(rows.c.due_at), [rows.c.town_code, rows.c.category,
+                                                     rows.c.source]
+        parts.append(select(literal("due"), day, *dims, *(literal(0) for _ in s.ROLLUP_COUNTS),
+                            literal(sign) * func.count()).where(overdue).group_by(day, *dims))
     both = union_all(*parts).subquery()
     key, counts = list(both.c)[:5], list(both.c)[5:]  # counts: KEPT_CORRECTIONS' order
     return (select(literal(as_of, s.cutoff_corrections.c.as_of.type), *key,
@@ -665,9 +653,9 @@ def _rows_at(as_of: datetime, parts: list):
 
 def keep_corrections(conn: Connection, cutoffs, followed=(), meetings=()) -> list[datetime]:
     """Keep cutoff_corrections for `cutoffs` (the admin tool's refresh, in its transaction,
-    after the states are stored): computed anew (correction_rows, or chained_rows from an
-    earlier one of the same day), but for those of `followed` (kept before and brought up
-    to date by the refresh: summaries._follow_corrections); the others' rows dropped. For those of `meetings` (weekly meetings' cut-offs) also cutoff_reports,
+    after the states are stored): computed anew, but for those of `followed` (kept before
+    and brought up to date by the refresh: summaries._follow_corrections); the others'
+    rows dropped. For those of `meetings` (weekly meetings' cut-offs) also cutoff_reports,
     their week's reports per town and department (report_rows): computed anew unless
     followed and kept before (no state at the cut-off changed). Returns the cut-offs kept:
     none when a ticket or event was written meanwhile (the states then do not hold)."""
@@ -681,14 +669,10 @@ def keep_corrections(conn: Connection, cutoffs, followed=(), meetings=()) -> lis
     held = [as_of for as_of in reported if as_of in followed and as_of in before]
     conn.execute(s.cutoff_reports.delete().where(r.as_of.not_in(held)))
     db.plan_as_readers(conn)  # the queries the pages would run, planned as theirs
-    for k, as_of in enumerate(kept):  # in time order: an earlier one is there when needed
-        if as_of in followed:
-            continue
-        since = max((c for c in kept[:k] if c.date() == as_of.date()), default=None)
-        conn.execute(s.cutoff_corrections.insert().from_select(
-            list(s.cutoff_corrections.c.keys()),
-            correction_rows(conn, as_of, mark) if since is None
-            else chained_rows(since, as_of, mark)))
+    for as_of in kept:
+        if as_of not in followed:
+            conn.execute(s.cutoff_corrections.insert().from_select(
+                list(s.cutoff_corrections.c.keys()), correction_rows(conn, as_of, mark)))
     for as_of in reported:
         if as_of not in held:
             conn.execute(s.cutoff_reports.insert().from_select(
@@ -696,27 +680,6 @@ def keep_corrections(conn: Connection, cutoffs, followed=(), meetings=()) -> lis
     db.set_meta(conn, KEPT_AT, ",".join(as_of.isoformat() for as_of in kept))
     db.set_meta(conn, REPORTS_AT, ",".join(as_of.isoformat() for as_of in reported))
     return kept
-
-
-def chained_rows(since: datetime, as_of: datetime, mark):
-    """SELECT of cutoff_corrections' rows at `as_of` (as correction_rows gives them) from
-    those kept at `since`, earlier on the same day: plus the change between, the tickets
-    whose counts may differ (changed_between) as their states at as_of count them, less as
-    their states at `since` did (_between's change, kept per row). Both moments share the
-    day whose due tickets the rollup cannot split, so a ticket moved at `since` but not at
-    as_of is counted at as_of by its stored state: the change is all there is."""
-    c = s.cutoff_corrections.c
-    codes = s.KEPT_CORRECTIONS
-    ids = changed_between(since, as_of, codes)
-    parts = [select(c.basis, c.day, c.town_code, c.category, c.source,
-                    *(c[code] for code in codes)).where(c.as_of == since)]
-    for sign, moment in ((1, as_of), (-1, since)):
-        f = Filters(start=moment.date(), end=moment.date(), as_of=moment)
-        rows = ts.ticket_rows(f, ids=ids, mark=mark)
-        rows = select(rows).cte(f"at_{'until' if sign > 0 else 'since'}").prefix_with(
-            "MATERIALIZED")  # judged once, read per basis
-        parts += _kept_rows(rows, f, sign, ts.is_overdue(rows, f))
-    return _rows_at(as_of, parts)
 
 
 def report_rows(conn: Connection, as_of: datetime):
@@ -756,18 +719,13 @@ def _kept_reports(conn: Connection, f: Filters, bys: list[str], counts) -> list 
                         .where(r.as_of == f.as_of, *f.town(r.town_code))).all()
 
 
-WEEK_AGO_HOURS = (0, 6, 12, 18)  # the hours of a week-ago day whose correction is kept
-
-
-def week_ago_cutoffs(now: datetime) -> list[datetime]:
-    """The moments a comparison with the week before (Filters.shifted_weeks(-1): 总览's and
+def week_ago_midnights(now: datetime) -> list[datetime]:
+    """The midnights a comparison with the week before (Filters.shifted_weeks(-1): 总览's and
     大屏's 上周) starts its correction from (correction_kept_from), kept by the refresh besides
-    the meetings' cut-offs: every WEEK_AGO_HOURS of the day a week before now's, and of the
-    next (for tomorrow until the next refresh). The change since one is judged from the events
-    (_between): at most six hours of them."""
+    the meetings' cut-offs: the start of the day a week before now's, and of the next (for
+    tomorrow until the next refresh)."""
     day = datetime.combine(now.date(), time())
-    return [day - timedelta(days=days) + timedelta(hours=hour)
-            for days in (7, 6) for hour in WEEK_AGO_HOURS]
+    return [day - timedelta(days=7), day - timedelta(days=6)]
 
 
 def cutoffs_kept(conn: Connection) -> list[datetime]:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 15
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -440,7 +440,7 @@ KEPT_CORRECTIONS = [*ROLLUP_COUNTS, "overdue"]
 cutoff_corrections = Table(
     "cutoff_corrections", metadata,
     _col("as_of", DateTime, "the cut-off the row corrects the rollup at (a weekly meeting's, "
-         "or a moment a week-ago comparison starts from)", primary_key=True),
+         "or a midnight a week-ago comparison starts from)", primary_key=True),
     _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
          primary_key=True),
     _col("day", Date, "the day of the basis time (of the stored state, or of the state at "
@@ -454,10 +454,9 @@ cutoff_corrections = Table(
            nullable=False)
       for code in KEPT_CORRECTIONS),
     comment="derived (summaries.py, written by the admin tool only): ticket_rollup's exact "
-            "correction at the last weekly meetings' cut-offs and at 00:00, 06:00, 12:00 and "
-            "18:00 of the days 7 and 6 days before the refresh's (cockpit_meta "
-            "corrections_kept_at), rebuilt by each refresh; read while no ticket or event was "
-            "written since",
+            "correction at the last weekly meetings' cut-offs and at the midnights 7 and 6 days "
+            "before the refresh's day (cockpit_meta corrections_kept_at), rebuilt by each "
+            "refresh; read while no ticket or event was written since",
 )
 
 # The ticket figures counted over a period's reports (figures.COHORT_COUNTS)

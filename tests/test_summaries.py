@@ -462,7 +462,6 @@ def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
     assert_rollup_figures_exact(url)
     add_cutoff_edges(writer)
     add_window_edges(writer)
-    add_window_edges(writer, figures.week_ago_cutoffs(NOW)[0], "X")  # before its 06:00
     assert_kept_corrections_exact(url, writer)
     assert_longest_overdue_exact(url)
 
@@ -523,12 +522,6 @@ def assert_kept_rows_as_computed(writer) -> None:
         figures.keep_corrections(conn, cutoffs, meetings=figures.reports_kept(conn))
         assert [rows_of(conn, table) for table in (s.cutoff_corrections, s.cutoff_reports)
                 ] == have
-        mark = ts.mark(conn)  # each computed on its own, none chained from an earlier one
-        conn.execute(s.cutoff_corrections.delete())
-        for as_of in cutoffs:
-            conn.execute(s.cutoff_corrections.insert().from_select(
-                list(s.cutoff_corrections.c.keys()), figures.correction_rows(conn, as_of, mark)))
-        assert rows_of(conn, s.cutoff_corrections) == have[0]
         conn.rollback()
     assert len({row[0] for row in have[0]}) == len(kept_cutoffs())
     assert {row[0] for row in have[1]} == set(meeting.kept_cutoffs(NOW))
@@ -580,31 +573,27 @@ def add_split_day_edges(writer) -> None:
         summaries.refresh(conn)
 
 
-def add_window_edges(writer, cutoff: datetime | None = None, mark: str = "W") -> None:
-    """Tickets whose counts change between a kept cut-off K (the latest meeting's, unless
-    `cutoff`) and LATER that day (figures.changed_between), then a refresh: W1 resolved then;
-    W2 reported then; W3 open and due then; W4 resolved before K, reported again then (W2),
-    its state final; W5 resolved before K, reported again then (W6), reopened and resolved
-    again the next day (its stored first repeat is none: only its state at LATER knows W6).
-    Their ids start with `mark`; their grid cells and categories are those of the last two
-    tickets (of the sample's, unless `mark` is W). Within six hours of K: also between K and
-    the next of a week-ago day's cut-offs (figures.chained_rows)."""
-    cutoff = cutoff or meeting.kept_cutoffs(NOW)[0]
+def add_window_edges(writer) -> None:
+    """Tickets whose counts change between the latest meeting's cut-off K and LATER that day
+    (figures.changed_between), then a refresh: W1 resolved then; W2 reported then; W3 open
+    and due then; W4 resolved before K, reported again then (W2), its state final; W5
+    resolved before K, reported again then (W6), reopened and resolved again the next day
+    (its stored first repeat is none: only its state at LATER knows W6)."""
+    cutoff = meeting.kept_cutoffs(NOW)[0]
     t = s.tickets.c
     with writer.begin() as conn:
-        own = [] if mark == "W" else [t.id.like("S0%")]  # the sample's, not another edge's
         first, other = (conn.execute(select(s.tickets).where(t.visit_id.is_(None), t.id == key))
                         .one()._asdict() for key in conn.execute(
-                            select(t.id).where(t.visit_id.is_(None), *own)
-                            .order_by(t.id.desc()).limit(2)).scalars())
+                            select(t.id).where(t.visit_id.is_(None)).order_by(t.id.desc())
+                            .limit(2)).scalars())
         hours = timedelta(hours=1)
-        tickets = [(f"{mark}1", first, -10 * 24, 30 * 24, [("resolved", 2)]),
-                   (f"{mark}2", first, 1, 30 * 24, []),
-                   (f"{mark}3", first, -5 * 24, 3, []),
-                   (f"{mark}4", first, -20 * 24, 30 * 24, [("resolved", -5 * 24)]),
-                   (f"{mark}5", other, -20 * 24, 30 * 24, [("resolved", -3 * 24),
-                                                            ("reopened", 24), ("resolved", 25)]),
-                   (f"{mark}6", other, 5, 30 * 24, [])]
+        tickets = [("W1", first, -10 * 24, 30 * 24, [("resolved", 2)]),
+                   ("W2", first, 1, 30 * 24, []),
+                   ("W3", first, -5 * 24, 3, []),
+                   ("W4", first, -20 * 24, 30 * 24, [("resolved", -5 * 24)]),
+                   ("W5", other, -20 * 24, 30 * 24, [("resolved", -3 * 24), ("reopened", 24),
+                                                      ("resolved", 25)]),
+                   ("W6", other, 5, 30 * 24, [])]
         for key, row, reported, due, events in tickets:
             at = cutoff + reported * hours
             conn.execute(insert(s.tickets).values({**row, "id": key, "reported_at": at,
@@ -617,8 +606,8 @@ def add_window_edges(writer, cutoff: datetime | None = None, mark: str = "W") ->
         summaries.refresh(conn)
         kept = s.ticket_states.c
         repeats = dict(conn.execute(select(kept.ticket_id, kept.repeat_reported_at)
-                                    .where(kept.ticket_id.in_([f"{mark}4", f"{mark}5"]))).all())
-    assert repeats == {f"{mark}4": cutoff + hours, f"{mark}5": None}
+                                    .where(kept.ticket_id.in_(["W4", "W5"]))).all())
+    assert repeats == {"W4": cutoff + hours, "W5": None}
 
 
 def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scaled):
@@ -627,9 +616,9 @@ def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scal
         kept = db.meta_value(conn, figures.KEPT_AT)
     now = local_now()
     assert kept == ",".join(c.isoformat() for c in sorted(
-        meeting.kept_cutoffs(now) + figures.week_ago_cutoffs(now)))
-    assert figures.week_ago_cutoffs(datetime(2026, 11, 25, 0, 5)) == [
-        datetime(2026, 11, day, hour) for day in (18, 19) for hour in (0, 6, 12, 18)]
+        meeting.kept_cutoffs(now) + figures.week_ago_midnights(now)))
+    assert figures.week_ago_midnights(datetime(2026, 11, 25, 0, 5)) == [
+        datetime(2026, 11, 18), datetime(2026, 11, 19)]
     monday = datetime(2026, 11, 23)
     assert meeting.kept_cutoffs(monday.replace(hour=8)) == [datetime(2026, 11, 16, 9),
                                                            datetime(2026, 11, 9, 9)]
@@ -643,16 +632,15 @@ KEPT_CODES = [c for c in TICKET_CODES if c != "soon_due"]  # soon_due: not kept
 
 
 def kept_cutoffs() -> list[datetime]:
-    """The cut-offs a refresh at NOW keeps: the last two meetings' and a week ago's, every six
-    hours of two days."""
-    return sorted(meeting.kept_cutoffs(NOW) + figures.week_ago_cutoffs(NOW))
+    """The cut-offs a refresh at NOW keeps: the last two meetings' and a week ago's midnights."""
+    return sorted(meeting.kept_cutoffs(NOW) + figures.week_ago_midnights(NOW))
 
 
-LATER = timedelta(hours=5, minutes=30)  # later on a kept cut-off's day, before the next
+LATER = timedelta(hours=7, minutes=30)  # a moment later on a kept cut-off's day
 
 
 def kept_periods(later: timedelta = timedelta(0)) -> list[Filters]:
-    """Periods judged at the last two meetings' cut-offs before NOW and a week ago's
+    """Periods judged at the last two meetings' cut-offs before NOW and a week ago's midnights
     (`later` than each): each one's week, its campaign, a town's week, a category's
     fortnight and a source's month."""
     out = []
