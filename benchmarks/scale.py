@@ -16,7 +16,6 @@ process. Prints a Markdown table.
 
 import argparse
 import os
-import pickle
 import resource
 import statistics
 import tempfile
@@ -95,10 +94,12 @@ def record_page(script: str):
 def distinct_calls(calls: list) -> list:
     """The calls a page run makes of the database with the cache cold: a call repeated in
     the run with equal arguments (the frame's towns, say) is answered by components/cached
-    from the first, as it keys them (a digest of the pickled arguments)."""
+    from the first (the same key: cached.store_key)."""
+    from components import cached
+
     seen, out = set(), []
     for fn, args, kwargs in calls:
-        key = (fn.__module__, fn.__qualname__, pickle.dumps((args, sorted(kwargs.items()))))
+        key = cached.store_key("", fn, args, kwargs)
         if key not in seen:
             seen.add(key)
             out.append((fn, args, kwargs))

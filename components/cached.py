@@ -185,14 +185,14 @@ def _name(fn: Callable) -> str:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=1024, show_spinner=False)
 def _call(url: str, name: str, code: str, arguments: str, _fn, _args: tuple, _kwargs: dict):
-    """_fn(conn, *_args, **_kwargs), cached by the four strings of its _store_key alone:
+    """_fn(conn, *_args, **_kwargs), cached by the four strings of its store_key alone:
     `arguments` is already a digest of the arguments, so Streamlit need not hash them again
     (its hashing of a Filters and a few lists cost about 1 ms per cached call)."""
     with _engine(url).connect() as conn:
         return _fn(conn, *_args, **_kwargs), fmt.now_local()
 
 
-def _store_key(url: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
+def store_key(url: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     try:
         arguments = hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())))).hexdigest()
     except (pickle.PicklingError, TypeError, AttributeError):
@@ -206,7 +206,7 @@ def call(fn: Callable[Concatenate[Connection, P], R], *args: P.args, **kwargs: P
     banner; if there is none, DataUnavailable (see the module docstring)."""
     run = _run()
     url = run.url or database_url()
-    key = _store_key(url, fn, args, kwargs)
+    key = store_key(url, fn, args, kwargs)
     if not run.down:
         try:
             # by keyword: Streamlit looks up a positional argument's name in the signature

@@ -101,7 +101,7 @@ def fetch_area_metrics_each(conn: Connection, f: Filters, areas: tuple[str, ...]
     """fetch_area_metrics for each of `areas` ("cell", "town": 地图's two layers), {area:
     frame}, in one call: the ticket figures of both from one correction of the rollup
     (figures.grouped_each)."""
-    by = {"cell": "grid_cell_code", "town": "town_code"}
+    by = {area: AREAS[area][2].name for area in areas}  # the tickets' column of each
     got = figures.grouped_each(conn, f, {by[area]: ["population", "collected", *METRIC_FIGURES]
                                          for area in areas})
     return {area: got[by[area]].rename(columns={"key": "code"}) for area in areas}
@@ -114,7 +114,7 @@ def fetch_worst_stage(conn: Connection, f: Filters, area: str) -> pd.DataFrame:
     Columns: code (str), worst_stage (str, a key of g.WAITING_STAGES), wait_hours (float,
     how long that ticket has waited in it), open (int, the area's open tickets).
     """
-    column = {"cell": tickets.c.grid_cell_code, "town": tickets.c.town_code}[area]
+    column = AREAS[area][2]
     st = summaries.state(conn, f)
     stage = ts.waiting_stage(st).label("stage")
     waited = func.max(ts.epoch(f.as_of) - ts.seconds(ts.waiting_since(st)))
