@@ -738,20 +738,27 @@ def _moments(text: str | None) -> list[datetime]:
 
 
 def correction_kept_from(conn: Connection, f: Filters, mark, codes) -> datetime | None:
-    """The kept cut-off the rollup's correction for `codes` at f.as_of can start from: the
-    latest kept by the last refresh (cutoff_corrections) on as_of's day and not after it;
-    None when there is none, something was written since the refresh (the states it was
-    computed from no longer hold) or 3个工作日内到期 is asked."""
+    """The kept cut-off the rollup's correction for `codes` at f.as_of can start from: of
+    those kept by the last refresh (cutoff_corrections) on as_of's day or at the next
+    midnight, the nearest to as_of (the earlier of two as near), so that its change to
+    as_of (_between, either way) reads the fewest events; None when there is none,
+    something was written since the refresh (the states it was computed from no longer
+    hold) or 3个工作日内到期 is asked."""
     if not getattr(mark, "complete", False) or not set(codes) <= set(s.KEPT_CORRECTIONS):
         return None
-    return max((cutoff for cutoff in cutoffs_kept(conn)
-                if cutoff.date() == f.as_of.date() and cutoff <= f.as_of), default=None)
+    next_midnight = datetime.combine(f.as_of.date() + timedelta(days=1), time())
+    return min((cutoff for cutoff in cutoffs_kept(conn)
+                if cutoff.date() == f.as_of.date() or cutoff == next_midnight),
+               key=lambda cutoff: (abs(cutoff - f.as_of), cutoff), default=None)
 
 
 def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes, since: datetime, mark):
     """SELECT of one row: the correction of each code for each period (columns
     code__period_i) at as_of: the one kept at `since` (correction_kept_from), summed over
-    the days each counts (_day_ranges; 超期未办结: all), and its change since (_between)."""
+    the days each counts (_day_ranges; 超期未办结: all), and its change to as_of
+    (_between). Kept at the next midnight, it also counts 超期未办结 by as_of's day: the
+    rollup counts the open states due before it, the kept rows took off those due before
+    the next (_overdue_that_day)."""
     c = s.cutoff_corrections.c
     sums = []
     for fp in periods:
@@ -762,18 +769,39 @@ def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes, since: da
             sums.append(func.coalesce(func.sum(case((and_(c.basis == basis, *on_days), c[code]),
                                                     else_=0)), 0))
     kept = select(*sums).where(c.as_of == since, *periods[0].ticket_choices(s.cutoff_corrections))
-    if since == periods[0].as_of:
+    parts = [kept]
+    if since != periods[0].as_of:
+        parts.append(_between(periods, cal, codes, since, mark))
+    if since.date() != periods[0].as_of.date() and "overdue" in codes:
+        parts.append(_overdue_that_day(periods, codes))
+    if len(parts) == 1:
         return kept
-    both = union_all(kept, _between(periods, cal, codes, since, mark)).subquery()
+    both = union_all(*parts).subquery()
     return select(*(func.sum(column) for column in both.c))
 
 
+def _overdue_that_day(periods: list[Filters], codes):
+    """SELECT of one row (_kept_correction's columns): 超期未办结 of the stored open states
+    due on as_of's day, for a correction kept at the next midnight. Those kept rows took
+    off the moved tickets' stored states due before that midnight, and their change back to
+    as_of (_between) takes off each stored state due between its two moments, where the
+    rollup itself counts those due before as_of's day: each ticket due that day, stored
+    open, was taken off once too often (a range of the open states' due index)."""
+    f, kept = periods[0], s.ticket_states.c
+    today = datetime.combine(f.as_of.date(), time())
+    that_day = (select(func.count()).where(
+        ts.is_open(s.ticket_states), kept.due_at >= today, kept.due_at < today + timedelta(days=1),
+        *f.ticket_choices(s.ticket_states)).scalar_subquery())
+    return select(*(that_day if code == "overdue" else literal(0)
+                    for _ in periods for code in codes))
+
+
 def _between(periods: list[Filters], cal: WorkCalendar, codes, since: datetime, mark):
-    """SELECT of one row: each code's change for each period from `since` to as_of (the same
-    day): the tickets whose counts may differ between the two moments (changed_between),
+    """SELECT of one row: each code's change for each period from `since` to as_of (before
+    or after it): the tickets whose counts may differ between the two moments (changed_between),
     counted as their states at as_of count them, less as their states at `since` did."""
     f = periods[0]
-    ids = changed_between(since, f.as_of, codes)
+    ids = changed_between(*sorted((since, f.as_of)), codes)
     parts = []
     for sign, at in ((1, f.as_of), (-1, since)):
         rows = ts.ticket_rows(replace(f, as_of=at), ids=ids, mark=mark)

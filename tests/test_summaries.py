@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, false, func, insert, or_, select, update
 
 from data_access import coverage, db, figures, meeting, summaries, ticket_flow, ticket_loop
 from data_access import data_quality as dq
@@ -462,6 +462,7 @@ def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
     assert_rollup_figures_exact(url)
     add_cutoff_edges(writer)
     add_window_edges(writer)
+    add_window_edges(writer, figures.week_ago_midnights(NOW)[1] + EARLIER, "V", ("E", "W"))
     assert_kept_corrections_exact(url, writer)
     assert_longest_overdue_exact(url)
 
@@ -573,41 +574,54 @@ def add_split_day_edges(writer) -> None:
         summaries.refresh(conn)
 
 
-def add_window_edges(writer) -> None:
-    """Tickets whose counts change between the latest meeting's cut-off K and LATER that day
-    (figures.changed_between), then a refresh: W1 resolved then; W2 reported then; W3 open
-    and due then; W4 resolved before K, reported again then (W2), its state final; W5
-    resolved before K, reported again then (W6), reopened and resolved again the next day
-    (its stored first repeat is none: only its state at LATER knows W6)."""
-    cutoff = meeting.kept_cutoffs(NOW)[0]
+def add_window_edges(writer, start: datetime | None = None, prefix: str = "W",
+                     avoid: tuple[str, ...] = ()) -> None:
+    """Tickets whose counts change in the hours after `start` (figures.changed_between), then
+    a refresh. By default `start` is the latest meeting's cut-off K (the window up to LATER
+    that day); the window before a kept midnight (EARLIER) is another. W1 resolved then; W2
+    reported then; W3 open and due then; W4 resolved before, reported again then (W2), its
+    state final; W5 resolved before, reported again then (W6), reopened and resolved again
+    the next day (its stored first repeat is none: only its state in the window knows W6);
+    W7 open and due two hours before `start`. Their grid cells and categories are those of
+    the two newest tickets with two different ones and none of the tickets whose ids
+    begin with `avoid` (added by another edge)."""
+    start = start or meeting.kept_cutoffs(NOW)[0]
     t = s.tickets.c
     with writer.begin() as conn:
-        first, other = (conn.execute(select(s.tickets).where(t.visit_id.is_(None), t.id == key))
-                        .one()._asdict() for key in conn.execute(
-                            select(t.id).where(t.visit_id.is_(None)).order_by(t.id.desc())
-                            .limit(2)).scalars())
+        taken = set(conn.execute(select(t.grid_cell_code, t.category).where(
+            or_(false(), *(t.id.startswith(key) for key in avoid)))).all())
+        rows = []
+        for row in conn.execute(select(s.tickets).where(t.visit_id.is_(None))
+                                .order_by(t.id.desc())).mappings():
+            if (row["grid_cell_code"], row["category"]) not in taken:
+                taken.add((row["grid_cell_code"], row["category"]))
+                rows.append(dict(row))
+                if len(rows) == 2:
+                    break
+        first, other = rows
         hours = timedelta(hours=1)
-        tickets = [("W1", first, -10 * 24, 30 * 24, [("resolved", 2)]),
-                   ("W2", first, 1, 30 * 24, []),
-                   ("W3", first, -5 * 24, 3, []),
-                   ("W4", first, -20 * 24, 30 * 24, [("resolved", -5 * 24)]),
-                   ("W5", other, -20 * 24, 30 * 24, [("resolved", -3 * 24), ("reopened", 24),
-                                                      ("resolved", 25)]),
-                   ("W6", other, 5, 30 * 24, [])]
+        tickets = [("1", first, -10 * 24, 30 * 24, [("resolved", 2)]),
+                   ("2", first, 1, 30 * 24, []),
+                   ("3", first, -5 * 24, 3, []),
+                   ("4", first, -20 * 24, 30 * 24, [("resolved", -5 * 24)]),
+                   ("5", other, -20 * 24, 30 * 24, [("resolved", -3 * 24), ("reopened", 24),
+                                                     ("resolved", 25)]),
+                   ("6", other, 4, 30 * 24, []),
+                   ("7", other, -6 * 24, -2, [])]
         for key, row, reported, due, events in tickets:
-            at = cutoff + reported * hours
-            conn.execute(insert(s.tickets).values({**row, "id": key, "reported_at": at,
-                                                   "due_at": cutoff + due * hours}))
+            at = start + reported * hours
+            conn.execute(insert(s.tickets).values({**row, "id": prefix + key, "reported_at": at,
+                                                   "due_at": start + due * hours}))
             conn.execute(insert(s.ticket_events).values(
-                [{"ticket_id": key, "stage": "reported", "at": at}]
-                + [{"ticket_id": key, "stage": stage, "at": cutoff + h * hours}
+                [{"ticket_id": prefix + key, "stage": "reported", "at": at}]
+                + [{"ticket_id": prefix + key, "stage": stage, "at": start + h * hours}
                    for stage, h in events]))
     with writer.begin() as conn:
         summaries.refresh(conn)
         kept = s.ticket_states.c
         repeats = dict(conn.execute(select(kept.ticket_id, kept.repeat_reported_at)
-                                    .where(kept.ticket_id.in_(["W4", "W5"]))).all())
-    assert repeats == {"W4": cutoff + hours, "W5": None}
+                                    .where(kept.ticket_id.in_([prefix + "4", prefix + "5"]))).all())
+    assert repeats == {prefix + "4": start + hours, prefix + "5": None}
 
 
 def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scaled):
@@ -637,6 +651,9 @@ def kept_cutoffs() -> list[datetime]:
 
 
 LATER = timedelta(hours=7, minutes=30)  # a moment later on a kept cut-off's day
+# a moment before a kept cut-off, nearer to it than to any other: on its day (a meeting's
+# 04:30) or the evening before its midnight (the day before a week ago's)
+EARLIER = timedelta(hours=-4, minutes=-30)
 
 
 def kept_periods(later: timedelta = timedelta(0)) -> list[Filters]:
@@ -656,12 +673,15 @@ def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
                                   keep: bool = True) -> None:
     """At the cut-offs a refresh at NOW keeps (kept_cutoffs), kept by keep_corrections here
     (unless `keep` is False: kept before, by a refresh; or `kept` is False: then written
-    before the outside writes that make them unusable), and LATER on their days, the ticket
-    figures and the meeting's comparison equal the figures from the events alone; while
-    kept, they are read from cutoff_corrections and their change since (no moved ticket is
+    before the outside writes that make them unusable), LATER on their days and EARLIER
+    (before a midnight: on the day before), the ticket figures and the meeting's comparison
+    equal the figures from the events alone; while kept, they are read from
+    cutoff_corrections and their change to as_of, forward or back (no moved ticket is
     looked for)."""
     cutoffs = kept_cutoffs()
-    periods = kept_periods() + kept_periods(LATER)
+    periods = kept_periods() + kept_periods(LATER) + kept_periods(EARLIER)
+    offsets = [timedelta(0), LATER, EARLIER]
+    starts = [p.as_of - offsets[i // len(kept_periods())] for i, p in enumerate(periods)]
     if kept and keep:
         with writer.begin() as conn:
             assert figures.keep_corrections(conn, cutoffs,
@@ -673,8 +693,7 @@ def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
         with engine.connect() as conn:
             mark = ts.mark(conn)
             assert [figures.correction_kept_from(conn, p, mark, KEPT_CODES) for p in periods
-                    ] == [p.as_of - LATER * (p.as_of not in cutoffs) if kept else None
-                          for p in periods]
+                    ] == [start if kept else None for start in starts]
             assert figures.correction_kept_from(conn, periods[0], mark, ["soon_due"]) is None
             ts.USE_SUMMARIES = False
             slow = [figures.headline(conn, p, TICKET_CODES) for p in periods]
