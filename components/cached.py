@@ -72,6 +72,12 @@ def _run() -> _Run:
     return _local.run
 
 
+def forget_last_good() -> None:
+    """Forget every last good result, as at the process's start (tests, the benchmark)."""
+    with _store_lock:
+        _last_good.clear()
+
+
 def database_url() -> str:
     return db.configured_url()
 

@@ -42,6 +42,34 @@ def test_a_call_repeated_with_equal_arguments_is_timed_once_as_the_cache_answers
     assert scale.distinct_calls(calls) == [calls[0], calls[1], calls[3], calls[4]]
 
 
+def test_each_timed_first_run_computes_its_data_and_the_apptests_scan_for_components_once(
+        monkeypatch):
+    """A server scans the installed packages for components once, at its start: so do the
+    benchmark's AppTests together (registry). Each page's timed first run starts with empty
+    caches: recorded twice, the page computes its data twice (its second runs read the cache)."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    from data_access import data_quality, db
+
+    monkeypatch.delenv(db.ENV_VAR, raising=False)
+    scans, computed = [], []
+    scan = BidiComponentManager.discover_and_register_components
+    monkeypatch.setattr(BidiComponentManager, "discover_and_register_components",
+                        lambda self, **kw: scans.append(1) or scan(self, **kw))
+    monkeypatch.setattr(scale, "_components", [])
+    fetch = data_quality.fetch_problems
+
+    def counted(conn, *args):
+        computed.append(1)
+        return fetch(conn, *args)
+
+    monkeypatch.setattr(data_quality, "fetch_problems", counted)
+    for _ in range(2):
+        calls, at, *_ = scale.record_page("pages/7_data_quality.py")
+        assert counted in [fn for fn, *_ in calls] and not at.exception
+    assert len(computed) == 2 and len(scans) == 1
+
+
 def test_the_days_import_is_reported_on_the_datas_last_day_and_closes_older_tickets(tmp_path):
     from sqlalchemy import func, select
 

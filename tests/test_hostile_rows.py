@@ -40,7 +40,7 @@ def hostile_app(hostile, monkeypatch):
     def clear():
         st.cache_data.clear()
         st.cache_resource.clear()
-        cached._last_good.clear()
+        cached.forget_last_good()
         cached._outage_since.clear()
 
     clear()

@@ -32,7 +32,7 @@ def fresh_caches(monkeypatch):
     def clear():
         st.cache_data.clear()
         st.cache_resource.clear()
-        cached._last_good.clear()
+        cached.forget_last_good()
         cached._outage_since.clear()
 
     clear()

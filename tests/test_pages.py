@@ -152,3 +152,31 @@ def test_a_real_database_named_as_the_sample_is_never_rebuilt_nor_opened_without
     assert not at.exception, [e.value for e in at.exception]
     assert not at.metric
     assert db.SAMPLE_DB.read_bytes() == before
+
+
+def test_no_page_draws_by_magic_so_turning_it_off_changes_nothing():
+    """.streamlit/config.toml turns magic off. Magic would st.write a statement that is a bare
+    expression other than a call, a docstring, a yield or an await: no page has one."""
+    import ast
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["magicEnabled"] is False
+    bare = []
+    for script in [root / "app.py", *sorted((root / "pages").glob("*.py"))]:
+        tree = ast.parse(script.read_text(encoding="utf-8"))
+        for parent, field in ((p, f) for p in ast.walk(tree)
+                              for f in ("body", "orelse", "finalbody")):
+            statements = getattr(parent, field, None)
+            for i, node in enumerate(statements if isinstance(statements, list) else []):
+                if not isinstance(node, ast.Expr) or isinstance(
+                        node.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)):
+                    continue
+                docstring = i == 0 and field == "body" and isinstance(parent, (
+                    ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and (
+                    isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+                if not docstring:
+                    bare.append(f"{script.name}:{node.lineno}")
+    assert bare == []
