@@ -781,12 +781,12 @@ def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes, since: da
 
 
 def _overdue_that_day(periods: list[Filters], codes):
-    """SELECT of one row (_kept_correction's columns): 超期未办结 of the stored open states
-    due on as_of's day, for a correction kept at the next midnight. Those kept rows took
-    off the moved tickets' stored states due before that midnight, and their change back to
-    as_of (_between) takes off each stored state due between its two moments, where the
-    rollup itself counts those due before as_of's day: each ticket due that day, stored
-    open, was taken off once too often (a range of the open states' due index)."""
+    """SELECT of one row (_kept_correction's columns): 超期未办结 of the open stored states
+    due on as_of's day, when the correction starts from the next midnight. The rollup counts
+    the open states due before as_of's day; the correction kept at that midnight and its
+    change back to as_of count each ticket as overdue at as_of less as the rollup counts it
+    at that midnight, open and due before it: the open states due on as_of's day were taken
+    off once and are added back here (a range of the open states' due index)."""
     f, kept = periods[0], s.ticket_states.c
     today = datetime.combine(f.as_of.date(), time())
     that_day = (select(func.count()).where(

@@ -362,7 +362,7 @@ def ticket_rows(f: Filters, ids=None, mark: int | None = None, only=None,
     if within is None and not only_raw:
         branches.append(select(*columns)
                         .select_from(tickets.outerjoin(fresh, fresh.c.ticket_id == t.id))
-                        .where(*in_raw, t.id.in_(changed), *only_raw))
+                        .where(*in_raw, t.id.in_(changed)))
     else:  # the few states computed drive the join: PostgreSQL expects few of the period's
         # reports (or of `ids`) touched since, and would otherwise aggregate the events again
         # per ticket; the unseen tickets without events before as_of then come on their own
