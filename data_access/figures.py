@@ -491,19 +491,28 @@ def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -
     keys = [by for by in bys if by is not None]
     if keys != list(bys) and bys != [None]:
         raise ValueError(f"不分组与分组不能一起计算: {bys}")
-    frames = [{by: [] for by in bys} for _ in periods]
+    # per period and grouping: key text → each code's sum (summed in Python: a few hundred
+    # rows, where pandas' steps on small frames of text keys cost more than the statements)
+    sums = [{by: {} for by in bys} for _ in periods]
     dims = [by for by in keys if by not in s.ROLLUP_UNITS]  # ticket_rollup's: read together
+    at = {code: n for n, code in enumerate(codes)}
+
+    def add(into: dict, key, group, values) -> None:
+        row = into.setdefault(_key_text(key), [0] * len(codes))
+        for code, value in zip(group, values):
+            row[at[code]] += int(value or 0)
+
     # 1. the rollup: one query per period and (basis, days) for ticket_rollup's groupings,
     # grouped by all of them and summed per grouping; one more per ROLLUP_UNITS grouping
-    for frames_of, fp in zip(frames, periods):
+    for sums_of, fp in zip(sums, periods):
         ranges = _day_ranges(fp, cal)
         by_days = {}
         for code in codes:
             by_days.setdefault(ranges[code], []).append(code)
         for (basis, first, stop), group in by_days.items():
             for by in (by for by in keys if by in s.ROLLUP_UNITS):
-                frames_of[by].append(_frame(conn, _unit_counts(fp, by, basis, first, stop,
-                                                               group), ["key"], list(group)))
+                for key, *values in conn.execute(_unit_counts(fp, by, basis, first, stop, group)):
+                    add(sums_of[by], key, group, values)
             if dims or bys == [None]:
                 rows = union_all(*(select(*(r[k] for k in dims), *(r[_column(c)] for c in group))
                                    .where(part, *fp.ticket_choices(s.ticket_rollup))
@@ -511,41 +520,29 @@ def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -
                 query = select(*(rows.c[k] for k in dims),
                                *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c)
                                  for c in group)).group_by(*(rows.c[k] for k in dims))
-                got = _frame(conn, query, dims, list(group))
-                for by in dims or [None]:
-                    frames_of[by].append(got if by is None else _per(got, by, list(group)))
+                for row in conn.execute(query):
+                    for n, by in enumerate(dims or [None]):
+                        add(sums_of[by], None if by is None else row[n], group, row[len(dims):])
     # 2. the moved tickets: as the rollup counted them, taken off, and at as_of, added (or
-    # their correction kept at a meeting's cut-off); grouped by all of `keys` at once
+    # their correction kept at a meeting's cut-off); grouped by all of `keys` at once, one
+    # column per period and code
     mark = ts.mark(conn)
-    columns = [f"{code}{PERIOD_MARK}{i}" for i in range(len(periods)) for code in codes]
     since = None if keys else correction_kept_from(conn, f, mark, codes)
     if since is not None:
-        query = _kept_correction(periods, cal, codes, since, mark)
-        moves = _frame(conn, query, [], columns)
+        moves = conn.execute(_kept_correction(periods, cal, codes, since, mark)).all()
     else:
-        moves = _frame(conn, _correction(periods, keys, codes, cal, mark, columns), keys,
-                       [*columns, KNOWN])
+        columns = [f"{code}{PERIOD_MARK}{i}" for i in range(len(periods)) for code in codes]
+        moves = conn.execute(_correction(periods, keys, codes, cal, mark, columns)).all()
     groups = _group_keys(conn, f, keys)
-    out = [{} for _ in periods]
-    for by in bys:
-        if by is None:
-            mine_moves = moves
-        else:  # this grouping's correction: the combinations' rows summed per its value
-            mine_moves = _per(moves, by, [*columns, KNOWN])
-            groups[by] |= set(mine_moves.loc[mine_moves[KNOWN] > 0, "key"])  # known at as_of
-        for i in range(len(periods)):
-            mine = {f"{code}{PERIOD_MARK}{i}": code for code in codes}
-            correction = mine_moves[list(mine) if by is None else ["key", *mine]].rename(
-                columns=mine)
-            out[i][by] = _summed(codes, [*frames[i][by], correction], groups.get(by))
-    return out
-
-
-def _per(frame: pd.DataFrame, by: str, columns: list[str]) -> pd.DataFrame:
-    """`frame`'s rows (one per combination of several groupings' values) summed per value of
-    one grouping `by`: key, columns…"""
-    return (frame.groupby(by, dropna=False, sort=False)[columns].sum().reset_index()
-            .rename(columns={by: "key"}))
+    for row in moves:
+        counts = row[len(keys):len(keys) + len(periods) * len(codes)]
+        for n, by in enumerate(keys or [None]):
+            key = None if by is None else row[n]
+            if by is not None and row[-1]:  # KNOWN: a group known at as_of
+                groups[by].add(key)
+            for i, sums_of in enumerate(sums):
+                add(sums_of[by], key, codes, counts[i * len(codes):(i + 1) * len(codes)])
+    return [{by: _summed(codes, sums_of[by], groups.get(by)) for by in bys} for sums_of in sums]
 
 
 def _correction(periods: list[Filters], keys: list[str], codes, cal: WorkCalendar, mark,
@@ -844,19 +841,17 @@ PERIOD_MARK = "__period_"  # _ticket_values: a column's code and period, as code
 KNOWN = "known__"  # _ticket_values: how many of a group's moved tickets are known at as_of
 
 
-def _summed(codes, frames: list[pd.DataFrame], keys: set | None) -> pd.DataFrame:
-    """_ticket_values' parts of one period summed: one row (`keys` None), or one per key of
-    `keys` (the groups a grouped figure lists: _group_keys)."""
-    out = pd.concat(frames, ignore_index=True)
-    out[list(codes)] = out[list(codes)].fillna(0)
+def _summed(codes, sums: dict[str, list[int]], keys: set | None) -> pd.DataFrame:
+    """One period's sums of one grouping (_ticket_values: key text → each code's sum) as
+    its frame: one row (`keys` None), or one per key of `keys` in the order of their text
+    (the groups a grouped figure lists: _group_keys), a NULL key as None."""
     if keys is None:
-        return out[list(codes)].sum().astype("int64").to_frame().T
-    # pandas groups no NULL key: a stand-in while it sums
-    out["key"] = out["key"].map(_key_text)
-    sums = out.groupby("key")[list(codes)].sum()
-    out = sums.reindex(sorted({_key_text(k) for k in keys}), fill_value=0).astype("int64")
-    out = out.rename_axis("key").reset_index()
-    out["key"] = out["key"].where(out["key"] != NO_KEY, None)  # str or None, as result.typed
+        return pd.DataFrame([sums.get(NO_KEY, [0] * len(codes))], columns=list(codes),
+                            dtype="int64")
+    texts = sorted({_key_text(key) for key in keys})
+    rows = [sums.get(text, [0] * len(codes)) for text in texts]
+    out = pd.DataFrame(rows, columns=list(codes), dtype="int64")
+    out.insert(0, "key", pd.Series([None if t == NO_KEY else t for t in texts], dtype="str"))
     return out
 
 
