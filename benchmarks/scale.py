@@ -30,14 +30,15 @@ import pandas as pd
 from sqlalchemy import create_engine, select, text
 
 from data_access import admin, db, figures, summaries
-from data_access.filters import Filters
+from data_access.filters import Filters, local_now
 from data_access.schema import targets, ticket_events, ticket_states, tickets, visits
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # The loaded data end at 18:00 the evening before the run, as after the night's import: the
-# pages judge at the clock's now, so their default periods see a whole last day.
-TODAY = date.today() - timedelta(days=1)
+# pages judge at the clock's now in Beijing time, so their default periods see a whole last
+# day (the machine's own date, UTC on these machines, is a day behind from 16:00 to 24:00).
+TODAY = local_now().date() - timedelta(days=1)
 DATA_END = datetime.combine(TODAY, dtime(18))
 DAY_TICKETS = 1_100  # one day of the district's tickets (≈ 400,000 a year)
 

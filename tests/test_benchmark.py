@@ -108,3 +108,19 @@ def test_the_days_import_is_reported_on_the_datas_last_day_and_closes_older_tick
 
 def _moment(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def test_the_data_end_the_evening_before_the_pages_today_in_beijing(monkeypatch):
+    """The pages judge at Beijing's now: the benchmark's data end at 18:00 the day before
+    Beijing's today, whatever the machine's own date (UTC here: a day behind after 16:00)."""
+    import importlib
+
+    from data_access import filters
+
+    monkeypatch.setattr(filters, "local_now", lambda: datetime(2030, 1, 2, 0, 30))
+    try:
+        importlib.reload(scale)
+        assert scale.DATA_END == datetime(2030, 1, 1, 18)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(scale)
