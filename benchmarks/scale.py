@@ -70,14 +70,11 @@ def registry():
 
 
 def empty_caches() -> None:
-    """Forget every result components/cached (and st.cache_data) holds, as at a server's
-    start; its engines (st.cache_resource, the connection pools) stay, as in a running one."""
-    import streamlit as st
-
+    """Forget every result components/cached holds, as at a server's start; its engines
+    (st.cache_resource, the connection pools) stay, as in a running one."""
     from components import cached
 
-    st.cache_data.clear()
-    cached.forget_last_good()
+    cached.forget()
 
 
 def start_up(pages) -> float:

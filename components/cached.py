@@ -1,9 +1,13 @@
-"""The only caching boundary: the engine per process, query results per TTL, and the last
-good result of every query for when the database stops answering.
+"""The only caching boundary: the engine per process, and one store of query results, each
+fresh for TTL_SECONDS and then kept as the last good result for when the database stops
+answering.
 
 Pages call `cached.call(module.fetch_x, filters, ...)`: the data_access function runs in
-its own `with engine.connect()` and its result is cached by the function (its name and its
-code, so an edited query never serves old results) and the arguments.
+its own `with engine.connect()` and its result is stored by the function (its name and its
+code, so an edited query never serves old results) and the arguments. A page gets its own
+copy of a stored result, made in microseconds (pandas copies on write); st.cache_data
+pickled every result and unpickled it on every hit, about a millisecond a call, which was
+most of a page's warm time.
 
 Outages. The frame calls `begin_run()` first on every run: it pings the database cheaply
 and keeps a place at the top of the page for the banner. While the database does not
@@ -14,17 +18,21 @@ place and ends the page run there (st.stop), or, inside `with cached.section():`
 that section. The next run after the database answers again is current, banner gone.
 """
 
+import copy
 import hashlib
 import pickle
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields, is_dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
 from types import CodeType
 from typing import Concatenate, ParamSpec, TypeVar
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,7 +42,7 @@ from data_access import db
 from data_access.schema import SCHEMA_VERSION
 
 TTL_SECONDS = 300
-LAST_GOOD_ENTRIES = 2048  # per process; the oldest are forgotten first
+STORE_ENTRIES = 2048  # results per process; the least recently used are forgotten first
 NOT_COMPUTED = ("暂无数据：数据库暂时无法访问，且此前未在这些条件下取得过数据。"
                 "数据库恢复后刷新页面即可显示。")
 DATABASE_FAILURES = (SQLAlchemyError, db.CockpitDatabaseError, TimeoutError, OSError)
@@ -42,9 +50,26 @@ DATABASE_FAILURES = (SQLAlchemyError, db.CockpitDatabaseError, TimeoutError, OSE
 P = ParamSpec("P")
 R = TypeVar("R")
 
+IMMUTABLE = (str, bytes, int, float, bool, date, datetime, Decimal)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One stored result: fresh (served without asking the database) until `fresh_until`
+    (time.monotonic), kept beyond it as the last good result for an outage."""
+
+    value: object
+    computed: datetime  # local time, for the banner
+    fresh_until: float
+
+    def fresh(self) -> bool:
+        return time.monotonic() < self.fresh_until
+
+
 _build_lock = threading.Lock()
 _store_lock = threading.Lock()
-_last_good: OrderedDict[tuple, tuple[object, datetime]] = OrderedDict()
+_store: OrderedDict[tuple, _Kept] = OrderedDict()  # store_key → result, least recent first
+_computing: dict[tuple, threading.Lock] = {}  # store_key → held while one thread computes it
 _outage_since: dict[str, datetime] = {}  # url → when the database was first seen failing
 
 
@@ -72,10 +97,20 @@ def _run() -> _Run:
     return _local.run
 
 
-def forget_last_good() -> None:
-    """Forget every last good result, as at the process's start (tests, the benchmark)."""
+def forget() -> None:
+    """Forget every stored result and drawing step, as at the process's start (a rebuilt
+    sample, tests, the benchmark)."""
     with _store_lock:
-        _last_good.clear()
+        _store.clear()
+    _memo.clear()
+
+
+def expire() -> None:
+    """Let every stored result's TTL pass: the next call computes it again, and only if the
+    database fails serves the kept one (tests)."""
+    with _store_lock:
+        for key, kept in _store.items():
+            _store[key] = replace(kept, fresh_until=0.0)
 
 
 def database_url() -> str:
@@ -107,7 +142,7 @@ def ensure_sample_database(url: str) -> bool:
         if sample_needs_building(url):
             build_sqlite(db.SAMPLE_DB)
             st.cache_resource.clear()  # an engine on the old file must not serve the new one
-            st.cache_data.clear()
+            forget()
     return True
 
 
@@ -189,15 +224,6 @@ def _name(fn: Callable) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-@st.cache_data(ttl=TTL_SECONDS, max_entries=1024, show_spinner=False)
-def _call(url: str, name: str, code: str, arguments: str, _fn, _args: tuple, _kwargs: dict):
-    """_fn(conn, *_args, **_kwargs), cached by the four strings of its store_key alone:
-    `arguments` is already a digest of the arguments, so Streamlit need not hash them again
-    (its hashing of a Filters and a few lists cost about 1 ms per cached call)."""
-    with _engine(url).connect() as conn:
-        return _fn(conn, *_args, **_kwargs), fmt.now_local()
-
-
 def store_key(url: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     try:
         arguments = hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())))).hexdigest()
@@ -206,36 +232,81 @@ def store_key(url: str, fn: Callable, args: tuple, kwargs: dict) -> tuple:
     return url, _name(fn), code_hash(fn), arguments
 
 
+def _compute(url: str, fn: Callable, args: tuple, kwargs: dict) -> object:
+    with _engine(url).connect() as conn:
+        return fn(conn, *args, **kwargs)
+
+
+def _result(key: tuple, fn: Callable, args: tuple, kwargs: dict) -> _Kept:
+    """The stored result of `key` if still fresh, else computed now (one thread computes a
+    key at a time; the others wait for its result) and stored. Raises what the query
+    raises; the store keeps the last good result then."""
+    with _store_lock:
+        kept = _store.get(key)
+        if kept is not None and kept.fresh():
+            _store.move_to_end(key)
+            return kept
+        computing = _computing.setdefault(key, threading.Lock())
+    with computing:
+        with _store_lock:
+            kept = _store.get(key)
+            if kept is not None and kept.fresh():
+                return kept
+        try:
+            kept = _Kept(_compute(key[0], fn, args, kwargs), fmt.now_local(),
+                         time.monotonic() + TTL_SECONDS)
+        finally:
+            with _store_lock:
+                _computing.pop(key, None)
+        with _store_lock:
+            _store[key] = kept
+            _store.move_to_end(key)
+            while len(_store) > STORE_ENTRIES:
+                _store.popitem(last=False)
+        return kept
+
+
 def call(fn: Callable[Concatenate[Connection, P], R], *args: P.args, **kwargs: P.kwargs) -> R:
     """fn(conn, *args, **kwargs), cached for TTL_SECONDS by fn (name and code) and the
     arguments. If the database fails, the last good result of the same call, under the
-    banner; if there is none, DataUnavailable (see the module docstring)."""
+    banner; if there is none, DataUnavailable (see the module docstring). The caller gets
+    its own copy (`_own`): changing it changes nothing stored."""
     run = _run()
     url = run.url or database_url()
     key = store_key(url, fn, args, kwargs)
     if not run.down:
         try:
-            # by keyword: Streamlit looks up a positional argument's name in the signature
-            value, computed = _call(url=key[0], name=key[1], code=key[2], arguments=key[3],
-                                    _fn=fn, _args=args, _kwargs=kwargs)
+            return _own(_result(key, fn, args, kwargs).value)
         except DATABASE_FAILURES:
             _went_down(run)
-        else:
-            with _store_lock:
-                _last_good[key] = (value, computed)
-                _last_good.move_to_end(key)
-                while len(_last_good) > LAST_GOOD_ENTRIES:
-                    _last_good.popitem(last=False)
-            return value
     with _store_lock:
-        kept = _last_good.get(key)
+        kept = _store.get(key)
     if kept is None:
         _unavailable(run)
-    value, computed = kept
-    if run.oldest is None or computed < run.oldest:
-        run.oldest = computed
+    if run.oldest is None or kept.computed < run.oldest:
+        run.oldest = kept.computed
         _banner(run)
-    return value
+    return _own(kept.value)
+
+
+def _own(value):
+    """A copy of a stored result for one caller: frames and series shallow (pandas 3 copies
+    on write, so a change to the copy never reaches the stored one), dicts, lists, tuples
+    and dataclasses rebuilt around copies of their parts, immutable values as they are,
+    anything else deep-copied. Microseconds where unpickling (st.cache_data's copy) took a
+    millisecond."""
+    if isinstance(value, IMMUTABLE) or value is None:
+        return value
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if type(value) is dict:
+        return {k: _own(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_own(v) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _own(getattr(value, f.name))
+                                 for f in fields(value) if f.init})
+    return copy.deepcopy(value)
 
 
 def _unavailable(run: _Run):

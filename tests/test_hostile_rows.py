@@ -38,9 +38,8 @@ def hostile(request, tmp_path_factory):
 def hostile_app(hostile, monkeypatch):
     """The app reads the hostile database, with empty caches and the tests' now."""
     def clear():
-        st.cache_data.clear()
         st.cache_resource.clear()
-        cached.forget_last_good()
+        cached.forget()
         cached._outage_since.clear()
 
     clear()

@@ -30,9 +30,8 @@ def fresh_caches(monkeypatch):
     """Every test starts with empty caches and a fixed data moment, so the filters of two
     runs are equal whatever the clock does between them."""
     def clear():
-        st.cache_data.clear()
         st.cache_resource.clear()
-        cached.forget_last_good()
+        cached.forget()
         cached._outage_since.clear()
 
     clear()
@@ -67,7 +66,7 @@ def survives_an_outage(url: str, stop, restart, monkeypatch) -> None:
     assert before["收集问题"] not in ("", "—") and not banners(at)
 
     stop()
-    st.cache_data.clear()  # the TTL has passed: only the kept last good results can serve
+    cached.expire()  # the TTL has passed: only the kept last good results can serve
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert tiles(at) == before, "the last good figures are kept"
@@ -149,15 +148,15 @@ def test_a_query_failing_mid_page_serves_its_last_result_under_the_banner(
     """The ping passed, then a query failed: same outcome as a refused connection."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     before = tiles(at)
-    real = cached._call
+    real = cached._compute
 
-    def failing(**call):
-        if call["name"].endswith("fetch_weekly_flow"):
+    def failing(url, fn, args, kwargs):
+        if fn.__name__ == "fetch_weekly_flow":
             raise db.CockpitDatabaseError("查询超时")
-        return real(**call)
+        return real(url, fn, args, kwargs)
 
-    st.cache_data.clear()
-    monkeypatch.setattr(cached, "_call", failing)
+    cached.expire()
+    monkeypatch.setattr(cached, "_compute", failing)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(banners(at)) == 1 and tiles(at) == before

@@ -5,9 +5,9 @@ import shutil
 from datetime import datetime
 
 import pytest
-import streamlit as st
 from sqlalchemy import insert, select
 
+from components import cached
 from data_access import admin, db
 from data_access import schema as s
 from tests.test_pages import run
@@ -20,7 +20,7 @@ WEEK = "2026-11-16"
 def meeting_db(sample_file, tmp_path, monkeypatch):
     """A copy of the sample (as the built-in sample: no login) that a test may write to;
     nothing cached from another database's runs."""
-    st.cache_data.clear()
+    cached.forget()
     path = tmp_path / "cockpit.db"
     shutil.copy(db.sqlite_path(sample_file), path)
     url = db.sample_url(path)
@@ -71,7 +71,7 @@ def test_a_stored_snapshot_is_shown_and_late_data_is_listed_figure_by_figure(mee
     before = run(PAGE, week=WEEK)
     assert "显示：存档" in info_text(before) and "存档与实时计算一致" in info_text(before)
     add_late_ticket(meeting_db)
-    st.cache_data.clear()  # the cache's five minutes have passed
+    cached.expire()  # the cache's five minutes have passed
     stored = run(PAGE, week=WEEK)
     assert "显示：存档" in info_text(stored) and "与实时计算不同" in info_text(stored)
     diff = next(d.value for d in stored.dataframe if "差异" in d.value.columns)
