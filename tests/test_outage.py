@@ -224,9 +224,9 @@ def test_a_database_missing_a_column_gets_one_message_and_no_queries(
 
 
 def test_a_cached_call_answers_each_set_of_arguments_with_its_own_result(app_db, fresh_caches):
-    """The cache keys its results by a digest of the arguments that Streamlit does not hash
-    again: equal arguments (other objects) are served from the cache, and any argument that
-    differs (a town, the as_of, a keyword) is computed anew."""
+    """The store keys its results by a digest of the arguments: equal arguments (other
+    objects) are served from the store, and any argument that differs (a town, the as_of, a
+    keyword) is computed anew."""
     from data_access.filters import Filters
 
     seen = []
