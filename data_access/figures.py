@@ -1146,8 +1146,11 @@ def grouped_each(conn: Connection, f: Filters, codes_by: dict,
     reports = _reported_counts(conn, f, list(codes_by), ticket_counts) \
         if few and ticket_counts else None
     rolled = _rolled_each(conn, f, needed) if reports is None else {}
+    paired = [by for by, counts in needed.items() if "pairs" in map(_family_of, counts)]
+    pairs = _pairs_each(conn, f, paired) if len(paired) > 1 else {}
     return {by: _grouped(conn, f, by, codes_by[by], needed[by], reported_only,
-                         None if reports is None else reports[by], rolled.get(by))
+                         None if reports is None else reports[by], rolled.get(by),
+                         pairs.get(by))
             for by in codes_by}
 
 
@@ -1178,8 +1181,28 @@ def _reported_counts(conn: Connection, f: Filters, bys: list[str],
     else:
         columns = [DIMENSIONS[by]["tickets"] for by in bys]
         names, query = family_query(conn, f, "tickets", columns, counts, reported_in_period=True)
-        rows = conn.execute(query.group_by(*query.selected_columns[:len(bys)])).all()
-        frame = typed(rows, {**dict.fromkeys(bys, "str"), **dict.fromkeys(names, "int")})
+        frame = _grouped_by_all(conn, query, bys, names)
+    return _per_grouping(frame, bys, names)
+
+
+def _pairs_each(conn: Connection, f: Filters, bys: list[str]) -> dict[str, pd.DataFrame]:
+    """The pairs' counts (assigned, visited) per value of each of `bys` (key, counts…), from
+    one query grouped by all of them: whether each pair was visited (an index probe of its
+    visits) is asked once, not once per grouping (the map's towns and grid cells)."""
+    names, query = family_query(conn, f, "pairs", [DIMENSIONS[by]["pairs"] for by in bys])
+    return _per_grouping(_grouped_by_all(conn, query, bys, names), bys, names)
+
+
+def _grouped_by_all(conn: Connection, query, bys: list[str], names: list[str]) -> pd.DataFrame:
+    """The rows of `query` (its first len(bys) columns the groupings, then the counts
+    `names`) grouped by all of `bys`: columns bys…, names…"""
+    rows = conn.execute(query.group_by(*query.selected_columns[:len(bys)])).all()
+    return typed(rows, {**dict.fromkeys(bys, "str"), **dict.fromkeys(names, "int")})
+
+
+def _per_grouping(frame: pd.DataFrame, bys: list[str], names: list[str]) -> dict:
+    """{by: frame of key, names…}: the counts of `frame` (grouped by all of `bys`) summed per
+    value of each of them (each row has one value of each)."""
     out = {}
     for by in bys:
         part = frame.groupby(by, dropna=False, sort=False)[names].sum().reset_index()
@@ -1188,10 +1211,12 @@ def _reported_counts(conn: Connection, f: Filters, bys: list[str],
 
 
 def _grouped(conn: Connection, f: Filters, by: str, codes, needed, reported_only: bool,
-             reports: pd.DataFrame | None, rolled: pd.DataFrame | None) -> pd.DataFrame:
+             reports: pd.DataFrame | None, rolled: pd.DataFrame | None,
+             pairs: pd.DataFrame | None = None) -> pd.DataFrame:
     """grouped, with the ticket counts over the period's reports already read (`reports`:
     key, counts…) where the period is short, or those the rollup answers (`rolled`,
-    _rolled_each) where it can."""
+    _rolled_each) where it can, and the pairs' counts when read with other groupings'
+    (`pairs`, _pairs_each)."""
     columns = DIMENSIONS[by]
     out = None
     for family in dict.fromkeys(_family_of(c) for c in needed):
@@ -1205,6 +1230,9 @@ def _grouped(conn: Connection, f: Filters, by: str, codes, needed, reported_only
             only = [c for c in needed if _family_of(c) == "tickets" and c not in _BASIS_OF]
         if family == "visits" and (rolled := visit_counts(conn, f, by)) is not None:
             parts.append(rolled[["key", "visits"]])
+            only = []
+        if family == "pairs" and pairs is not None:
+            parts.append(pairs)
             only = []
         if only:
             names, query = family_query(conn, f, family, columns[family], only,

@@ -211,3 +211,24 @@ def test_tickets_resolved_count_stored_and_recomputed_states_as_the_events_give_
     assert raised() == want
     refresh()
     assert raised() == want
+
+
+def test_the_maps_towns_and_grid_cells_ask_whether_each_pair_was_visited_once(conn, monkeypatch):
+    """grouped_each with coverage by town and by grid cell (the map's two layers): one query
+    of the pairs, grouped by both, gives each grouping the frame grouped gives it alone."""
+    from data_access import figures
+
+    codes = {"town_code": ["coverage_rate", "assigned", "visited", "collected"],
+             "grid_cell_code": ["coverage_rate", "visited", "assigned"]}
+    f = Filters.for_period("this_month", datetime(2026, 11, 25, 18))
+    alone = {by: figures.grouped(conn, f, by, c) for by, c in codes.items()}
+    reads = []
+    real = figures.family_query
+    monkeypatch.setattr(figures, "family_query", lambda c, f, family, *a, **k: (
+        reads.append(family), real(c, f, family, *a, **k))[1])
+    together = figures.grouped_each(conn, f, codes)
+    assert reads.count("pairs") == 1
+    for by in codes:
+        pd.testing.assert_frame_equal(together[by], alone[by], obj=by)
+    assert 0 < together["grid_cell_code"]["visited"].sum() \
+        == together["town_code"]["visited"].sum() < together["town_code"]["assigned"].sum()
