@@ -26,7 +26,7 @@ from data_access.figures import (
 from data_access.filters import Filters, in_scope
 from data_access.places import placed
 from data_access.programme_figures import counted
-from data_access.result import count_if, fetch, monday_of, weeks_between
+from data_access.result import count_if, fetch, weeks_between
 from data_access.schema import (
     assignments,
     complete_record,
@@ -290,24 +290,22 @@ def fetch_weekly_visits(conn: Connection, f: Filters, officer_ids: list[str], *,
     `target_group`, when given).
 
     Columns: officer_id (str), week (datetime64, the Monday), visits (int); every
-    officer × week of the period is present, empty ones with 0. SQL counts per day; the
-    days are summed into weeks here.
+    officer × week of the period is present, empty ones with 0.
     """
-    day = func.date(visits.c.visited_at).label("day")
-    query = (select(visits.c.officer_id, day, func.count())
+    week = summaries.week_start(visits.c.visited_at).label("week")
+    query = (select(visits.c.officer_id, week, func.count())
              .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
              .where(*f.period(visits.c.visited_at), *f.town(targets.c.town_code),
                     visits.c.officer_id.in_(officer_ids),
                     *slice_clauses(visits.c.officer_id, target_group=target_group))
-             .group_by(visits.c.officer_id, day))
+             .group_by(visits.c.officer_id, week))
     # the chosen officers' visits (SQLite would read every target's visits of the period)
-    daily = fetch(conn, db.through_index(query, visits, "ix_visits_pair_time", conn),
-                  {"officer_id": "str", "day": "date", "visits": "int"})
-    daily["week"] = monday_of(daily["day"])
-    sums = daily.groupby(["officer_id", "week"])["visits"].sum()
+    weekly = fetch(conn, db.through_index(query, visits, "ix_visits_pair_time", conn),
+                   {"officer_id": "str", "week": "date", "visits": "int"})
     grid = pd.MultiIndex.from_product([officer_ids, weeks_between(f.start, f.end)],
                                       names=["officer_id", "week"])
-    return sums.reindex(grid, fill_value=0).reset_index().astype({"visits": "int64"})
+    return (weekly.set_index(["officer_id", "week"])["visits"]
+            .reindex(grid, fill_value=0).reset_index().astype({"visits": "int64"}))
 
 
 def fetch_diary_mix(conn: Connection, f: Filters, *, level: str | None = None,

@@ -498,6 +498,18 @@ def _start_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of {element.unit}')"
 
 
+class week_start(_month_start):
+    """SQL: the Monday of the week of a date or timestamp column, as a date."""
+
+    inherit_cache = True
+    unit = "week"
+
+
+@compiles(week_start, "sqlite")
+def _week_sqlite(element, compiler, **kw):  # the Sunday on or after, less six days
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
 def _rollup_selects(kept=ticket_states, unit: str | None = None, judged=None):
     """basis → SELECT of ticket_rollup's day rows (grain D) from the ticket states `kept`
     (ticket_states, or some of its rows), or with `unit` (one of ROLLUP_UNITS) of

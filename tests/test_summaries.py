@@ -1217,3 +1217,15 @@ def test_the_full_refresh_finds_the_same_first_repeats_as_the_look_up_one_by_one
     assert at_once["A"] == datetime(2026, 4, 2, 10)  # B is not after the 办结
     assert at_once["D"] is None and at_once["H"] is None
     assert at_once["F"] == datetime(2026, 5, 20, 9)  # its own report is not a repeat: G is
+
+
+def test_week_start_is_the_monday_of_the_week_on_both_backends(conn):
+    """summaries.week_start (the weekly charts' week, counted in SQL): every hour of three
+    weeks, Sunday night and Monday midnight included, gets its week's Monday."""
+    from sqlalchemy import literal
+
+    moments = [datetime(2026, 11, 15, 23, 59, 59) + timedelta(hours=h) for h in range(0, 504, 7)]
+    moments += [datetime(2026, 11, 23), datetime(2026, 11, 29, 23, 59, 59), datetime(2026, 3, 1)]
+    got = conn.execute(select(*(summaries.week_start(literal(m)) for m in moments))).one()
+    assert [date.fromisoformat(str(d)[:10]) for d in got] == [
+        m.date() - timedelta(days=m.weekday()) for m in moments]
