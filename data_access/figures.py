@@ -280,7 +280,7 @@ def _month(day: date) -> date:
     return day.replace(day=1)
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
@@ -288,7 +288,7 @@ def cover(first: date | None, stop: date | None):
     """(months, days): the days [first, stop) (None: an open end) as whole months [m0, m1)
     (None when none lies inside; an end None: open) and the day ranges [a, b) of the months
     the range cuts, each day once."""
-    m0 = None if first is None else (first if first.day == 1 else _next_month(first))
+    m0 = None if first is None else (first if first.day == 1 else next_month(first))
     m1 = None if stop is None else _month(stop)
     if m0 is not None and m1 is not None and m0 >= m1:  # no whole month inside
         return None, [(first, stop)]

@@ -155,15 +155,21 @@ def _bucket_of(buckets: dict[int, int], rank: int) -> tuple[int, int]:
 
 def _span_histogram(conn: Connection, f: Filters) -> dict[str, dict[int, int]]:
     """Step → {bucket: spans} of the period's tickets (in the filtered town), as stored:
-    span_rollup's whole months before as_of's day, the other days from ticket_states."""
+    span_rollup's whole months before as_of's day, and as_of's month so far where its row
+    holds just those days (_month_is_whole_so_far); the other days from ticket_states."""
     r, kept = span_rollup.c, ticket_states.c
     stop, since, until = figures.rollup_split(f)
-    months, days = figures.cover(f.start, stop)
+    month = f.as_of.date().replace(day=1)
+    whole = _month_is_whole_so_far(conn, f)  # its row holds as_of's month: no states to read
+    months, days = figures.cover(f.start, month if whole else stop)
+    if whole:
+        months = (months[0] if months else month, figures.next_month(month))
+    ranges = [(datetime.combine(a, time()), datetime.combine(b, time())) for a, b in days]
+    if not whole:
+        ranges.append((since, until))  # as_of's day, up to as_of
     parts = [] if months is None else [
         select(r.stage, r.bucket, r.tickets).where(r.day >= months[0], r.day < months[1],
                                                   *f.town(r.town_code))]
-    ranges = [(datetime.combine(a, time()), datetime.combine(b, time())) for a, b in days]
-    ranges.append((since, until))  # as_of's day, up to as_of
     steps = {stage: kept[f"seconds_to_{stage}"] for stage in g.LOOP_STAGES[1:]}
     other_days = [db.through_index(  # a range of reports: SQLite would read a step's index
         select(*steps.values()).where(kept.reported_at >= a, kept.reported_at < b,
@@ -183,6 +189,18 @@ def _span_histogram(conn: Connection, f: Filters) -> dict[str, dict[int, int]]:
                                          .group_by(rows.c[0], rows.c[1])):
         out[stage][int(bucket)] = int(n)
     return out
+
+
+def _month_is_whole_so_far(conn: Connection, f: Filters) -> bool:
+    """Whether span_rollup's row of as_of's month counts exactly the stored states of the
+    period reported that month before as_of (so that it answers those days, the most of a
+    month that a long period ending today leaves to ticket_states): the period holds the
+    month from its first day up to as_of, and no stored ticket is reported at or after
+    as_of. Span_rollup counts the states as stored; the caller reads it while they hold."""
+    month = datetime.combine(f.as_of.date().replace(day=1), time())
+    kept = ticket_states.c
+    return (f.start_at <= month and f.end_before >= f.as_of and conn.execute(
+        select(kept.ticket_id).where(kept.reported_at >= f.as_of).limit(1)).first() is None)
 
 
 def _computed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:

@@ -4,9 +4,11 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
+from sqlalchemy import delete
 
 from data_access import summaries, ticket_list, ticket_loop
 from data_access.filters import Filters
+from data_access.schema import ticket_events
 
 MARCH = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10))
 FULL = [("dispatched", "2026-03-02 12:00"), ("accepted", "2026-03-03 09:00"),
@@ -190,3 +192,28 @@ def test_ticket_list_shows_status_and_history(tiny):
     history = call(tiny, ticket_list.fetch_history, "A")
     assert history["stage"].tolist() == ["reported", "dispatched", "accepted", "resolved",
                                          "reopened"]
+
+
+def test_a_month_so_far_from_span_rollup_leaves_out_a_ticket_reported_after_as_of(tiny,
+                                                                                   monkeypatch):
+    """A period up to as_of reads as_of's month from span_rollup's month row (its days so far
+    are most of a month of states to read otherwise), but not while that row holds a ticket
+    reported at or after as_of: here one whose steps were recorded before its report (no
+    上报 event, a data error), which the period's spans leave out."""
+    tiny.add_ticket("A", reported="2026-03-02 09:00", events=FULL)  # 21 h from 派单 to 受理
+    tiny.add_ticket("B", reported="2026-03-02 11:00", events=FULL)
+    tiny.add_ticket("L", reported="2026-03-20 09:00",  # 120 h, reported after as_of
+                    events=[("dispatched", "2026-03-04 09:00"), ("accepted", "2026-03-09 09:00")])
+    with tiny.writer.begin() as conn:
+        conn.execute(delete(ticket_events).where(ticket_events.c.ticket_id == "L",
+                                                 ticket_events.c.stage == "reported"))
+    so_far = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 3, 15, 12))
+    computed = call(tiny, ticket_loop.fetch_stage_hours, so_far).set_index("stage")
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    taken, bucketed = [], ticket_loop._bucketed_medians
+    monkeypatch.setattr(ticket_loop, "_bucketed_medians",
+                        lambda *a: taken.append(1) or bucketed(*a))
+    got = call(tiny, ticket_loop.fetch_stage_hours, so_far).set_index("stage")
+    assert taken and got.at["dispatched", "tickets"] == 2
+    pd.testing.assert_frame_equal(got, computed)
