@@ -395,19 +395,43 @@ def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
     them."""
     u, kept = s.ticket_unit_rollup.c, s.ticket_states
     column, conditions = stored_bases()[basis]
-    kept_rows, days = unit_rows(u, first, stop, u.unit_kind == unit, u.basis == basis,
-                                *f.town(u.town_code))
-    parts = [select(func.nullif(u.unit, "").label("key"),
-                    *(u[_column(c)].label(c) for c in codes)).where(where)
-             for where in kept_rows]
-    for a, b in days:
-        on_days = _within(column, a, b)
+    unit_of = [u.unit_kind == unit, u.basis == basis, *f.town(u.town_code)]
+    kept_rows, days = unit_rows(u, first, stop, *unit_of)
+    parts = []
+
+    def counted(a, b, sign: int = 1):  # the states of the days [a, b), as the rollup counts
         parts.append(select(kept.c[unit].label("key"),
-                            *(count_if(conditions[_column(c)]).label(c) for c in codes))
-                     .where(*on_days, *f.town(kept.c.town_code)).group_by(kept.c[unit]))
+                            *((sign * count_if(conditions[_column(c)])).label(c) for c in codes))
+                     .where(*_within(column, a, b), *f.town(kept.c.town_code))
+                     .group_by(kept.c[unit]))
+
+    for a, b in days:
+        month, after = _month(a or b), next_month(a or b)
+        rest = _rest_of_month(a, b, month, after)
+        if rest is None:
+            counted(a, b)
+        else:  # most of a month: its row, less the states of the rest of it
+            kept_rows.append(and_(u.grain == "M", u.day == month, *unit_of))
+            for c, d in rest:
+                counted(c, d, -1)
+    parts += [select(func.nullif(u.unit, "").label("key"),
+                     *(u[_column(c)].label(c) for c in codes)).where(where)
+              for where in kept_rows]
     rows = union_all(*parts).subquery()
     return select(rows.c.key, *(func.coalesce(func.sum(rows.c[c]), 0).label(c) for c in codes)
                   ).group_by(rows.c.key)
+
+
+def _rest_of_month(a: date | None, b: date | None, month: date, after: date) -> list | None:
+    """The days of the month [month, after) outside [a, b) (a range of it that cover leaves
+    to the states), as ranges, when they are fewer than the range's own days; else None (the
+    range is counted from the states). A month's row less its rest then counts the range:
+    ticket_unit_rollup has no days, and a long period up to today leaves it most of a month
+    (超期未办结: the open states due this month before today)."""
+    if a is None or b is None or not month <= a < b <= after:
+        return None
+    rest = [(month, a)] * (a > month) + [(b, after)] * (b < after)
+    return rest if sum((d - c).days for c, d in rest) < (b - a).days else None
 
 
 def _day_ranges(f: Filters, cal: WorkCalendar) -> dict:
@@ -864,27 +888,42 @@ def _group_keys(conn: Connection, f: Filters, bys: list[str]) -> dict[str, set]:
     today = f.as_of.date()
     month = _month(today)
     out = {}
+    every = every_report_known(conn, f.as_of)  # then the rollups alone know every group
     dims = [by for by in bys if by not in s.ROLLUP_UNITS]
     if dims:
+        months = [(r.grain == "M",)] if every else [
+            (r.grain == "M", r.day < month), (r.grain == "D", r.day >= month, r.day < today)]
+        today_s = [] if every else [select(*(kept.c[by] for by in dims)).where(
+            kept.c.reported_at >= datetime.combine(today, time()),
+            *f.known(kept.c.reported_at), *f.ticket_choices(kept))]
         rows = conn.execute(union(
             *(select(*(r[by] for by in dims)).where(
                 r.basis == "reported", *where, *f.ticket_choices(s.ticket_rollup))
-              for where in ((r.grain == "M", r.day < month),
-                            (r.grain == "D", r.day >= month, r.day < today))),
-            select(*(kept.c[by] for by in dims)).where(
-                kept.c.reported_at >= datetime.combine(today, time()),
-                *f.known(kept.c.reported_at), *f.ticket_choices(kept)))).all()
+              for where in months), *today_s)).all()
         out = {by: {row[i] for row in rows} for i, by in enumerate(dims)}
     u = s.ticket_unit_rollup.c
     for by in (by for by in bys if by in s.ROLLUP_UNITS):
-        kept_rows, _ = unit_rows(u, None, month, u.unit_kind == by, u.basis == "reported",
-                                 *f.town(u.town_code))  # no days: month is a month's first
+        unit_of = [u.unit_kind == by, u.basis == "reported", *f.town(u.town_code)]
+        if every:  # each year's row: five a unit, not sixty months
+            kept_rows, this_month = [and_(u.grain == "Y", *unit_of)], []
+        else:
+            kept_rows, _ = unit_rows(u, None, month, *unit_of)  # no days: a month's first
+            this_month = [select(kept.c[by]).where(
+                kept.c.reported_at >= datetime.combine(month, time()),
+                *f.known(kept.c.reported_at), *f.ticket_choices(kept))]
         out[by] = {k for (k,) in conn.execute(union(
             *(select(func.nullif(u.unit, "")).where(where) for where in kept_rows),
-            select(kept.c[by]).where(kept.c.reported_at >= datetime.combine(month, time()),
-                                     *f.known(kept.c.reported_at),
-                                     *f.ticket_choices(kept)))).all()}
+            *this_month)).all()}
     return out
+
+
+def every_report_known(conn: Connection, as_of: datetime) -> bool:
+    """Whether no stored ticket state is reported at or after as_of: a rollup's rows of the
+    report's day, month or year then hold only reports known at as_of, and its row of
+    as_of's month just those before as_of (ticket_loop's stage medians)."""
+    kept = s.ticket_states.c
+    return conn.execute(select(kept.ticket_id).where(kept.reported_at >= as_of)
+                        .limit(1)).first() is None
 
 
 NO_KEY = "\x00"  # _ticket_values: stands for a NULL key (no 专班, no grid cell) while summing

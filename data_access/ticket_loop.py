@@ -198,9 +198,8 @@ def _month_is_whole_so_far(conn: Connection, f: Filters) -> bool:
     month from its first day up to as_of, and no stored ticket is reported at or after
     as_of. Span_rollup counts the states as stored; the caller reads it while they hold."""
     month = datetime.combine(f.as_of.date().replace(day=1), time())
-    kept = ticket_states.c
-    return (f.start_at <= month and f.end_before >= f.as_of and conn.execute(
-        select(kept.ticket_id).where(kept.reported_at >= f.as_of).limit(1)).first() is None)
+    return (f.start_at <= month and f.end_before >= f.as_of
+            and figures.every_report_known(conn, f.as_of))
 
 
 def _computed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:
