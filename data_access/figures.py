@@ -893,13 +893,13 @@ def _group_keys(conn: Connection, f: Filters, bys: list[str]) -> dict[str, set]:
     if dims:
         months = [(r.grain == "M",)] if every else [
             (r.grain == "M", r.day < month), (r.grain == "D", r.day >= month, r.day < today)]
-        today_s = [] if every else [select(*(kept.c[by] for by in dims)).where(
+        todays = [] if every else [select(*(kept.c[by] for by in dims)).where(
             kept.c.reported_at >= datetime.combine(today, time()),
             *f.known(kept.c.reported_at), *f.ticket_choices(kept))]
         rows = conn.execute(union(
             *(select(*(r[by] for by in dims)).where(
                 r.basis == "reported", *where, *f.ticket_choices(s.ticket_rollup))
-              for where in months), *today_s)).all()
+              for where in months), *todays)).all()
         out = {by: {row[i] for row in rows} for i, by in enumerate(dims)}
     u = s.ticket_unit_rollup.c
     for by in (by for by in bys if by in s.ROLLUP_UNITS):
