@@ -255,14 +255,14 @@ def _result(key: tuple, fn: Callable, args: tuple, kwargs: dict) -> _Kept:
         try:
             kept = _Kept(_compute(key[0], fn, args, kwargs), fmt.now_local(),
                          time.monotonic() + TTL_SECONDS)
-        finally:
+            with _store_lock:
+                _store[key] = kept
+                _store.move_to_end(key)
+                while len(_store) > STORE_ENTRIES:
+                    _store.popitem(last=False)
+        finally:  # after storing: a thread arriving now finds the result, not a free key
             with _store_lock:
                 _computing.pop(key, None)
-        with _store_lock:
-            _store[key] = kept
-            _store.move_to_end(key)
-            while len(_store) > STORE_ENTRIES:
-                _store.popitem(last=False)
         return kept
 
 
