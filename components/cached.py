@@ -237,20 +237,27 @@ def _compute(url: str, fn: Callable, args: tuple, kwargs: dict) -> object:
         return fn(conn, *args, **kwargs)
 
 
+def _fresh(key: tuple) -> _Kept | None:
+    """The stored result of `key` while fresh (marked as just used), else None. Under
+    _store_lock."""
+    kept = _store.get(key)
+    if kept is None or not kept.fresh():
+        return None
+    _store.move_to_end(key)
+    return kept
+
+
 def _result(key: tuple, fn: Callable, args: tuple, kwargs: dict) -> _Kept:
     """The stored result of `key` if still fresh, else computed now (one thread computes a
     key at a time; the others wait for its result) and stored. Raises what the query
     raises; the store keeps the last good result then."""
     with _store_lock:
-        kept = _store.get(key)
-        if kept is not None and kept.fresh():
-            _store.move_to_end(key)
+        if (kept := _fresh(key)) is not None:
             return kept
         computing = _computing.setdefault(key, threading.Lock())
     with computing:
-        with _store_lock:
-            kept = _store.get(key)
-            if kept is not None and kept.fresh():
+        with _store_lock:  # computed by the thread that held the lock before?
+            if (kept := _fresh(key)) is not None:
                 return kept
         try:
             kept = _Kept(_compute(key[0], fn, args, kwargs), fmt.now_local(),

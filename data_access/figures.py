@@ -406,12 +406,11 @@ def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
                      .group_by(kept.c[unit]))
 
     for a, b in days:
-        month, after = _month(a or b), next_month(a or b)
-        rest = _rest_of_month(a, b, month, after)
+        rest = _rest_of_month(a, b)
         if rest is None:
             counted(a, b)
         else:  # most of a month: its row, less the states of the rest of it
-            kept_rows.append(and_(u.grain == "M", u.day == month, *unit_of))
+            kept_rows.append(and_(u.grain == "M", u.day == _month(a), *unit_of))
             for c, d in rest:
                 counted(c, d, -1)
     parts += [select(func.nullif(u.unit, "").label("key"),
@@ -422,13 +421,16 @@ def _unit_counts(f: Filters, unit: str, basis: str, first, stop, codes):
                   ).group_by(rows.c.key)
 
 
-def _rest_of_month(a: date | None, b: date | None, month: date, after: date) -> list | None:
-    """The days of the month [month, after) outside [a, b) (a range of it that cover leaves
-    to the states), as ranges, when they are fewer than the range's own days; else None (the
+def _rest_of_month(a: date | None, b: date | None) -> list | None:
+    """The days of a's month outside [a, b) (a range inside one month that cover leaves to
+    the states), as ranges, when they are fewer than the range's own days; else None (the
     range is counted from the states). A month's row less its rest then counts the range:
     ticket_unit_rollup has no days, and a long period up to today leaves it most of a month
     (超期未办结: the open states due this month before today)."""
-    if a is None or b is None or not month <= a < b <= after:
+    if a is None or b is None:
+        return None
+    month, after = _month(a), next_month(a)
+    if not a < b <= after:
         return None
     rest = [(month, a)] * (a > month) + [(b, after)] * (b < after)
     return rest if sum((d - c).days for c, d in rest) < (b - a).days else None

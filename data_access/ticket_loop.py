@@ -160,7 +160,7 @@ def _span_histogram(conn: Connection, f: Filters) -> dict[str, dict[int, int]]:
     r, kept = span_rollup.c, ticket_states.c
     stop, since, until = figures.rollup_split(f)
     month = f.as_of.date().replace(day=1)
-    whole = _month_is_whole_so_far(conn, f)  # its row holds as_of's month: no states to read
+    whole = _month_is_whole_so_far(conn, f, month)  # its row holds it: no states to read
     months, days = figures.cover(f.start, month if whole else stop)
     if whole:
         months = (months[0] if months else month, figures.next_month(month))
@@ -191,14 +191,13 @@ def _span_histogram(conn: Connection, f: Filters) -> dict[str, dict[int, int]]:
     return out
 
 
-def _month_is_whole_so_far(conn: Connection, f: Filters) -> bool:
-    """Whether span_rollup's row of as_of's month counts exactly the stored states of the
+def _month_is_whole_so_far(conn: Connection, f: Filters, month) -> bool:
+    """Whether span_rollup's row of as_of's `month` (its first day) counts exactly the stored states of the
     period reported that month before as_of (so that it answers those days, the most of a
     month that a long period ending today leaves to ticket_states): the period holds the
     month from its first day up to as_of, and no stored ticket is reported at or after
     as_of. Span_rollup counts the states as stored; the caller reads it while they hold."""
-    month = datetime.combine(f.as_of.date().replace(day=1), time())
-    return (f.start_at <= month and f.end_before >= f.as_of
+    return (f.start_at <= datetime.combine(month, time()) and f.end_before >= f.as_of
             and figures.every_report_known(conn, f.as_of))
 
 
