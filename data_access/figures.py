@@ -34,7 +34,7 @@ from data_access import glossary as g
 from data_access import schema as s
 from data_access import ticket_state as ts
 from data_access.filters import Filters
-from data_access.result import count_if, ratio, typed
+from data_access.result import count_if, fetch, ratio, typed
 from data_access.schema import (
     assignments,
     clinic_points,
@@ -946,8 +946,9 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     """Counts of the period's figures `codes` (those counted on a day of the period: the
     cohort's, 期内办结, 评价数, 满意评价) per day of their basis (the report day for the
     cohort's, the day of the last 办结 for 期内办结, …) from ticket_rollup's days, corrected
-    exactly as _ticket_values does; None when the rollup cannot answer (see rollup_usable).
-    Columns: day (date), then one per code; days where no count is above 0 may be absent."""
+    exactly as _ticket_values does, summed per day in SQL; None when the rollup cannot
+    answer (see rollup_usable). Columns: day (datetime64, midnight), then one per code
+    (int); days where no count is above 0 may be absent."""
     if not rollup_usable(conn, f, None):
         return None
     cal = load_calendar(conn)
@@ -982,24 +983,15 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
         day = summaries._day(at_bases[basis][0])
         parts.append(select(*per_day(day, {c: at_counts[c] for c in group}))
                      .where(day.is_not(None)).group_by(day))
-    out = _frame(conn, union_all(*parts), ["key"], list(codes))  # one statement: moved once
-    out = out[out["key"].notna()]
-    out["key"] = pd.to_datetime(out["key"].astype(str))
-    out = out.fillna(0).groupby("key")[list(codes)].sum().astype("int64").reset_index()
-    return out.rename(columns={"key": "day"})
+    both = union_all(*parts).subquery()  # one statement: the moved tickets found once
+    return fetch(conn, select(both.c.key, *(func.sum(both.c[c]) for c in codes))
+                 .where(both.c.key.is_not(None)).group_by(both.c.key),
+                 {"day": "date", **dict.fromkeys(codes, "int")})
 
 
 def _column(code: str) -> str:
     """The rollup column a figure is summed from (overdue and 3个工作日内到期 from open)."""
     return "open" if code in ("overdue", "soon_due") else code
-
-
-def _frame(conn, query, keys: list[str], codes) -> pd.DataFrame:
-    """The rows of `query` (its groupings, then one column per code) named `keys` and
-    `codes`."""
-    rows = conn.execute(query).all()
-    names = list(keys) + list(codes)
-    return pd.DataFrame([tuple(row) for row in rows], columns=names)
 
 
 def pair_visited(f: Filters):

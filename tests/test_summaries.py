@@ -315,12 +315,27 @@ def assert_rollup_figures_exact(url: str) -> None:
                 for by, a, b in zip(groupings, fast[1:], slow[1:]):
                     assert a.equals(b), (f, a, b)
                     assert together[by].equals(b), (f, by, together[by], b)
+                assert_daily_exact(conn, f)
     finally:
         ts.USE_SUMMARIES = True
         engine.dispose()
     assert_headlines_share_the_correction(url)
     assert_officers_exact(url)
     assert_reports_read_alone_exact(url)
+
+
+def assert_daily_exact(conn, f: Filters) -> None:
+    """The period's counts per day through ticket_rollup's days (figures.daily, the moved
+    tickets corrected) == per day from the events alone."""
+    assert figures.daily(conn, f, ["collected"]) is not None, f
+    ts.USE_SUMMARIES = False
+    try:
+        slow = ticket_flow.fetch_daily_flow(conn, f)
+    finally:
+        ts.USE_SUMMARIES = True
+    fast = ticket_flow.fetch_daily_flow(conn, f)
+    assert len(slow) > 0
+    pd.testing.assert_frame_equal(fast, slow, obj=str(f))
 
 
 REPORT_CODES = ["collected", "resolved", "resolution_rate", "on_time_rate", "repeat_reported",
