@@ -225,7 +225,7 @@ def _activity_rolled(conn: Connection, f: Filters, chosen: dict):
     rolled = [select(o.officer_id, *(o[c] for c in ACTIVITY))
               .where(part, *f.town(o.town_code),
                      *slice_clauses(o.officer_id, level=chosen["level"]), *group)
-              for part in grain_rows(o, f.start, stop)]
+              for part in grain_rows(o, f.start, stop, years=True)]
     in_slice = [*f.town(targets.c.town_code), *slice_clauses(v.officer_id, **chosen)]
     mark = ts.mark(conn)
     moved = union(select(kept.c.ticket_id).where(kept.c.last_event_at >= f.as_of),

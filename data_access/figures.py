@@ -342,12 +342,18 @@ def _rollup_rows(basis: str, first: date | None, stop: date | None):
     return grain_rows(r, first, stop, r.basis == basis)
 
 
-def grain_rows(r, first: date | None, stop: date | None, *where):
+def grain_rows(r, first: date | None, stop: date | None, *where, years: bool = False):
     """Conditions on the rows `r` of a rollup kept by day and month (grain, day) whose days
     cover [first, stop) exactly once (None: open end): whole months from grain M, the days
-    of the months cut by the range from grain D; each with `where`."""
-    months, days = cover(first, stop)
-    parts = [] if months is None else [and_(r.grain == "M", *where, *_within(r.day, *months))]
+    of the months cut by the range from grain D; each with `where`. With `years` (a rollup
+    that keeps each year too, its months summed: officer_rollup), whole years from grain Y
+    and the months of the years cut from grain M (unit_rows)."""
+    if years:
+        parts, days = unit_rows(r, first, stop, *where)
+    else:
+        months, days = cover(first, stop)
+        parts = [] if months is None else [and_(r.grain == "M", *where,
+                                                *_within(r.day, *months))]
     return parts + [and_(r.grain == "D", *where, *_within(r.day, a, b)) for a, b in days]
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -533,8 +533,9 @@ ticket_visits = Table(
 )
 officer_rollup = Table(
     "officer_rollup", metadata,
-    _col("grain", String(1), "D: one day | M: one calendar month", primary_key=True),
-    _col("day", Date, "the day of the visits, or the first day of their month",
+    _col("grain", String(1), "D: one day | M: one calendar month | Y: one calendar year (its "
+         "months summed)", primary_key=True),
+    _col("day", Date, "the day of the visits, or the first day of their month or year",
          primary_key=True),
     _col("officer_id", String(12), "visits.officer_id", primary_key=True),
     _col("town_code", String(12), "targets.town_code of the visited target ('' for none)",
@@ -548,7 +549,7 @@ officer_rollup = Table(
          nullable=False),
     _col("resolved", Integer, "of them, resolved in their stored state", nullable=False),
     comment="derived (summaries.py, written by the admin tool only): the visits, their "
-            "problems and the tickets raised in them per day and month of the visit, "
+            "problems and the tickets raised in them per day, month and year of the visit, "
             "officer, the target's town and group; current while visit_rollup is and "
             "ticket_rollup's mark is the states' mark",
 )

@@ -13,7 +13,7 @@ per day × town, for the daily series of the whole town or district), and
 `ticket_unit_rollup` per month and year × town × grid cell, department or 专班 (ROLLUP_UNITS);
 figures.py reads them and corrects them for the tickets they cannot judge at an as_of.
 `visit_rollup` counts the visits per day and month × town × diary type, and
-`officer_rollup` per day and month × officer × the target's town and group the visits, the
+`officer_rollup` per day, month and year × officer × the target's town and group the visits, the
 problems they raised and the tickets raised in them (by `ticket_visits`, each stored ticket's
 visit), with how many are resolved: rebuilt with visit_rollup and kept with ticket_rollup, it
 holds while both do. The refresh also
@@ -647,7 +647,8 @@ def refresh_officer_rollup(conn: Connection) -> None:
     conn.execute(delete(officer_rollup))
     _fill(conn, officer_rollup, select(*key, *(func.sum(rows.c[name]) for name in names[5:]))
           .group_by(*key))
-    _sum_months(conn, officer_rollup)
+    for summed in SUMMED[officer_rollup]:
+        summed(conn, officer_rollup)
 
 
 def _sum_months(conn: Connection, table: Table) -> None:
@@ -657,8 +658,8 @@ def _sum_months(conn: Connection, table: Table) -> None:
 
 
 def _sum_years(conn: Connection, table: Table) -> None:
-    """Add to ticket_unit_rollup, or to its table of changes, the year rows (grain Y), summed
-    from its month rows."""
+    """Add to ticket_unit_rollup or officer_rollup, or to its table of changes, the year
+    rows (grain Y), summed from its month rows."""
     _sum_days(conn, table, "Y", {"day": _year_start(table.c.day)}, of="M")
 
 
@@ -691,8 +692,8 @@ def _fill(conn: Connection, table: Table, query) -> None:
 
 # The rows a rollup sums from its finest rows (days; the units' months), each rebuild and
 # each refresh
-SUMMED = {ticket_rollup: (_sum_months, _sum_towns), officer_rollup: (_sum_months,),
-          ticket_unit_rollup: (_sum_years,)}
+SUMMED = {ticket_rollup: (_sum_months, _sum_towns),
+          officer_rollup: (_sum_months, _sum_years), ticket_unit_rollup: (_sum_years,)}
 
 
 def _key(table: Table) -> list:

@@ -242,20 +242,21 @@ def test_the_upgrade_to_15_writes_the_rollups_in_the_order_of_their_keys(empty_u
         admin.upgrade(engine)
         load_scaled(engine, datetime(2026, 11, 25, 18), 1_000, say=lambda _: None)
         with engine.begin() as conn:
-            want = {table.name: rows_of(conn, table) for table in ROLLUPS}
             config = admin.alembic_config(engine)
             config.attributes["connection"] = conn
             command.downgrade(config, "0014")
+            want = {table.name: rows_of(conn, table) for table in ROLLUPS}
             for table in ROLLUPS:  # written anew, the last key first
                 conn.execute(table.delete())
                 conn.execute(table.insert(), [dict(zip(table.c.keys(), row))
                                               for row in reversed(want[table.name])])
                 assert not in_key_order(conn, table, ROLLUPS[table])
-        admin.upgrade(engine)
+            command.upgrade(config, "0015")
         with engine.connect() as conn:
             for table in ROLLUPS:
                 assert in_key_order(conn, table), table.name  # (the whole key)
                 assert rows_of(conn, table) == want[table.name]
+        admin.upgrade(engine)
     finally:
         engine.dispose()
 
@@ -289,5 +290,37 @@ def test_the_upgrade_to_13_sums_the_units_years_as_the_refresh_would(empty_url):
             assert rows_of(conn, units) == want
             assert summaries.rollups_kept(conn)
         assert {row[2] for row in want} == {"M", "Y"}
+    finally:
+        engine.dispose()
+
+
+def test_the_upgrade_to_16_sums_the_officers_years_as_the_refresh_would(empty_url):
+    """Version 16 adds officer_rollup's years (grain Y) summed from its months: the same
+    rows, in the key's order, as the refresh builds; the downgrade takes them off."""
+    from alembic import command
+
+    from data_access import summaries
+    from sample_data.scale import load_scaled
+
+    engine = db.writable_engine(empty_url)
+    rollup = schema.officer_rollup
+    years = select(rollup).where(rollup.c.grain == "Y")
+    try:
+        admin.upgrade(engine)
+        load_scaled(engine, datetime(2026, 11, 25, 18), 1_000, say=lambda _: None)
+        with engine.begin() as conn:
+            want = rows_of(conn, rollup)
+            config = admin.alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0015")
+            assert conn.execute(years).first() is None
+            assert rows_of(conn, rollup) == [row for row in want if row[0] != "Y"]
+        admin.upgrade(engine)
+        with engine.connect() as conn:
+            assert rows_of(conn, rollup) == want
+            assert in_key_order(conn, rollup)
+            assert summaries.rollups_kept(conn) and summaries.visits_current(conn)
+        assert {row[0] for row in want} == {"D", "M", "Y"}
+        assert len({row[1].year for row in want if row[0] == "Y"}) >= 2  # the campaign's years
     finally:
         engine.dispose()
