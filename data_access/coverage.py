@@ -134,7 +134,7 @@ def _officers(conn: Connection, f: Filters, chosen: dict, activity: bool) -> pd.
     """The officers with assignments and their pairs; with `activity`, also their visits,
     problems and tickets raised, and last visit (see fetch_officer_coverage)."""
     pairs = (select(assignments.c.officer_id, func.count().label("assigned"),
-                    count_if(pair_visited(f)).label("visited"))
+                    count_if(pair_visited(conn, f)).label("visited"))
              .select_from(assignments.join(targets, targets.c.id == assignments.c.target_id))
              .where(*f.town(targets.c.town_code),
                     *slice_clauses(assignments.c.officer_id, **chosen))
@@ -269,7 +269,7 @@ def fetch_unvisited_targets(conn: Connection, f: Filters, *, level: str | None =
     chosen = slice_clauses(assignments.c.officer_id, level=level, target_group=target_group)
     covered = (select(assignments.c.target_id).select_from(
         assignments.join(targets, targets.c.id == assignments.c.target_id))
-        .where(pair_visited(f), *chosen))
+        .where(pair_visited(conn, f), *chosen))
     query = (select(targets.c.id, targets.c.name, target_group_of, towns.c.name, grid_cells.c.name,
                     func.aggregate_strings(officers.c.name, "、"), targets.c.lat, targets.c.lon)
              .select_from(placed(targets.join(assignments, assignments.c.target_id == targets.c.id)
@@ -418,7 +418,7 @@ def fetch_gaps_by_officer(conn: Connection, f: Filters, *, level: str | None = N
     chosen = slice_clauses(assignments.c.officer_id, level=level, target_group=target_group)
     covered = (select(assignments.c.target_id).select_from(
         assignments.join(targets, targets.c.id == assignments.c.target_id))
-        .where(pair_visited(f), *chosen))
+        .where(pair_visited(conn, f), *chosen))
     query = (select(officers.c.id, officers.c.name, officers.c.department, func.count())
              .select_from(assignments.join(officers, officers.c.id == assignments.c.officer_id)
                           .join(targets, targets.c.id == assignments.c.target_id))
@@ -436,7 +436,8 @@ def fetch_gaps_by_town(conn: Connection, f: Filters, *, level: str | None = None
     period; most first. Columns: town_code, town (str), unvisited (int)."""
     chosen = slice_clauses(assignments.c.officer_id, level=level, target_group=target_group)
     pairs = assignments.join(targets, targets.c.id == assignments.c.target_id)
-    covered = select(assignments.c.target_id).select_from(pairs).where(pair_visited(f), *chosen)
+    covered = (select(assignments.c.target_id).select_from(pairs)
+               .where(pair_visited(conn, f), *chosen))
     assigned = select(assignments.c.target_id).select_from(pairs).where(*chosen).distinct()
     query = (select(towns.c.code, towns.c.name, func.count())
              .select_from(targets.join(towns, towns.c.code == targets.c.town_code))

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -487,6 +487,16 @@ visit_rollup = Table(
     comment="derived (summaries.py, written by the admin tool only): visits counted per day "
             "and month of visited_at, the target's town and the diary type; current while "
             "cockpit_meta holds visit_rollup_current",
+)
+pair_visits = Table(
+    "pair_visits", metadata,
+    _col("officer_id", String(12), "visits.officer_id", primary_key=True),
+    _col("target_id", String(12), "visits.target_id", primary_key=True),
+    _col("first_at", DateTime, "the pair's first visit (visits.visited_at)", nullable=False),
+    _col("last_at", DateTime, "the pair's last visit", nullable=False),
+    comment="derived (summaries.py, written by the admin tool only): each officer's first and "
+            "last visit of each target they visited; current while cockpit_meta holds "
+            "visit_rollup_current",
 )
 # The bounds (seconds) of the buckets a step's spans are counted in (span_rollup): bucket k
 # holds the spans in [SPAN_BOUNDS[k - 1], SPAN_BOUNDS[k]); bucket 0 those below the first

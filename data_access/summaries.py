@@ -66,6 +66,7 @@ from data_access.schema import (
     cutoff_corrections,
     meta,
     officer_rollup,
+    pair_visits,
     span_bucket,
     span_rollup,
     target_group,
@@ -86,7 +87,7 @@ CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
 DERIVED = ("ticket_states", "ticket_visits", "ticket_rollup", "ticket_unit_rollup",
-           "span_rollup", "visit_rollup", "officer_rollup", "quality_findings",
+           "span_rollup", "visit_rollup", "officer_rollup", "pair_visits", "quality_findings",
            "cutoff_corrections", "cutoff_reports")  # refreshed
 
 
@@ -584,8 +585,9 @@ def visits_current(conn: Connection) -> bool:
 
 
 def refresh_visits(conn: Connection, full: bool = False) -> bool:
-    """Rebuild visit_rollup (the days, then the months summed from them) unless it is
-    current, or always with `full`. Returns whether it was rebuilt."""
+    """Rebuild visit_rollup (the days, then the months summed from them), pair_visits and
+    officer_rollup unless they are current, or always with `full`. Returns whether they were
+    rebuilt."""
     if not full and visits_current(conn):
         return False
     day, town = _day(visits.c.visited_at), func.coalesce(targets.c.town_code, "")
@@ -596,6 +598,11 @@ def refresh_visits(conn: Connection, full: bool = False) -> bool:
           .select_from(visits.join(targets, targets.c.id == visits.c.target_id))
           .where(visits.c.visited_at.is_not(None)).group_by(day, town, diary))
     _sum_months(conn, visit_rollup)
+    conn.execute(delete(pair_visits))
+    _fill(conn, pair_visits, select(visits.c.officer_id, visits.c.target_id,
+                                    func.min(visits.c.visited_at), func.max(visits.c.visited_at))
+          .where(visits.c.visited_at.is_not(None))
+          .group_by(visits.c.officer_id, visits.c.target_id))
     refresh_officer_rollup(conn)  # it counts the tickets by their visits
     db.set_meta(conn, VISIT_ROLLUP_CURRENT, datetime.now().replace(microsecond=0).isoformat())
     data_quality.recount_visits(conn)  # the findings that read visits hold while it does

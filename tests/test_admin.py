@@ -1,5 +1,6 @@
 """The admin tool on both backends: versioned schema, upgrades that keep data, sample load."""
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
@@ -294,33 +295,64 @@ def test_the_upgrade_to_13_sums_the_units_years_as_the_refresh_would(empty_url):
         engine.dispose()
 
 
-def test_the_upgrade_to_16_sums_the_officers_years_as_the_refresh_would(empty_url):
-    """Version 16 adds officer_rollup's years (grain Y) summed from its months: the same
-    rows, in the key's order, as the refresh builds; the downgrade takes them off."""
+@contextmanager
+def loaded(empty_url):
+    """A writable engine on `empty_url`, upgraded and loaded with 1,000 tickets (the refresh
+    ran), and a function that downgrades it to a revision in a transaction and returns that
+    connection's result of a function of it, before and after."""
     from alembic import command
 
-    from data_access import summaries
     from sample_data.scale import load_scaled
 
     engine = db.writable_engine(empty_url)
-    rollup = schema.officer_rollup
-    years = select(rollup).where(rollup.c.grain == "Y")
+
+    def downgrade(revision: str, read):
+        with engine.begin() as conn:
+            before = read(conn)
+            config = admin.alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, revision)
+            return before, read(conn)
+
     try:
         admin.upgrade(engine)
         load_scaled(engine, datetime(2026, 11, 25, 18), 1_000, say=lambda _: None)
-        with engine.begin() as conn:
-            want = rows_of(conn, rollup)
-            config = admin.alembic_config(engine)
-            config.attributes["connection"] = conn
-            command.downgrade(config, "0015")
-            assert conn.execute(years).first() is None
-            assert rows_of(conn, rollup) == [row for row in want if row[0] != "Y"]
+        yield engine, downgrade
+    finally:
+        engine.dispose()
+
+
+def test_the_upgrade_to_16_sums_the_officers_years_as_the_refresh_would(empty_url):
+    """Version 16 adds officer_rollup's years (grain Y) summed from its months: the same
+    rows, in the key's order, as the refresh builds; the downgrade takes them off."""
+    from data_access import summaries
+
+    rollup = schema.officer_rollup
+    with loaded(empty_url) as (engine, downgrade):
+        want, months = downgrade("0015", lambda conn: rows_of(conn, rollup))
+        assert months == [row for row in want if row[0] != "Y"]
         admin.upgrade(engine)
         with engine.connect() as conn:
             assert rows_of(conn, rollup) == want
             assert in_key_order(conn, rollup)
             assert summaries.rollups_kept(conn) and summaries.visits_current(conn)
-        assert {row[0] for row in want} == {"D", "M", "Y"}
-        assert len({row[1].year for row in want if row[0] == "Y"}) >= 2  # the campaign's years
-    finally:
-        engine.dispose()
+    assert {row[0] for row in want} == {"D", "M", "Y"}
+    assert len({row[1].year for row in want if row[0] == "Y"}) >= 2  # the campaign's years
+
+
+def test_the_upgrade_to_17_keeps_each_pairs_visits_as_the_refresh_would(empty_url):
+    """Version 17 adds pair_visits (each officer's first and last visit of each target),
+    filled from the visits: the same rows as the refresh builds, visit_rollup still
+    current; the downgrade drops it."""
+    from data_access import summaries
+
+    with loaded(empty_url) as (engine, downgrade):
+        with engine.connect() as conn:
+            want = rows_of(conn, schema.pair_visits)
+        tables = downgrade("0016", lambda conn: inspect(conn).get_table_names())
+        assert "pair_visits" in tables[0] and "pair_visits" not in tables[1]
+        admin.upgrade(engine)
+        with engine.connect() as conn:
+            assert rows_of(conn, schema.pair_visits) == want
+            assert summaries.visits_current(conn)
+    assert len(want) > 100 and any(first < last for *_, first, last in want)

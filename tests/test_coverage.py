@@ -59,6 +59,51 @@ def test_officer_pairs_are_the_coverage_without_the_activity(town, chosen):
                                    "assigned", "visited", "coverage_rate"]
 
 
+# (period, as_of) → pairs visited in it: L1-F1 visited 03-03 10:00; C1-V1 02-04 and 03-04
+# 10:00. All but the first are longer than figures.SHORT_PERIOD_DAYS (read via pair_visits)
+JUNE = date(2026, 6, 30)
+PAIR_PERIODS = {
+    (date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10)): 2,  # short: probed
+    (date(2026, 3, 1), JUNE, datetime(2026, 7, 10)): 2,  # first in it; one before, one in it
+    (date(2026, 3, 4), JUNE, datetime(2026, 7, 10)): 1,  # C1-V1's last visit
+    (date(2026, 3, 5), JUNE, datetime(2026, 7, 10)): 0,  # both visited last before it
+    (date(2025, 11, 1), date(2026, 2, 28), datetime(2026, 4, 10)): 1,  # C1-V1's first
+    (date(2026, 3, 1), JUNE, datetime(2026, 3, 4, 9)): 1,  # C1-V1's in it after as_of
+    (date(2026, 3, 1), JUNE, datetime(2026, 3, 3, 9)): 0,  # both after as_of
+}
+PAIR_CALLS = [lambda c, f: coverage.fetch_officer_pairs(c, f),
+              lambda c, f: coverage.fetch_coverage_by(c, f, "level"),
+              lambda c, f: coverage.fetch_coverage_by(c, f, "target_group"),
+              lambda c, f: coverage.fetch_headline(c, f),
+              lambda c, f: coverage.fetch_unvisited_targets(c, f),
+              lambda c, f: coverage.fetch_gaps_by_officer(c, f),
+              lambda c, f: coverage.fetch_gaps_by_town(c, f)]
+
+
+def test_pairs_visited_read_through_pair_visits_as_from_the_visits(town, monkeypatch):
+    """Once refreshed, whether a pair was visited in a period is read from its first and
+    last visit (pair_visits), looking in the visits only for a pair visited before the
+    period and since its start: every coverage view equals the visits probed per pair, for
+    a first visit in the period, one before it with a later one in it or not, and one after
+    as_of."""
+    with town.writer.begin() as conn:
+        summaries.refresh(conn)
+    for (start, end, as_of), visited in PAIR_PERIODS.items():
+        f = Filters.between(start, end, as_of)
+        with town.connect() as conn:
+            assert summaries.visits_current(conn)
+            fast = [fn(conn, f) for fn in PAIR_CALLS]
+            with monkeypatch.context() as m:
+                m.setattr(ts, "USE_SUMMARIES", False)  # the visits probed per pair
+                slow = [fn(conn, f) for fn in PAIR_CALLS]
+        assert fast[0]["visited"].sum() == visited, f
+        for a, b in zip(fast, slow):
+            if isinstance(a, pd.DataFrame):
+                pd.testing.assert_frame_equal(a, b, obj=str(f))
+            else:
+                assert a == b, f
+
+
 def test_coverage_by_level_and_by_target_group(town):
     level = call(town, coverage.fetch_coverage_by, MARCH, "level").set_index("key")
     assert level.at["district_leader", "coverage_rate"] == 1.0
