@@ -122,7 +122,8 @@ def _indexed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int
 def _bucketed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, int]]:
     """_indexed_medians without counting each step's index: the period's spans per bucket
     of duration (_span_histogram) tell in which bucket the middle ranks fall and where in it,
-    then those are read in the order of the step's index inside that bucket alone."""
+    then those are read in the order of the step's index inside that bucket alone, from
+    whichever end of it is nearer (both middle ranks at once when they share a bucket)."""
     kept = ticket_states
     where = [*f.period(kept.c.reported_at), *f.town(kept.c.town_code)]
     got = {}
@@ -131,14 +132,20 @@ def _bucketed_medians(conn: Connection, f: Filters) -> dict[int, tuple[float, in
         if not n:
             continue
         span = kept.c[f"seconds_to_{stage}"]
-        middle = []
+        at = {}  # bucket → the middle ranks' places in it (0-based, in order)
         for rank in sorted({(n - 1) // 2, n // 2}):
             bucket, before = _bucket_of(buckets, rank)
+            at.setdefault(bucket, []).append(rank - before)
+        middle = []
+        for bucket, places in at.items():
             inside = [span >= bound for bound in SPAN_BOUNDS[bucket - 1:bucket] if bucket] + [
                 span < bound for bound in SPAN_BOUNDS[bucket:bucket + 1]]
+            # OFFSET steps over every span before it: from the nearer end of the bucket
+            after = buckets[bucket] - 1 - places[-1]
+            order, skip = (span, places[0]) if places[0] <= after else (span.desc(), after)
             middle += conn.execute(db.through_index(
-                select(span).where(span.is_not(None), *inside, *where).order_by(span)
-                .limit(1).offset(rank - before), kept, f"ix_ticket_states_to_{stage}")).scalars()
+                select(span).where(span.is_not(None), *inside, *where).order_by(order)
+                .limit(len(places)).offset(skip), kept, f"ix_ticket_states_to_{stage}")).scalars()
         got[k] = (sum(middle) / len(middle) / 3600.0, n)
     return got
 
