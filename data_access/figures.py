@@ -268,7 +268,6 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, t) -> dict:
 
 # --- the ticket figures from ticket_rollup ----------------------------------------------------
 ROLLUP_DIMENSIONS = ("town_code", "category", "source")  # what ticket_rollup is kept by
-ROLLUP_MOVED_MAX = 50_000  # more tickets touched at or after as_of: read the tickets instead
 # The ticket counts over the period's reports (the cohort's): counted on the report day.
 COHORT_COUNTS = s.COHORT_COUNTS
 _BASIS_OF = {code: basis for basis, codes in {
@@ -500,14 +499,18 @@ def rollup_answers(f: Filters, by: str | None) -> bool:
 def rollup_current(conn: Connection, f: Filters) -> bool:
     """Whether the rollups kept with the ticket states (ticket_rollup, ticket_unit_rollup,
     officer_rollup) count the states the last refresh stored, and few tickets were touched
-    at or after f.as_of (ROLLUP_MOVED_MAX): each reader corrects for those."""
+    at or after f.as_of (summaries.ROLLUP_MOVED_MAX): each reader corrects for those. The
+    refresh keeps the moment from which on more were (summaries.moved_above); counted here
+    on a database refreshed before it did."""
     if not ts.USE_SUMMARIES or not summaries.rollups_kept(conn):
         return False
-    kept = s.ticket_states.c
+    kept = summaries.moved_above(conn)
+    if kept is not False:
+        return kept is None or f.as_of > kept
     late = conn.execute(select(func.count()).select_from(
-        select(kept.ticket_id).where(kept.last_event_at >= f.as_of)
-        .limit(ROLLUP_MOVED_MAX + 1).subquery())).scalar()
-    return late <= ROLLUP_MOVED_MAX
+        select(s.ticket_states.c.ticket_id).where(s.ticket_states.c.last_event_at >= f.as_of)
+        .limit(summaries.ROLLUP_MOVED_MAX + 1).subquery())).scalar()
+    return late <= summaries.ROLLUP_MOVED_MAX
 
 
 def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -> list[dict]:

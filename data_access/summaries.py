@@ -83,6 +83,10 @@ from data_access.schema import (
 )
 
 REFRESHED_AT = "summaries_refreshed_at"
+# More stored states touched at or after an as_of than this: the figures read the tickets
+# instead of correcting the rollups for them (figures.rollup_current)
+ROLLUP_MOVED_MAX = 50_000
+MOVED_ABOVE = "rollup_moved_above"  # cockpit_meta: see keep_moved_above
 CHUNK = 5_000  # ticket ids per statement in an incremental refresh
 FULL_ABOVE = 200_000  # more touched tickets than this: rebuild everything at once
 REFRESH_WORK_MEM = "256MB"  # PostgreSQL memory per sort or hash during a refresh
@@ -276,6 +280,7 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     db.set_meta(conn, ROLLUP_MARK, str(top))
     db.set_meta(conn, ts.SUMMARY_MARK, str(top))
     db.set_meta(conn, REFRESHED_AT, datetime.now().replace(microsecond=0).isoformat())
+    keep_moved_above(conn)
     conn.execute(delete(ticket_changes))  # all rewritten (the full refresh: every ticket)
     # its statistics say empty again: with autovacuum off, PostgreSQL otherwise counts the
     # pages the deleted rows leave and plans for a few thousand changed tickets in every query
@@ -335,6 +340,28 @@ def _follow_corrections(conn: Connection, cutoffs) -> None:
             literal(cutoff, cutoff_corrections.c.as_of.type), *key, *counts)
             .where(change.grain == "D").group_by(*key)
             .having(or_(*(count != 0 for count in counts))))
+
+
+def keep_moved_above(conn: Connection) -> None:
+    """Keep in cockpit_meta the last event time of the stored state that is the
+    (ROLLUP_MOVED_MAX + 1)-th latest: more than ROLLUP_MOVED_MAX stored states were touched
+    at or after an as_of exactly when it is not earlier than that time (with the limit, to
+    know it from a value kept under another; empty: fewer states). One walk of the last
+    event's index here instead of a count of up to as many entries on each page view."""
+    last = ticket_states.c.last_event_at
+    at = conn.execute(select(last).where(last.is_not(None)).order_by(last.desc())
+                      .offset(ROLLUP_MOVED_MAX).limit(1)).scalar()
+    db.set_meta(conn, MOVED_ABOVE, f"{ROLLUP_MOVED_MAX} {'' if at is None else at.isoformat()}")
+
+
+def moved_above(conn: Connection) -> "datetime | None | bool":
+    """The time keep_moved_above kept (None: fewer states than the limit), or False when none
+    is kept for today's limit (a database refreshed before the refresh kept it)."""
+    value = db.meta_value(conn, MOVED_ABOVE)
+    limit, _, at = (value or "").partition(" ")
+    if limit != str(ROLLUP_MOVED_MAX):
+        return False
+    return datetime.fromisoformat(at) if at else None
 
 
 def rollups_kept(conn: Connection) -> bool:

@@ -1244,3 +1244,43 @@ def test_week_start_is_the_monday_of_the_week_on_both_backends(conn):
     got = conn.execute(select(*(summaries.week_start(literal(m)) for m in moments))).one()
     assert [date.fromisoformat(str(d)[:10]) for d in got] == [
         m.date() - timedelta(days=m.weekday()) for m in moments]
+
+
+def test_the_refresh_keeps_from_when_on_too_many_tickets_were_touched(tiny, monkeypatch):
+    """figures.rollup_current answers from the moment the refresh keeps (the last event of
+    the (limit + 1)-th latest stored state) as the count of the states touched at or after
+    as_of does, around each stored state's last event, after a full and an incremental
+    refresh; a value kept under another limit is not used."""
+    monkeypatch.setattr(summaries, "ROLLUP_MOVED_MAX", 2)
+    for n, day in enumerate((2, 3, 4, 5)):
+        tiny.add_ticket(f"K{n}", reported=f"2026-03-0{day} 08:00",
+                        events=[("resolved", f"2026-03-0{day} 10:00")])
+    tiny.add_ticket("quiet", reported="2026-03-01 08:00")  # no events: never touched
+
+    def assert_agrees():
+        with tiny.connect() as conn:
+            kept = summaries.moved_above(conn)
+            lasts = [t for (t,) in conn.execute(select(s.ticket_states.c.last_event_at))
+                     if t is not None]
+            assert kept == sorted(lasts, reverse=True)[2]
+            for moment in lasts + [datetime(2026, 3, 1)]:
+                for as_of in (moment - timedelta(seconds=1), moment,
+                              moment + timedelta(seconds=1)):
+                    f = Filters.between(date(2026, 3, 1), date(2026, 3, 31), as_of)
+                    counted = sum(t >= as_of for t in lasts) <= 2
+                    assert figures.rollup_current(conn, f) == counted, as_of
+
+    with tiny.writer.begin() as conn:
+        summaries.refresh(conn)
+    assert_agrees()
+    tiny.add_ticket("K9", reported="2026-03-06 08:00", events=[("resolved", "2026-03-07 10:00")])
+    with tiny.writer.begin() as conn:
+        assert summaries.refresh(conn) < 5  # incremental
+    assert_agrees()
+    monkeypatch.setattr(summaries, "ROLLUP_MOVED_MAX", 3)  # kept under 2: counted instead
+    with tiny.connect() as conn:
+        assert summaries.moved_above(conn) is False
+        f = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 3, 3, 11))
+        assert figures.rollup_current(conn, f)  # 3 touched since (kept: 2 of 3 already)
+        f = Filters.between(date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 3, 3, 10))
+        assert not figures.rollup_current(conn, f)  # 4
