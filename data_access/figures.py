@@ -191,31 +191,35 @@ def glossary(codes) -> str:
 
 # --- the SQL of each count, by family of rows ------------------------------------------------
 
-def cohort_conditions(st, t, f: Filters | None = None) -> dict:
+def cohort_conditions(st, t, f: Filters | None = None, only=None) -> dict:
     """The condition of each ticket figure counted over the tickets reported in the period,
     without the period: on a ticket (columns of `t`) with its state (`st`); with `f`, its
-    办结后重复反映 as known at f.as_of (ts.is_repeat_reported)."""
-    resolved = ts.is_resolved(st)
-    fast = case(*((t.category == c, h * 3600) for c, h in g.IMPLAUSIBLY_FAST_HOURS.items()),
-                else_=0)
-    return {
-        "collected": true(),
-        "resolved": resolved,
-        "dispatched": ts.reached(st, "dispatched"),
-        "accepted": ts.reached(st, "accepted"),
-        "signed_off": ts.is_signed_off(st),
-        "evaluated": ts.is_evaluated(st),
-        "on_time": and_(resolved, st.c.resolved_at <= t.due_at),
-        "ever_resolved": st.c.resolved_at.is_not(None),
-        "reopened": st.c.reopened_at.is_not(None),
-        "supervised": st.c.supervisions > 0,
-        "coordinated": st.c.coordinated_at.is_not(None),
-        "bounced": st.c.rejections >= 2,
-        "fast_closed": and_(resolved,
-                            ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast),
-        "signed_off_unscored": and_(ts.is_signed_off(st), ~ts.is_evaluated(st)),
-        "repeat_reported": ts.is_repeat_reported(st, t, f),
+    办结后重复反映 as known at f.as_of (ts.is_repeat_reported). `only`: just those codes'
+    (each condition is built when asked for: building them all cost a few ms a statement)."""
+    def fast_closed():
+        fast = case(*((t.category == c, h * 3600) for c, h in g.IMPLAUSIBLY_FAST_HOURS.items()),
+                    else_=0)
+        return and_(ts.is_resolved(st),
+                    ts.seconds(st.c.resolved_at) - ts.seconds(t.reported_at) < fast)
+
+    built = {
+        "collected": true,
+        "resolved": lambda: ts.is_resolved(st),
+        "dispatched": lambda: ts.reached(st, "dispatched"),
+        "accepted": lambda: ts.reached(st, "accepted"),
+        "signed_off": lambda: ts.is_signed_off(st),
+        "evaluated": lambda: ts.is_evaluated(st),
+        "on_time": lambda: and_(ts.is_resolved(st), st.c.resolved_at <= t.due_at),
+        "ever_resolved": lambda: st.c.resolved_at.is_not(None),
+        "reopened": lambda: st.c.reopened_at.is_not(None),
+        "supervised": lambda: st.c.supervisions > 0,
+        "coordinated": lambda: st.c.coordinated_at.is_not(None),
+        "bounced": lambda: st.c.rejections >= 2,
+        "fast_closed": fast_closed,
+        "signed_off_unscored": lambda: and_(ts.is_signed_off(st), ~ts.is_evaluated(st)),
+        "repeat_reported": lambda: ts.is_repeat_reported(st, t, f),
     }
+    return {code: build() for code, build in built.items() if only is None or code in only}
 
 
 def rollup_bases(st, t, f: Filters | None = None) -> dict:
@@ -224,14 +228,21 @@ def rollup_bases(st, t, f: Filters | None = None) -> dict:
     _ticket_values corrects it with the same conditions); with `f`, a state at f.as_of
     (办结后重复反映 as known then)."""
     evaluated = ts.is_evaluated(st)
+    at = basis_times(st, t)
     return {
-        "reported": (t.reported_at, cohort_conditions(st, t, f)),
-        "resolved": (st.c.resolved_at, {"resolved_in_period": ts.is_resolved(st)}),
-        "evaluated": (st.c.evaluated_at, {
+        "reported": (at["reported"], cohort_conditions(st, t, f)),
+        "resolved": (at["resolved"], {"resolved_in_period": ts.is_resolved(st)}),
+        "evaluated": (at["evaluated"], {
             "evaluations": evaluated,
             "satisfied": and_(evaluated, t.satisfaction >= SATISFIED_MIN_SCORE)}),
-        "due": (t.due_at, {"open": ts.is_open(st)}),
+        "due": (at["due"], {"open": ts.is_open(st)}),
     }
+
+
+def basis_times(st, t) -> dict:
+    """basis → the ticket's time whose day rollup_bases counts it on."""
+    return {"reported": t.reported_at, "resolved": st.c.resolved_at,
+            "evaluated": st.c.evaluated_at, "due": t.due_at}
 
 
 @cache
@@ -241,26 +252,31 @@ def stored_bases() -> dict:
     return rollup_bases(s.ticket_states, s.ticket_states.c)
 
 
-def _ticket_counts(f: Filters, st, cal: WorkCalendar, t) -> dict:
-    """The SQL count of each ticket figure, over tickets reported before as_of; `t`: the
-    ticket columns (of tickets, or of ts.ticket_rows that carries them)."""
+def _ticket_counts(f: Filters, st, cal: WorkCalendar, t, only=None) -> dict:
+    """The SQL count of each ticket figure (`only`: of those codes), over tickets reported
+    before as_of; `t`: the ticket columns (of tickets, or of ts.ticket_rows that carries
+    them)."""
     in_period = and_(t.reported_at >= f.start_at, t.reported_at < f.end_before)
-    resolved = ts.is_resolved(st)
-    evaluated_in_period = and_(ts.is_evaluated(st), st.c.evaluated_at >= f.start_at,
-                               st.c.evaluated_at < f.end_before)
-    soon = cal.due_at(f.as_of, SOON_DUE_WORKDAYS)
+
+    def evaluated_in_period():
+        return and_(ts.is_evaluated(st), st.c.evaluated_at >= f.start_at,
+                    st.c.evaluated_at < f.end_before)
+
     conditions = {code: and_(in_period, cond)
-                  for code, cond in cohort_conditions(st, t, f).items()}
-    conditions["collected"] = in_period
-    conditions.update({
-        "resolved_in_period": and_(resolved, st.c.resolved_at >= f.start_at,
-                                   st.c.resolved_at < f.end_before),
+                  for code, cond in cohort_conditions(st, t, f, only).items()}
+    built = {
+        "collected": lambda: in_period,
+        "resolved_in_period": lambda: and_(ts.is_resolved(st), st.c.resolved_at >= f.start_at,
+                                           st.c.resolved_at < f.end_before),
         "evaluations": evaluated_in_period,
-        "satisfied": and_(evaluated_in_period, t.satisfaction >= SATISFIED_MIN_SCORE),
-        "open": ts.is_open(st),
-        "overdue": ts.is_overdue(st, f),
-        "soon_due": and_(ts.is_open(st), t.due_at >= f.as_of, t.due_at <= soon),
-    })
+        "satisfied": lambda: and_(evaluated_in_period(), t.satisfaction >= SATISFIED_MIN_SCORE),
+        "open": lambda: ts.is_open(st),
+        "overdue": lambda: ts.is_overdue(st, f),
+        "soon_due": lambda: and_(ts.is_open(st), t.due_at >= f.as_of,
+                                 t.due_at <= cal.due_at(f.as_of, SOON_DUE_WORKDAYS)),
+    }
+    conditions.update({code: build() for code, build in built.items()
+                       if only is None or code in only})
     order = [*FIGURES]
     return {code: count_if(conditions[code])
             for code in sorted(conditions, key=order.index)}
@@ -605,7 +621,8 @@ def _correction(periods: list[Filters], keys: list[str], codes, cal: WorkCalenda
              .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept))
              .group_by(*(kept.c[k] for k in key)))
     rows = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
-    added = [counts[code] for counts in (_ticket_counts(fp, rows, cal, rows.c) for fp in periods)
+    added = [counts[code] for counts in (_ticket_counts(fp, rows, cal, rows.c, codes)
+                                         for fp in periods)
              for code in codes]  # each period's counts built once
     added = (select(*(rows.c[k] for k in key), *(n.label(c) for n, c in zip(added, columns)),
                     func.count().label(KNOWN))
@@ -840,7 +857,7 @@ def _between(periods: list[Filters], cal: WorkCalendar, codes, since: datetime, 
     for sign, at in ((1, f.as_of), (-1, since)):
         rows = ts.ticket_rows(replace(f, as_of=at), ids=ids, mark=mark)
         parts.append(select(*(sign * counts[code] for counts in (
-            _ticket_counts(replace(fp, as_of=at), rows, cal, rows.c) for fp in periods)
+            _ticket_counts(replace(fp, as_of=at), rows, cal, rows.c, codes) for fp in periods)
             for code in codes)))
     both = union_all(*parts).subquery()
     return select(*(func.sum(column) for column in both.c))
@@ -969,8 +986,8 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
     stored = stored_bases()
     at = ts.ticket_rows(f, ids=moved, mark=mark, covers_changed=True)
     at = select(at).cte("at").prefix_with("MATERIALIZED")  # judged once, read per basis
-    at_counts = _ticket_counts(f, at, cal, at.c)
-    at_bases = rollup_bases(at, at.c)
+    at_counts = _ticket_counts(f, at, cal, at.c, codes)
+    at_times = basis_times(at, at.c)
     groups = {}
     for code in codes:
         groups.setdefault(_BASIS_OF[code], []).append(code)
@@ -991,7 +1008,7 @@ def daily(conn: Connection, f: Filters, codes) -> pd.DataFrame | None:
         parts.append(select(*per_day(day, {c: -count_if(conditions[c]) for c in group}))
                      .where(kept.c.ticket_id.in_(moved), *f.ticket_choices(kept),
                             column >= f.start_at, column < f.end_before).group_by(day))
-        day = summaries._day(at_bases[basis][0])
+        day = summaries._day(at_times[basis])
         parts.append(select(*per_day(day, {c: at_counts[c] for c in group}))
                      .where(day.is_not(None)).group_by(day))
     both = union_all(*parts).subquery()  # one statement: the moved tickets found once
@@ -1061,8 +1078,9 @@ def family_query(conn: Connection, f: Filters, family: str, group,
     if family == "tickets":
         rows = summaries.every_ticket(conn, f, within=(lambda c: f.period(c.reported_at))
                                       if reported_in_period else None)
-        counts = _ticket_counts(f, rows.st, load_calendar(conn), rows.t)
-        counts = {c: v for c, v in counts.items() if only is None or c in only} or counts
+        cal = load_calendar(conn)
+        counts = (_ticket_counts(f, rows.st, cal, rows.t, only)
+                  or _ticket_counts(f, rows.st, cal, rows.t))
         query = (select(*(rows.t[column.name] for column in groups), *counts.values())
                  .select_from(rows.source).where(*rows.where))
         return list(counts), query
