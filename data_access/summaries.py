@@ -345,9 +345,10 @@ def _follow_corrections(conn: Connection, cutoffs) -> None:
 def keep_moved_above(conn: Connection) -> None:
     """Keep in cockpit_meta the last event time of the stored state that is the
     (ROLLUP_MOVED_MAX + 1)-th latest: more than ROLLUP_MOVED_MAX stored states were touched
-    at or after an as_of exactly when it is not earlier than that time (with the limit, to
-    know it from a value kept under another; empty: fewer states). One walk of the last
-    event's index here instead of a count of up to as many entries on each page view."""
+    at or after an as_of exactly when the as_of is at or before that time (kept with the
+    limit, to know it from a value kept under another; no time: fewer states). One walk of
+    the last event's index here instead of a count of up to as many entries on each page
+    view."""
     last = ticket_states.c.last_event_at
     at = conn.execute(select(last).where(last.is_not(None)).order_by(last.desc())
                       .offset(ROLLUP_MOVED_MAX).limit(1)).scalar()
