@@ -219,6 +219,12 @@ def cohort_conditions(st, t, f: Filters | None = None, only=None) -> dict:
         "signed_off_unscored": lambda: and_(ts.is_signed_off(st), ~ts.is_evaluated(st)),
         "repeat_reported": lambda: ts.is_repeat_reported(st, t, f),
     }
+    return _asked(built, only)
+
+
+def _asked(built: dict, only) -> dict:
+    """{code: built[code]()} for the codes `only` holds (None: every code), each condition
+    built only when asked for."""
     return {code: build() for code, build in built.items() if only is None or code in only}
 
 
@@ -275,8 +281,7 @@ def _ticket_counts(f: Filters, st, cal: WorkCalendar, t, only=None) -> dict:
         "soon_due": lambda: and_(ts.is_open(st), t.due_at >= f.as_of,
                                  t.due_at <= cal.due_at(f.as_of, SOON_DUE_WORKDAYS)),
     }
-    conditions.update({code: build() for code, build in built.items()
-                       if only is None or code in only})
+    conditions.update(_asked(built, only))
     order = [*FIGURES]
     return {code: count_if(conditions[code])
             for code in sorted(conditions, key=order.index)}
