@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert
 
-from data_access import coverage, summaries
+from data_access import coverage, figures, summaries
 from data_access import ticket_state as ts
 from data_access.filters import Filters
 from data_access.schema import ticket_events
@@ -60,10 +60,16 @@ def test_officer_pairs_are_the_coverage_without_the_activity(town, chosen):
 
 
 # (period, as_of) → pairs visited in it: L1-F1 visited 03-03 10:00; C1-V1 02-04 and 03-04
-# 10:00. All but the first are longer than figures.SHORT_PERIOD_DAYS (read via pair_visits)
+# 10:00. The weeks are within figures.HASHED_PERIOD_DAYS on both backends (the period's
+# visits hashed), March on PostgreSQL only (probed on SQLite), the others longer than
+# figures.SHORT_PERIOD_DAYS (read via pair_visits)
 JUNE = date(2026, 6, 30)
 PAIR_PERIODS = {
-    (date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10)): 2,  # short: probed
+    (date(2026, 3, 2), date(2026, 3, 8), datetime(2026, 3, 9)): 2,  # a week: hashed
+    (date(2026, 3, 2), date(2026, 3, 8), datetime(2026, 3, 3, 12)): 1,  # C1-V1 after as_of
+    (date(2026, 3, 3), date(2026, 3, 3), datetime(2026, 3, 5)): 1,  # L1-F1's day alone
+    (date(2026, 2, 23), date(2026, 3, 1), datetime(2026, 3, 9)): 0,  # the week before
+    (date(2026, 3, 1), date(2026, 3, 31), datetime(2026, 4, 10)): 2,  # a month
     (date(2026, 3, 1), JUNE, datetime(2026, 7, 10)): 2,  # first in it; one before, one in it
     (date(2026, 3, 4), JUNE, datetime(2026, 7, 10)): 1,  # C1-V1's last visit
     (date(2026, 3, 5), JUNE, datetime(2026, 7, 10)): 0,  # both visited last before it
@@ -81,11 +87,11 @@ PAIR_CALLS = [lambda c, f: coverage.fetch_officer_pairs(c, f),
 
 
 def test_pairs_visited_read_through_pair_visits_as_from_the_visits(town, monkeypatch):
-    """Once refreshed, whether a pair was visited in a period is read from its first and
-    last visit (pair_visits), looking in the visits only for a pair visited before the
-    period and since its start: every coverage view equals the visits probed per pair, for
-    a first visit in the period, one before it with a later one in it or not, and one after
-    as_of."""
+    """Once refreshed, whether a pair was visited in a long period is read from its first
+    and last visit (pair_visits), looking in the visits only for a pair visited before the
+    period and since its start; in a short one, among the period's visits read once: every
+    coverage view equals the visits probed per pair, for a first visit in the period, one
+    before it with a later one in it or not, and one after as_of."""
     with town.writer.begin() as conn:
         summaries.refresh(conn)
     for (start, end, as_of), visited in PAIR_PERIODS.items():
@@ -95,6 +101,7 @@ def test_pairs_visited_read_through_pair_visits_as_from_the_visits(town, monkeyp
             fast = [fn(conn, f) for fn in PAIR_CALLS]
             with monkeypatch.context() as m:
                 m.setattr(ts, "USE_SUMMARIES", False)  # the visits probed per pair
+                m.setattr(figures, "HASHED_PERIOD_DAYS", {})
                 slow = [fn(conn, f) for fn in PAIR_CALLS]
         assert fast[0]["visited"].sum() == visited, f
         for a, b in zip(fast, slow):
