@@ -64,7 +64,6 @@ from data_access.schema import (
     VISIT_ROLLUP_CURRENT,
     complete_record,
     cutoff_corrections,
-    meta,
     officer_rollup,
     pair_visits,
     span_bucket,
@@ -368,10 +367,8 @@ def moved_above(conn: Connection) -> "datetime | None | bool":
 def rollups_kept(conn: Connection) -> bool:
     """Whether the rollups kept with the ticket states (ticket_rollup, ticket_unit_rollup,
     officer_rollup, span_rollup) count the states as the last refresh stored them."""
-    marks = dict(conn.execute(select(meta.c.key, meta.c.value).where(
-        meta.c.key.in_([ts.SUMMARY_MARK, ROLLUP_MARK]))).all())
-    return marks.get(ROLLUP_MARK) is not None and marks[ROLLUP_MARK] == marks.get(
-        ts.SUMMARY_MARK)
+    rolled = db.meta_value(conn, ROLLUP_MARK)
+    return rolled is not None and rolled == db.meta_value(conn, ts.SUMMARY_MARK)
 
 
 def vacuum(engine: Engine, tables=DERIVED) -> None:

@@ -235,6 +235,10 @@ class Mark(int):
 def mark(conn: Connection) -> "Mark | None":
     """The last event id folded into ticket_states (complete when it is the last event id
     there is and no ticket was written since), or None if never refreshed."""
+    return db.once(conn, "mark", _read_mark)
+
+
+def _read_mark(conn: Connection) -> "Mark | None":
     value = db.meta_value(conn, SUMMARY_MARK)
     if value is None:
         return None

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 import chinese_calendar
 from sqlalchemy import Connection, select
 
+from data_access import db
 from data_access import glossary as g
 from data_access.schema import official_calendar, ticket_time_limits
 
@@ -61,7 +62,12 @@ class WorkCalendar:
 
 
 def load_calendar(conn: Connection) -> WorkCalendar:
-    """The calendar with the district's recorded arrangement from the database."""
+    """The calendar with the district's recorded arrangement from the database (read once
+    per connection of the cockpit's: db.once)."""
+    return db.once(conn, "calendar", _read_calendar)
+
+
+def _read_calendar(conn: Connection) -> WorkCalendar:
     rows = conn.execute(select(official_calendar.c.day, official_calendar.c.is_workday)).all()
     return WorkCalendar({_day(d): bool(w) for d, w in rows})
 

@@ -212,3 +212,44 @@ def test_the_partial_index_of_open_tickets_repeats_the_definition_of_open():
             condition = index.dialect_options[dialect.name]["where"]
             assert str(condition.compile(dialect=dialect)) == \
                 str(ts.is_open(schema.ticket_states).compile(dialect=dialect))
+
+
+def test_what_the_database_keeps_about_itself_is_read_once_per_cockpit_connection(tiny):
+    """cockpit_meta, the refresh's mark and the calendar: read once per connection of the
+    cockpit's read-only engine (a figure call asked up to eleven times), so that the call's
+    parts see one state of them; a new connection reads them anew; a writer's connection
+    (the refresh, which changes them) reads anew each time."""
+    from sqlalchemy import event
+
+    from data_access import summaries
+    from data_access import ticket_state as ts
+    from data_access.workdays import load_calendar
+
+    statements = []
+
+    def count(conn, cursor, statement, *_):
+        statements.append(statement)
+
+    def read_all(conn):
+        return (db.meta_value(conn, "campaign_start"), db.meta_value(conn, "schema_version"),
+                ts.mark(conn), summaries.rollups_kept(conn), load_calendar(conn).overrides)
+
+    for engine in (tiny.engine, tiny.writer):
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        with tiny.connect() as conn:
+            first = read_all(conn)
+            once = len(statements)
+            assert read_all(conn) == first
+            assert len(statements) == once  # the second time: nothing read
+        with tiny.writer.begin() as conn:
+            db.set_meta(conn, "campaign_start", "2026-02-01")
+            written = len(statements)
+            assert read_all(conn)[0] == "2026-02-01"
+            assert len(statements) - written >= once  # a writer reads anew
+        with tiny.connect() as conn:
+            assert read_all(conn)[0] == "2026-02-01"  # a new connection, anew
+    finally:
+        for engine in (tiny.engine, tiny.writer):
+            event.remove(engine, "before_cursor_execute", count)
+    assert once == 2  # cockpit_meta once, the calendar once: no mark before a refresh
