@@ -31,7 +31,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -394,20 +394,21 @@ ROLLUP_COUNTS = ["collected", "resolved", "dispatched", "accepted", "signed_off"
 ticket_rollup = Table(
     "ticket_rollup", metadata,
     _col("grain", String(1), "D: one day; M: the calendar month starting on `day`; T: one "
-         "day, all categories and sources (the town's day: the D rows summed)",
+         "day, all categories and sources (the town's day: the D rows summed); W: one day, "
+         "the whole district (its day: the T rows summed)",
          primary_key=True),
     _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
          primary_key=True),
-    _col("day", Date, "the day (grain D, T) or the month's first day (grain M)",
+    _col("day", Date, "the day (grain D, T, W) or the month's first day (grain M)",
          primary_key=True),
-    _col("town_code", String(12), "tickets.town_code", primary_key=True),
-    _col("category", String(30), "tickets.category ('' in grain T)", primary_key=True),
-    _col("source", String(32), "tickets.source ('' in grain T)", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code ('' in grain W)", primary_key=True),
+    _col("category", String(30), "tickets.category ('' in grain T, W)", primary_key=True),
+    _col("source", String(32), "tickets.source ('' in grain T, W)", primary_key=True),
     *(_col(code, Integer, f"tickets counted in the figure {code}", nullable=False)
       for code in ROLLUP_COUNTS),
     comment="derived (summaries.py, written by the admin tool only): ticket_states counted per "
-            "day or month of a basis time, town, category and source, and per day and town; "
-            "exact for as_of after "
+            "day or month of a basis time, town, category and source, and per day and town, "
+            "and per day; exact for as_of after "
             "the tickets' last events, corrected for the others by figures.py",
 )
 
@@ -743,8 +744,9 @@ _kept = ticket_states.c
 OPEN_STATE = or_(_kept.ticket_id.is_(None), ~and_(
     _kept.resolved_at.is_not(None),
     or_(_kept.reopened_at.is_(None), _kept.reopened_at < _kept.resolved_at)))
-Index("ix_ticket_states_open", _kept.reported_at, sqlite_where=OPEN_STATE,
-      postgresql_where=OPEN_STATE)
+# with their due time and town: the ages of the open stock read the index alone on PostgreSQL
+Index("ix_ticket_states_open", _kept.reported_at, _kept.due_at, _kept.town_code,
+      sqlite_where=OPEN_STATE, postgresql_where=OPEN_STATE)
 # and in order of their due times: the longest overdue at a cut-off (its bound, then the few)
 Index("ix_ticket_states_open_due", _kept.due_at, sqlite_where=OPEN_STATE,
       postgresql_where=OPEN_STATE)

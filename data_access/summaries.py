@@ -9,7 +9,7 @@ touched at or after as_of. cockpit_meta keeps the last ticket_events.id folded i
 a missed refresh costs speed, never exactness. The raw tables stay the truth.
 
 `ticket_rollup` counts the stored states per day and month × town × category × source (and
-per day × town, for the daily series of the whole town or district), and
+per day × town and per day, for the daily series of a town and of the district), and
 `ticket_unit_rollup` per month and year × town × grid cell, department or 专班 (ROLLUP_UNITS);
 figures.py reads them and corrects them for the tickets they cannot judge at an as_of.
 `visit_rollup` counts the visits per day and month × town × diary type, and
@@ -579,8 +579,8 @@ def _counted_rows(kept=ticket_states) -> dict[Table, list]:
 
 def refresh_rollup(conn: Connection) -> None:
     """Rebuild ticket_rollup from ticket_states (the days, then the months and the towns'
-    days summed from them), ticket_unit_rollup (the months of each unit, then the years
-    summed from them) and span_rollup."""
+    days summed from them, and the district's days from the towns'), ticket_unit_rollup
+    (the months of each unit, then the years summed from them) and span_rollup."""
     for table, queries in _counted_rows().items():
         if table is not officer_rollup:  # rebuilt with the visits (refresh_officer_rollup)
             conn.execute(delete(table))
@@ -701,10 +701,17 @@ def _sum_towns(conn: Connection, table: Table) -> None:
     _sum_days(conn, table, "T", {}, blank=("category", "source"))
 
 
+def _sum_district(conn: Connection, table: Table) -> None:
+    """Add to ticket_rollup, or to its table of changes, the district rows (grain W): its
+    town rows summed over the towns ('' for town, category and source)."""
+    _sum_days(conn, table, "W", {}, blank=("town_code", "category", "source"), of="T")
+
+
 def _sum_days(conn: Connection, table: Table, grain: str, made: dict, blank=(),
               of: str = "D") -> None:
-    """Add to `table` rows of `grain` summed from its rows of grain `of` (its day rows): the
-    key columns in `made` computed from theirs, those in `blank` '', the others kept."""
+    """Add to `table` rows of `grain` summed from its rows of grain `of` (by default its
+    day rows): the key columns in `made` computed from theirs, those in `blank` '', the
+    others kept."""
     r = table.c
     keys = [made.get(c.name, c) for c in _key(table) if c.name not in ("grain", *blank)]
     values = {"grain": literal(grain), **made, **{name: literal("") for name in blank},
@@ -724,7 +731,7 @@ def _fill(conn: Connection, table: Table, query) -> None:
 
 # The rows a rollup sums from its finest rows (days; the units' months), each rebuild and
 # each refresh
-SUMMED = {ticket_rollup: (_sum_months, _sum_towns),
+SUMMED = {ticket_rollup: (_sum_months, _sum_towns, _sum_district),  # T before W: W sums T
           officer_rollup: (_sum_months, _sum_years), ticket_unit_rollup: (_sum_years,)}
 
 

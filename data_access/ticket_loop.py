@@ -277,7 +277,8 @@ def fetch_open_aging(conn: Connection, f: Filters) -> pd.DataFrame:
     whens = [(rows.t.reported_at >= datetime.combine(cal.before(today, d), time()), label)
              for d, label in AGING_BUCKETS if d is not None]
     bucket = case(*whens, else_=AGING_BUCKETS[-1][1]).label("bucket")
-    got = fetch(conn, select(bucket, func.count(), count_if(ts.is_overdue(rows.st, f)))
+    overdue = rows.t.due_at < f.as_of  # among the open: ts.is_overdue, on the index's columns
+    got = fetch(conn, select(bucket, func.count(), count_if(overdue))
                 .select_from(rows.source).where(*rows.where).group_by(bucket),
                 {"bucket": "str", "tickets": "int", "overdue": "int"})
     labels = pd.DataFrame({"bucket": [label for _, label in AGING_BUCKETS]})

@@ -356,3 +356,28 @@ def test_the_upgrade_to_17_keeps_each_pairs_visits_as_the_refresh_would(empty_ur
             assert rows_of(conn, schema.pair_visits) == want
             assert summaries.visits_current(conn)
     assert len(want) > 100 and any(first < last for *_, first, last in want)
+
+
+def test_the_upgrade_to_18_sums_the_districts_days_as_the_refresh_would(empty_url):
+    """Version 18 adds ticket_rollup's district rows (grain W) summed from its town rows:
+    the same rows, in the key's order, as the refresh builds; and the open states' index
+    carries their due time and town. The downgrade takes both back."""
+    from data_access import summaries
+
+    rollup = schema.ticket_rollup
+
+    def read(conn):
+        index = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("ticket_states")}
+        return rows_of(conn, rollup), index["ix_ticket_states_open"]
+
+    with loaded(empty_url) as (engine, downgrade):
+        (want, covered), (before, alone) = downgrade("0017", read)
+        assert before == [row for row in want if row[0] != "W"]
+        assert (covered, alone) == (["reported_at", "due_at", "town_code"], ["reported_at"])
+        admin.upgrade(engine)
+        with engine.connect() as conn:
+            assert read(conn) == (want, covered)
+            assert in_key_order(conn, rollup)
+            assert summaries.rollups_kept(conn)
+    district = [row for row in want if row[0] == "W"]
+    assert len(district) > 100 and all(row[3:6] == ("", "", "") for row in district)

@@ -110,8 +110,9 @@ def rows_of(conn, table) -> list[tuple]:
 
 def assert_rollup_agrees(writer) -> None:
     """ticket_rollup and ticket_unit_rollup as kept == rebuilt from scratch; the days count
-    the raw tickets, the months and the towns' days are the sums of the days; the units' months count the raw
-    tickets of each grid cell, department and 专班 ('' for none); no unit row counts nothing."""
+    the raw tickets, the months and the towns' days are the sums of the days, the district's
+    days the sums of the towns'; the units' months count the raw tickets of each grid cell,
+    department and 专班 ('' for none); no unit row counts nothing."""
     derived = (s.ticket_rollup, s.ticket_unit_rollup)
     with writer.connect() as conn:
         have, have_units = (rows_of(conn, table) for table in derived)
@@ -151,6 +152,17 @@ def assert_rollup_agrees(writer) -> None:
             for k, code in enumerate(codes)} == {
         key: n for key, n in towns.items() if key[:3] in town_keys}
     assert len(town_keys) == len({k[:3] for k in towns})
+    district = Counter()  # grain W: the towns' days summed over the towns
+    for row in town_rows:
+        for k, code in enumerate(codes):
+            district[(row[1], row[2], code)] += row[6 + k]
+    district_rows = [row for row in have if row[0] == "W"]
+    assert all(row[3:6] == ("", "", "") for row in district_rows)
+    district_keys = {row[1:3] for row in district_rows}
+    assert {(*row[1:3], code): row[6 + k] for row in district_rows
+            for k, code in enumerate(codes)} == {
+        key: n for key, n in district.items() if key[:2] in district_keys}
+    assert district_keys == {row[1:3] for row in town_rows}
     for unit in s.ROLLUP_UNITS:
         unit_months = {(row[3], row[4], row[5]): row[collected] for row in have_units
                        if row[0] == unit and row[1] == "reported" and row[2] == "M"}
