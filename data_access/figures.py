@@ -545,7 +545,6 @@ def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -
     Per period {by: frame}; columns: key (when `by`), then one per code."""
     f = periods[0]
     cal = load_calendar(conn)
-    r = s.ticket_rollup.c
     keys = [by for by in bys if by is not None]
     if keys != list(bys) and bys != [None]:
         raise ValueError(f"不分组与分组不能一起计算: {bys}")
@@ -560,25 +559,30 @@ def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -
         for code, value in zip(group, values):
             row[at[code]] += int(value or 0)
 
-    # 1. the rollup: one query per period and (basis, days) for ticket_rollup's groupings,
-    # grouped by all of them and summed per grouping; one more per ROLLUP_UNITS grouping
+    # 1. the rollup: one query per (basis, days) for ticket_rollup's groupings, grouped by
+    # all of them and summed per grouping; one more per ROLLUP_UNITS grouping. Periods that
+    # count a figure on the same days (the open stock and 超期未办结: up to as_of, whatever
+    # the period) read them once
+    read = {}  # (basis, first, stop, codes, the unit grouping or None) → the rows
+
+    def rows_of(fp: Filters, days: tuple, group: list, unit: str | None) -> list:
+        if (*days, tuple(group), unit) not in read:
+            query = (_unit_counts(fp, unit, *days, group) if unit
+                     else _rolled(fp, dims, *days, group))
+            read[(*days, tuple(group), unit)] = conn.execute(query).all()
+        return read[(*days, tuple(group), unit)]
+
     for sums_of, fp in zip(sums, periods):
         ranges = _day_ranges(fp, cal)
         by_days = {}
         for code in codes:
             by_days.setdefault(ranges[code], []).append(code)
-        for (basis, first, stop), group in by_days.items():
+        for days, group in by_days.items():
             for by in (by for by in keys if by in s.ROLLUP_UNITS):
-                for key, *values in conn.execute(_unit_counts(fp, by, basis, first, stop, group)):
+                for key, *values in rows_of(fp, days, group, by):
                     add(sums_of[by], key, group, values)
             if dims or bys == [None]:
-                rows = union_all(*(select(*(r[k] for k in dims), *(r[_column(c)] for c in group))
-                                   .where(part, *fp.ticket_choices(s.ticket_rollup))
-                                   for part in _rollup_rows(basis, first, stop))).subquery()
-                query = select(*(rows.c[k] for k in dims),
-                               *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c)
-                                 for c in group)).group_by(*(rows.c[k] for k in dims))
-                for row in conn.execute(query):
+                for row in rows_of(fp, days, group, None):
                     for n, by in enumerate(dims or [None]):
                         add(sums_of[by], None if by is None else row[n], group, row[len(dims):])
     # 2. the moved tickets: as the rollup counted them, taken off, and at as_of, added (or
@@ -601,6 +605,19 @@ def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -
             for i, sums_of in enumerate(sums):
                 add(sums_of[by], key, codes, counts[i * len(codes):(i + 1) * len(codes)])
     return [{by: _summed(codes, sums_of[by], groups.get(by)) for by in bys} for sums_of in sums]
+
+
+def _rolled(f: Filters, dims: list[str], basis: str, first: date | None, stop: date | None,
+            codes):
+    """SELECT dims…, the sum of each of `codes` over ticket_rollup's rows of `basis` on the
+    days [first, stop) in f's choices, grouped by `dims` (ticket_rollup's dimensions)."""
+    r = s.ticket_rollup.c
+    rows = union_all(*(select(*(r[k] for k in dims), *(r[_column(c)] for c in codes))
+                       .where(part, *f.ticket_choices(s.ticket_rollup))
+                       for part in _rollup_rows(basis, first, stop))).subquery()
+    return select(*(rows.c[k] for k in dims),
+                  *(func.coalesce(func.sum(rows.c[_column(c)]), 0).label(c) for c in codes)
+                  ).group_by(*(rows.c[k] for k in dims))
 
 
 def _correction(periods: list[Filters], keys: list[str], codes, cal: WorkCalendar, mark,
