@@ -1051,8 +1051,9 @@ def _column(code: str) -> str:
 SHORT_PERIOD_DAYS = 92  # pair_visited: up to a quarter, not through pair_visits
 # pair_visited: up to so many days, the period's visits read once and hashed, by backend (a
 # week at 2M: PostgreSQL 8 -> 2 ms, SQLite 4.4 -> 1.1-2.2 ms; SQLite's list of pairs costs
-# more than the probes from about a month, PostgreSQL's hash from about five months)
-HASHED_PERIOD_DAYS = {"postgresql": SHORT_PERIOD_DAYS, "sqlite": 14}
+# more than the probes from about a month, PostgreSQL's hash from about five months, but a
+# hash it cannot keep in work_mem it searches row by row: a month's pairs stay small)
+HASHED_PERIOD_DAYS = {"postgresql": 31, "sqlite": 14}
 
 
 def pair_visited(conn: Connection, f: Filters):
