@@ -523,7 +523,8 @@ def span_bucket(span, lo: int = 0, hi: int = len(SPAN_BOUNDS)):
 span_rollup = Table(
     "span_rollup", metadata,
     _col("day", Date, "the first day of the month of the tickets' report", primary_key=True),
-    _col("town_code", String(12), "tickets.town_code", primary_key=True),
+    _col("town_code", String(12), "tickets.town_code ('': the whole district, the towns "
+         "summed)", primary_key=True),
     _col("stage", String(16), "the step reached: ticket_states.seconds_to_<stage>",
          primary_key=True),
     _col("bucket", Integer, "the bucket of the span (schema.SPAN_BOUNDS)", primary_key=True),
@@ -531,8 +532,8 @@ span_rollup = Table(
          nullable=False),
     comment="derived (summaries.py, written by the admin tool only): the spans of "
             "ticket_states from each step of the closed loop to the next, counted per month "
-            "of report, town, step and bucket of duration (问题流转's medians); kept with "
-            "ticket_rollup",
+            "of report, town (and the district), step and bucket of duration (问题流转's "
+            "medians); kept with ticket_rollup",
 )
 ticket_visits = Table(
     "ticket_visits", metadata,

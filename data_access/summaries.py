@@ -591,16 +591,22 @@ def refresh_rollup(conn: Connection) -> None:
 
 def _span_selects(kept=ticket_states) -> list:
     """SELECTs of span_rollup's rows from the ticket states `kept` (ticket_states, or some
-    of its rows), one per step: its spans per month of report, town and bucket."""
+    of its rows): the spans per month of report, town, step and bucket, read once, and the
+    district's rows ('' for the town) summed from them."""
     k = kept.c
     month = _month_start(k.reported_at)
-    out = []
+    per_town = []
     for stage in g.LOOP_STAGES[1:]:
         span = k[f"seconds_to_{stage}"]
         bucket = span_bucket(span)
-        out.append(select(month, k.town_code, literal(stage), bucket, func.count())
-                   .where(span.is_not(None)).group_by(month, k.town_code, bucket))
-    return out
+        per_town.append(select(month.label("day"), k.town_code, literal(stage).label("stage"),
+                               bucket.label("bucket"), func.count().label("tickets"))
+                        .where(span.is_not(None)).group_by(month, k.town_code, bucket))
+    towns = union_all(*per_town).cte("span_towns")
+    t = towns.c
+    return [select(towns),
+            select(t.day, literal(""), t.stage, t.bucket, func.sum(t.tickets))
+            .group_by(t.day, t.stage, t.bucket)]
 
 
 def visits_current(conn: Connection) -> bool:

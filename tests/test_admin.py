@@ -359,25 +359,30 @@ def test_the_upgrade_to_17_keeps_each_pairs_visits_as_the_refresh_would(empty_ur
 
 
 def test_the_upgrade_to_18_sums_the_districts_days_as_the_refresh_would(empty_url):
-    """Version 18 adds ticket_rollup's district rows (grain W) summed from its town rows:
-    the same rows, in the key's order, as the refresh builds; and the open states' index
-    carries their due time and town. The downgrade takes both back."""
+    """Version 18 adds ticket_rollup's district rows (grain W) summed from its town rows,
+    and span_rollup's ('' for the town) summed from its: the same rows, in the key's order,
+    as the refresh builds; and the open states' index carries their due time and town. The
+    downgrade takes them back."""
     from data_access import summaries
 
-    rollup = schema.ticket_rollup
+    rollup, spans = schema.ticket_rollup, schema.span_rollup
 
     def read(conn):
         index = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("ticket_states")}
-        return rows_of(conn, rollup), index["ix_ticket_states_open"]
+        return rows_of(conn, rollup), rows_of(conn, spans), index["ix_ticket_states_open"]
 
     with loaded(empty_url) as (engine, downgrade):
-        (want, covered), (before, alone) = downgrade("0017", read)
+        with engine.connect() as conn:
+            assert in_key_order(conn, spans)  # as the refresh writes it
+        (want, want_spans, covered), (before, before_spans, alone) = downgrade("0017", read)
         assert before == [row for row in want if row[0] != "W"]
+        assert before_spans == [row for row in want_spans if row[1] != ""]
         assert (covered, alone) == (["reported_at", "due_at", "town_code"], ["reported_at"])
         admin.upgrade(engine)
         with engine.connect() as conn:
-            assert read(conn) == (want, covered)
-            assert in_key_order(conn, rollup)
+            assert read(conn) == (want, want_spans, covered)
+            assert in_key_order(conn, rollup) and in_key_order(conn, spans)
             assert summaries.rollups_kept(conn)
     district = [row for row in want if row[0] == "W"]
     assert len(district) > 100 and all(row[3:6] == ("", "", "") for row in district)
+    assert len(want_spans) - len(before_spans) > 100  # the district's spans
