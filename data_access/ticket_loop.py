@@ -163,7 +163,7 @@ def _bucket_of(buckets: dict[int, int], rank: int) -> tuple[int, int]:
 def _span_histogram(conn: Connection, f: Filters) -> dict[str, dict[int, int]]:
     """Step → {bucket: spans} of the period's tickets (in the filtered town), as stored:
     span_rollup's whole months before as_of's day (the town's rows, or the district's:
-    93,405 rows at 2M over the campaign for the towns, 5,500 for the district), and as_of's
+    93,405 rows at 2M over the campaign for the towns, 5,563 for the district), and as_of's
     month so far where its row holds just those days (_month_is_whole_so_far); the other
     days from ticket_states."""
     r, kept = span_rollup.c, ticket_states.c
