@@ -566,11 +566,12 @@ def _ticket_values(conn: Connection, periods: list[Filters], bys: list, codes) -
     read = {}  # (basis, first, stop, codes, the unit grouping or None) → the rows
 
     def rows_of(fp: Filters, days: tuple, group: list, unit: str | None) -> list:
-        if (*days, tuple(group), unit) not in read:
+        key = (*days, tuple(group), unit)
+        if key not in read:
             query = (_unit_counts(fp, unit, *days, group) if unit
                      else _rolled(fp, dims, *days, group))
-            read[(*days, tuple(group), unit)] = conn.execute(query).all()
-        return read[(*days, tuple(group), unit)]
+            read[key] = conn.execute(query).all()
+        return read[key]
 
     for sums_of, fp in zip(sums, periods):
         ranges = _day_ranges(fp, cal)
