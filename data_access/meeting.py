@@ -212,29 +212,25 @@ def fetch_board(conn: Connection, f: Filters, by: str, code: str,
 
 def rank_board(now: pd.DataFrame, before: pd.DataFrame, names: dict, code: str,
                n: int = BOARD_SIZE, min_base: int | None = None) -> pd.DataFrame:
-    """fetch_board's ranking, from figures.grouped frames of this week and last week."""
-    fig = figures.FIGURES[code]
-    base_code = _base_code(code)
+    """fetch_board's ranking, from figures.grouped frames of this week and last week. In
+    plain Python: a board has a few dozen units at most, and pandas' steps on frames this
+    small (a merge, two sorts, a concat) cost more than the queries behind them."""
     min_base = board_min_base(code) if min_base is None else min_base
-    last = before[["key", code]].rename(columns={code: "last_week"})
-    units = now[now["key"].notna() & now[code].notna()].merge(last, on="key", how="left")
-    units = units.assign(name=units["key"].map(lambda k: names.get(k, k)),
-                         value=units[code].astype(float), base=units[base_code].astype(int))
-    units = units[units["base"] >= min_base]
-    units["change"] = units["value"] - units["last_week"]
-    higher = fig.higher_is_better is not False
-    ordered = units.sort_values(["value", "base", "name"], ascending=[not higher, False, True],
-                                ignore_index=True)
-    red = ordered.head(n).assign(board="red")
-    rest = ordered.iloc[len(red):]
-    if not rest.empty:  # only units behind the best
-        rest = rest[rest["value"] != ordered["value"].iloc[0]]
-    rest = rest.sort_values(["value", "base", "name"], ascending=[higher, False, True])
-    black = rest.head(n).assign(board="black")
-    out = pd.concat([red.assign(rank=range(1, len(red) + 1)),
-                     black.assign(rank=range(1, len(black) + 1))], ignore_index=True)
+    last = dict(zip(before["key"], before[code]))
+    units = [{"key": key, "name": names.get(key, key), "value": float(value),
+              "last_week": float(last.get(key, math.nan)), "base": int(base)}
+             for key, value, base in zip(now["key"], now[code], now[_base_code(code)])
+             if not pd.isna(key) and not pd.isna(value) and base >= min_base]
+    sign = -1 if figures.FIGURES[code].higher_is_better is not False else 1  # best first
+    units.sort(key=lambda u: (sign * u["value"], -u["base"], u["name"]))
+    red, rest = units[:n], units[n:]
+    rest = [u for u in rest if u["value"] != units[0]["value"]]  # only units behind the best
+    black = sorted(rest, key=lambda u: (-sign * u["value"], -u["base"], u["name"]))[:n]
+    rows = [{"board": board, "rank": rank, **unit, "change": unit["value"] - unit["last_week"]}
+            for board, ranked in (("red", red), ("black", black))
+            for rank, unit in enumerate(ranked, 1)]
     columns = ["board", "rank", "key", "name", "value", "last_week", "change", "base"]
-    return out[columns] if not out.empty else pd.DataFrame(columns=columns)
+    return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
 
 def fetch_boards(conn: Connection, f: Filters) -> dict[str, pd.DataFrame]:
