@@ -793,13 +793,17 @@ def _kept_reports(conn: Connection, f: Filters, bys: list[str], counts) -> list 
                         .where(r.as_of == f.as_of, *f.town(r.town_code))).all()
 
 
-def week_ago_midnights(now: datetime) -> list[datetime]:
-    """The midnights a comparison with the week before (Filters.shifted_weeks(-1): 总览's and
+WEEK_AGO_TIME = time(13)  # the middle of the working day, when the pages are looked at
+
+
+def week_ago_cutoffs(now: datetime) -> list[datetime]:
+    """The moments a comparison with the week before (Filters.shifted_weeks(-1): 总览's and
     大屏's 上周) starts its correction from (correction_kept_from), kept by the refresh besides
-    the meetings' cut-offs: the start of the day a week before now's, and of the next (for
-    tomorrow until the next refresh)."""
-    day = datetime.combine(now.date(), time())
-    return [day - timedelta(days=7), day - timedelta(days=6)]
+    the meetings' cut-offs: WEEK_AGO_TIME on the day a week before now's, and on the next
+    (for tomorrow until the next refresh, and kept then: each refresh computes one anew). A
+    look during the working day (08:00-18:00) judges at most five hours of events from it."""
+    day = now.date()
+    return [datetime.combine(day - timedelta(days=n), WEEK_AGO_TIME) for n in (7, 6)]
 
 
 def cutoffs_kept(conn: Connection) -> list[datetime]:
@@ -813,26 +817,21 @@ def _moments(text: str | None) -> list[datetime]:
 
 def correction_kept_from(conn: Connection, f: Filters, mark, codes) -> datetime | None:
     """The kept cut-off the rollup's correction for `codes` at f.as_of can start from: of
-    those kept by the last refresh (cutoff_corrections) on as_of's day or at the next
-    midnight, the nearest to as_of (the earlier of two as near), so that its change to
-    as_of (_between, either way) reads the fewest events; None when there is none,
-    something was written since the refresh (the states it was computed from no longer
-    hold) or 3个工作日内到期 is asked."""
+    those kept by the last refresh (cutoff_corrections) on as_of's day, the nearest to
+    as_of (the earlier of two as near), so that its change to as_of (_between, either way)
+    reads the fewest events; None when there is none, something was written since the
+    refresh (the states it was computed from no longer hold) or 3个工作日内到期 is asked."""
     if not getattr(mark, "complete", False) or not set(codes) <= set(s.KEPT_CORRECTIONS):
         return None
-    next_midnight = datetime.combine(f.as_of.date() + timedelta(days=1), time())
-    return min((cutoff for cutoff in cutoffs_kept(conn)
-                if cutoff.date() == f.as_of.date() or cutoff == next_midnight),
+    return min((cutoff for cutoff in cutoffs_kept(conn) if cutoff.date() == f.as_of.date()),
                key=lambda cutoff: (abs(cutoff - f.as_of), cutoff), default=None)
 
 
 def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes, since: datetime, mark):
     """SELECT of one row: the correction of each code for each period (columns
-    code__period_i) at as_of: the one kept at `since` (correction_kept_from), summed over
-    the days each counts (_day_ranges; 超期未办结: all), and its change to as_of
-    (_between). Kept at the next midnight, it also counts 超期未办结 by as_of's day: the
-    rollup counts the open states due before it, the kept rows took off those due before
-    the next (_overdue_that_day)."""
+    code__period_i) at as_of: the one kept at `since` (correction_kept_from, on as_of's
+    day), summed over the days each counts (_day_ranges; 超期未办结: all), and its change to
+    as_of (_between)."""
     c = s.cutoff_corrections.c
     sums = []
     for fp in periods:
@@ -843,31 +842,10 @@ def _kept_correction(periods: list[Filters], cal: WorkCalendar, codes, since: da
             sums.append(func.coalesce(func.sum(case((and_(c.basis == basis, *on_days), c[code]),
                                                     else_=0)), 0))
     kept = select(*sums).where(c.as_of == since, *periods[0].ticket_choices(s.cutoff_corrections))
-    parts = [kept]
-    if since != periods[0].as_of:
-        parts.append(_between(periods, cal, codes, since, mark))
-    if since.date() != periods[0].as_of.date() and "overdue" in codes:
-        parts.append(_overdue_that_day(periods, codes))
-    if len(parts) == 1:
+    if since == periods[0].as_of:
         return kept
-    both = union_all(*parts).subquery()
+    both = union_all(kept, _between(periods, cal, codes, since, mark)).subquery()
     return select(*(func.sum(column) for column in both.c))
-
-
-def _overdue_that_day(periods: list[Filters], codes):
-    """SELECT of one row (_kept_correction's columns): 超期未办结 of the open stored states
-    due on as_of's day, when the correction starts from the next midnight. The rollup counts
-    the open states due before as_of's day; the correction kept at that midnight and its
-    change back to as_of count each ticket as overdue at as_of less as the rollup counts it
-    at that midnight, open and due before it: the open states due on as_of's day were taken
-    off once and are added back here (a range of the open states' due index)."""
-    f, kept = periods[0], s.ticket_states.c
-    today = datetime.combine(f.as_of.date(), time())
-    that_day = (select(func.count()).where(
-        ts.is_open(s.ticket_states), kept.due_at >= today, kept.due_at < today + timedelta(days=1),
-        *f.ticket_choices(s.ticket_states)).scalar_subquery())
-    return select(*(that_day if code == "overdue" else literal(0)
-                    for _ in periods for code in codes))
 
 
 def _between(periods: list[Filters], cal: WorkCalendar, codes, since: datetime, mark):

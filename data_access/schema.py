@@ -31,7 +31,7 @@ from sqlalchemy import (
 from data_access.glossary import LOOP_STAGES, VISIT_RECORD_FIELDS
 
 metadata = MetaData()
-SCHEMA_VERSION = 18
+SCHEMA_VERSION = 19
 
 
 def _col(name, type_, comment, *args, **kw):
@@ -441,7 +441,8 @@ KEPT_CORRECTIONS = [*ROLLUP_COUNTS, "overdue"]
 cutoff_corrections = Table(
     "cutoff_corrections", metadata,
     _col("as_of", DateTime, "the cut-off the row corrects the rollup at (a weekly meeting's, "
-         "or a midnight a week-ago comparison starts from)", primary_key=True),
+         "or a week-ago comparison's moment: figures.WEEK_AGO_TIME 7 and 6 days before the "
+         "refresh's day)", primary_key=True),
     _col("basis", String(10), "the day counted: reported | resolved | evaluated | due",
          primary_key=True),
     _col("day", Date, "the day of the basis time (of the stored state, or of the state at "
@@ -455,9 +456,9 @@ cutoff_corrections = Table(
            nullable=False)
       for code in KEPT_CORRECTIONS),
     comment="derived (summaries.py, written by the admin tool only): ticket_rollup's exact "
-            "correction at the last weekly meetings' cut-offs and at the midnights 7 and 6 days "
-            "before the refresh's day (cockpit_meta corrections_kept_at), rebuilt by each "
-            "refresh; read while no ticket or event was written since",
+            "correction at the last weekly meetings' cut-offs and at 13:00 7 and 6 days before the "
+            "refresh's day (cockpit_meta corrections_kept_at), rebuilt by each refresh; read "
+            "while no ticket or event was written since",
 )
 
 # The ticket figures counted over a period's reports (figures.COHORT_COUNTS)

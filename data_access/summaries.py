@@ -228,7 +228,7 @@ def _keep_ids(conn: Connection, ticket_ids) -> list:
 def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
     """Bring ticket_states up to date with the raw tables, in the caller's transaction, and
     the tables derived from them, the rollups and the corrections kept at the last meetings'
-    cut-offs and a week ago's midnights (figures.keep_corrections) among them.
+    cut-offs and a week ago's moments (figures.keep_corrections) among them.
     Incremental unless `full` or never refreshed: only the touched tickets (see `touched`;
     pass the ids of tickets whose own columns an import changed). Returns how many
     tickets were rewritten."""
@@ -291,7 +291,7 @@ def refresh(conn: Connection, ticket_ids=(), full: bool = False) -> int:
 
     now = local_now()
     meetings = meeting.kept_cutoffs(now)
-    figures.keep_corrections(conn, meetings + figures.week_ago_midnights(now),
+    figures.keep_corrections(conn, meetings + figures.week_ago_cutoffs(now),
                              followed=[] if rebuilt else followed,  # last: plans as the pages
                              meetings=meetings)
     if ids is not None:

@@ -492,7 +492,7 @@ def test_figures_through_the_rollup_equal_figures_from_the_events(scaled):
     assert_rollup_figures_exact(url)
     add_cutoff_edges(writer)
     add_window_edges(writer)
-    add_window_edges(writer, figures.week_ago_midnights(NOW)[1] + EARLIER, "V", ("E", "W"))
+    add_window_edges(writer, figures.week_ago_cutoffs(NOW)[1] + EARLIER, "V", ("E", "W"))
     assert_kept_corrections_exact(url, writer)
     assert_longest_overdue_exact(url)
 
@@ -608,7 +608,7 @@ def add_window_edges(writer, start: datetime | None = None, prefix: str = "W",
                      avoid: tuple[str, ...] = ()) -> None:
     """Tickets whose counts change in the hours after `start` (figures.changed_between), then
     a refresh. By default `start` is the latest meeting's cut-off K (the window up to LATER
-    that day); the window before a kept midnight (EARLIER) is another. W1 resolved then; W2
+    that day); the window before a week ago's kept moment (EARLIER) is another. W1 resolved then; W2
     reported then; W3 open and due then; W4 resolved before, reported again then (W2), its
     state final; W5 resolved before, reported again then (W6), reopened and resolved again
     the next day (its stored first repeat is none: only its state in the window knows W6);
@@ -660,9 +660,9 @@ def test_the_refresh_keeps_the_correction_at_the_last_two_meetings_cut_offs(scal
         kept = db.meta_value(conn, figures.KEPT_AT)
     now = local_now()
     assert kept == ",".join(c.isoformat() for c in sorted(
-        meeting.kept_cutoffs(now) + figures.week_ago_midnights(now)))
-    assert figures.week_ago_midnights(datetime(2026, 11, 25, 0, 5)) == [
-        datetime(2026, 11, 18), datetime(2026, 11, 19)]
+        meeting.kept_cutoffs(now) + figures.week_ago_cutoffs(now)))
+    assert figures.week_ago_cutoffs(datetime(2026, 11, 25, 0, 5)) == [
+        datetime(2026, 11, 18, 13), datetime(2026, 11, 19, 13)]
     monday = datetime(2026, 11, 23)
     assert meeting.kept_cutoffs(monday.replace(hour=8)) == [datetime(2026, 11, 16, 9),
                                                            datetime(2026, 11, 9, 9)]
@@ -676,18 +676,18 @@ KEPT_CODES = [c for c in TICKET_CODES if c != "soon_due"]  # soon_due: not kept
 
 
 def kept_cutoffs() -> list[datetime]:
-    """The cut-offs a refresh at NOW keeps: the last two meetings' and a week ago's midnights."""
-    return sorted(meeting.kept_cutoffs(NOW) + figures.week_ago_midnights(NOW))
+    """The cut-offs a refresh at NOW keeps: the last two meetings' and a week ago's moments."""
+    return sorted(meeting.kept_cutoffs(NOW) + figures.week_ago_cutoffs(NOW))
 
 
 LATER = timedelta(hours=7, minutes=30)  # a moment later on a kept cut-off's day
-# a moment before a kept cut-off, nearer to it than to any other: on its day (a meeting's
-# 04:30) or the evening before its midnight (the day before a week ago's)
+# a moment before a kept cut-off on its day, nearer to it than to any other (a meeting's
+# 04:30, a week ago's 08:30)
 EARLIER = timedelta(hours=-4, minutes=-30)
 
 
 def kept_periods(later: timedelta = timedelta(0)) -> list[Filters]:
-    """Periods judged at the last two meetings' cut-offs before NOW and a week ago's midnights
+    """Periods judged at the last two meetings' cut-offs before NOW and a week ago's moments
     (`later` than each): each one's week, its campaign, a town's week, a category's
     fortnight and a source's month."""
     out = []
@@ -703,15 +703,22 @@ def assert_kept_corrections_exact(url: str, writer, kept: bool = True,
                                   keep: bool = True) -> None:
     """At the cut-offs a refresh at NOW keeps (kept_cutoffs), kept by keep_corrections here
     (unless `keep` is False: kept before, by a refresh; or `kept` is False: then written
-    before the outside writes that make them unusable), LATER on their days and EARLIER
-    (before a midnight: on the day before), the ticket figures and the meeting's comparison
-    equal the figures from the events alone; while kept, they are read from
+    before the outside writes that make them unusable), LATER and EARLIER on their days,
+    and far from a week ago's (half past midnight on its day; 23:00 the day before, which
+    starts from that day's, not the next day's), the ticket figures and the meeting's
+    comparison equal the figures from the events alone; while kept, they are read from
     cutoff_corrections and their change to as_of, forward or back (no moved ticket is
     looked for)."""
     cutoffs = kept_cutoffs()
     periods = kept_periods() + kept_periods(LATER) + kept_periods(EARLIER)
     offsets = [timedelta(0), LATER, EARLIER]
     starts = [p.as_of - offsets[i // len(kept_periods())] for i, p in enumerate(periods)]
+    week_ago = figures.week_ago_cutoffs(NOW)
+    for moment, start in ((week_ago[1].replace(hour=0, minute=30), week_ago[1]),
+                          (week_ago[1] - timedelta(hours=14), week_ago[0])):
+        periods.append(replace(periods[0], start=moment.date() - timedelta(days=6),
+                               end=moment.date(), as_of=moment))
+        starts.append(start)
     if kept and keep:
         with writer.begin() as conn:
             assert figures.keep_corrections(conn, cutoffs,
