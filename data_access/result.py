@@ -60,8 +60,8 @@ def monday_of(days: pd.Series) -> pd.Series:
 def weeks_between(start, end) -> pd.DatetimeIndex:
     """The Mondays of every week that touches [start, end] (every seventh day from the first:
     pd.date_range with a weekly frequency takes 1.9 ms for five years' weeks, this 0.01)."""
-    first = np.datetime64(pd.Timestamp(start).date(), "D")
-    first -= np.timedelta64(int(pd.Timestamp(start).day_of_week), "D")
+    start = pd.Timestamp(start)
+    first = np.datetime64(start.date(), "D") - np.timedelta64(start.day_of_week, "D")
     last = np.datetime64(pd.Timestamp(end).date(), "D")
     return pd.DatetimeIndex(np.arange(first, last + 1, 7).astype("datetime64[s]"))
 
